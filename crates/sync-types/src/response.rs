@@ -1,0 +1,246 @@
+//! Checks on a peer's response, as pure functions, and the checked response type the
+//! queue accepts.
+//!
+//! [`check_response`] is Nimbus's `checkResponse` (spec A.4). [`group_sidecars`] pairs blob
+//! sidecars with their blocks **per block** (fixing D.3, D.5, D.7 and D.28 of the seed):
+//! each block gets exactly its `0..n` sidecars, paired by slot and block root, never by a
+//! running counter. [`ValidatedResponse`] can only be built through these checks, so the
+//! queue never sees unchecked data.
+
+use crate::{
+    error::ResponseError,
+    range::SyncRange,
+    slot::Slot,
+    spec::ChainSpec,
+    view::{BlockData, BlockView, SidecarView},
+};
+
+/// Check block slots against the request: at most `range.count()` of them, strictly
+/// increasing, all inside the range. An empty list is fine.
+pub fn check_response(range: SyncRange, slots: &[Slot]) -> Result<(), ResponseError> {
+    if u64::try_from(slots.len()).map_or(true, |n| n > range.count()) {
+        return Err(ResponseError::TooManyBlocks {
+            range,
+            got: slots.len(),
+            max: range.count(),
+        });
+    }
+    let mut previous: Option<Slot> = None;
+    for &slot in slots {
+        if !range.contains(slot) {
+            return Err(ResponseError::BlockOutsideRange { range, slot });
+        }
+        if let Some(previous) = previous.filter(|p| *p >= slot) {
+            return Err(ResponseError::BlocksNotIncreasing { previous, slot });
+        }
+        previous = Some(slot);
+    }
+    Ok(())
+}
+
+/// Pair blob sidecars (in the order a peer sent them) with `blocks` (already checked by
+/// [`check_response`]): one group per block, in block order.
+///
+/// Each block must get exactly `blob_commitment_count` sidecars with indices `0..n` in
+/// order, naming its root; a sidecar may not be outside the range, for a slot without a
+/// block, or at an index at or above the fork's `MAX_BLOBS_PER_BLOCK`. An empty sidecar
+/// list is valid when no block has commitments (the seed crashed on it, D.3).
+pub fn group_sidecars<B: BlockView, S: SidecarView>(
+    range: SyncRange,
+    blocks: &[B],
+    sidecars: Vec<S>,
+    spec: &ChainSpec,
+) -> Result<Vec<Vec<S>>, ResponseError> {
+    let limit = spec.max_blobs_per_block_at(spec.epoch_of(range.last()));
+    let max_total = range.count().saturating_mul(limit);
+    if u64::try_from(sidecars.len()).map_or(true, |n| n > max_total) {
+        return Err(ResponseError::TooManySidecars { range, got: sidecars.len(), max: max_total });
+    }
+    let mut groups: Vec<Vec<S>> = blocks.iter().map(|_| Vec::new()).collect();
+    let mut at = 0usize; // the block the next sidecar may belong to
+    let mut previous: Option<Slot> = None;
+    for sidecar in sidecars {
+        let slot = sidecar.slot();
+        if !range.contains(slot) {
+            return Err(ResponseError::SidecarOutsideRange { range, slot });
+        }
+        if let Some(previous) = previous.filter(|p| *p > slot) {
+            return Err(ResponseError::SidecarsOutOfOrder { previous, slot });
+        }
+        previous = Some(slot);
+        while blocks.get(at).is_some_and(|b| b.slot() < slot) {
+            check_group_complete(&blocks[at], &groups[at])?;
+            at += 1;
+        }
+        let Some(block) = blocks.get(at).filter(|b| b.slot() == slot) else {
+            return Err(ResponseError::SidecarWithoutBlock { slot });
+        };
+        let index = sidecar.index();
+        let max = spec.max_blobs_per_block_at(spec.epoch_of(slot));
+        if index >= max {
+            return Err(ResponseError::SidecarIndexTooHigh { slot, index, max });
+        }
+        if sidecar.block_root() != block.root() {
+            return Err(ResponseError::SidecarBlockRootMismatch {
+                slot,
+                index,
+                got: sidecar.block_root(),
+                expected: block.root(),
+            });
+        }
+        let group = &mut groups[at];
+        let expected = group.len() as u64;
+        if index != expected {
+            return Err(ResponseError::SidecarIndexOutOfSequence { slot, expected, got: index });
+        }
+        if expected >= block.blob_commitment_count() {
+            return Err(ResponseError::SidecarCountMismatch {
+                slot,
+                expected: block.blob_commitment_count(),
+                got: expected + 1,
+            });
+        }
+        group.push(sidecar);
+    }
+    for (block, group) in blocks.iter().zip(&groups).skip(at) {
+        check_group_complete(block, group)?;
+    }
+    Ok(groups)
+}
+
+fn check_group_complete<B: BlockView, S>(block: &B, group: &[S]) -> Result<(), ResponseError> {
+    let got = group.len() as u64;
+    if got == block.blob_commitment_count() {
+        Ok(())
+    } else {
+        Err(ResponseError::SidecarCountMismatch {
+            slot: block.slot(),
+            expected: block.blob_commitment_count(),
+            got,
+        })
+    }
+}
+
+/// One character per slot of `range`: `x` where a block is, `.` where none is.
+///
+/// Always exactly `range.count()` characters, whatever `slots` holds (fixes D.20).
+/// Example: range 10:6 with blocks at 11, 12 and 14 gives `.xx.x.`.
+pub fn short_map(range: SyncRange, slots: &[Slot]) -> String {
+    let mut sorted: Vec<Slot> = slots.iter().copied().filter(|s| range.contains(*s)).collect();
+    sorted.sort_unstable();
+    let mut it = sorted.into_iter().peekable();
+    let mut out = String::new();
+    let mut slot = range.start();
+    loop {
+        let mut here = false;
+        while it.next_if(|s| *s <= slot).is_some() {
+            here = true;
+        }
+        out.push(if here { 'x' } else { '.' });
+        if slot >= range.last() {
+            break;
+        }
+        slot = slot.saturating_add(1);
+    }
+    out
+}
+
+/// The blob counterpart of [`short_map`]: per slot, the number of sidecars (`1`-`9`, `+`
+/// for more) or `.`. Never panics on short, empty or unsorted input (fixes D.4).
+pub fn sidecar_short_map(range: SyncRange, sidecar_slots: &[Slot]) -> String {
+    let mut counts = std::collections::BTreeMap::<Slot, u64>::new();
+    for s in sidecar_slots.iter().filter(|s| range.contains(**s)) {
+        *counts.entry(*s).or_default() += 1;
+    }
+    let mut out = String::new();
+    let mut slot = range.start();
+    loop {
+        out.push(match counts.get(&slot).copied().unwrap_or(0) {
+            0 => '.',
+            n @ 1..=9 => char::from_digit(u32::try_from(n).unwrap_or(9), 10).unwrap_or('+'),
+            _ => '+',
+        });
+        if slot >= range.last() {
+            break;
+        }
+        slot = slot.saturating_add(1);
+    }
+    out
+}
+
+/// A response that passed [`check_response`] (and [`group_sidecars`] when sidecars were
+/// requested). The queue only accepts this type.
+#[derive(Clone, Debug)]
+pub struct ValidatedResponse<B, S> {
+    range: SyncRange,
+    blocks: Vec<BlockData<B, S>>,
+}
+
+impl<B: BlockView, S: SidecarView> ValidatedResponse<B, S> {
+    /// Check a blocks-only response (the range is outside the blob window).
+    pub fn blocks_only(range: SyncRange, blocks: Vec<B>) -> Result<Self, ResponseError> {
+        check_blocks(range, &blocks)?;
+        let blocks = blocks.into_iter().map(|block| BlockData { block, sidecars: None }).collect();
+        Ok(ValidatedResponse { range, blocks })
+    }
+
+    /// Check a response of blocks and their blob sidecars.
+    pub fn with_sidecars(
+        range: SyncRange,
+        blocks: Vec<B>,
+        sidecars: Vec<S>,
+        spec: &ChainSpec,
+    ) -> Result<Self, ResponseError> {
+        check_blocks(range, &blocks)?;
+        let groups = group_sidecars(range, &blocks, sidecars, spec)?;
+        let blocks = blocks
+            .into_iter()
+            .zip(groups)
+            .map(|(block, group)| BlockData { block, sidecars: Some(group) })
+            .collect();
+        Ok(ValidatedResponse { range, blocks })
+    }
+}
+
+impl<B: BlockView, S> ValidatedResponse<B, S> {
+    /// The range this response answers.
+    pub fn range(&self) -> SyncRange {
+        self.range
+    }
+
+    /// The blocks with their sidecars, in increasing slot order.
+    pub fn blocks(&self) -> &[BlockData<B, S>] {
+        &self.blocks
+    }
+
+    /// Take the blocks out.
+    pub fn into_blocks(self) -> Vec<BlockData<B, S>> {
+        self.blocks
+    }
+
+    /// Whether the peer returned no block at all.
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    /// Whether the response ends before the range does: it is empty, or its last block is
+    /// not at the range's last slot.
+    pub fn has_end_gap(&self) -> bool {
+        self.blocks.last().is_none_or(|b| b.block.slot() != self.range.last())
+    }
+
+    /// The slot of the last block, or the range's start if there is none.
+    pub fn last_non_empty_slot(&self) -> Slot {
+        self.blocks.last().map_or(self.range.start(), |b| b.block.slot())
+    }
+
+    /// The block slots, in order.
+    pub fn slots(&self) -> Vec<Slot> {
+        self.blocks.iter().map(|b| b.block.slot()).collect()
+    }
+}
+
+fn check_blocks<B: BlockView>(range: SyncRange, blocks: &[B]) -> Result<(), ResponseError> {
+    let slots: Vec<Slot> = blocks.iter().map(BlockView::slot).collect();
+    check_response(range, &slots)
+}

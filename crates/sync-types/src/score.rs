@@ -1,0 +1,78 @@
+//! Peer-score constants (Nimbus `peer_scores.nim`, spec A.2) and response statistics.
+
+/// Score of a peer that has just joined the pool.
+pub const NEW_PEER_SCORE: i64 = 300;
+/// A peer whose score is below this is removed from the pool and disconnected.
+pub const PEER_SCORE_LOW_LIMIT: i64 = 0;
+/// Scores are clamped at this value (there is no lower clamp).
+pub const PEER_SCORE_HIGH_LIMIT: i64 = 1000;
+/// The peer sent our server a malformed request.
+pub const PEER_SCORE_INVALID_REQUEST: i64 = -500;
+/// A status refresh failed.
+pub const PEER_SCORE_NO_STATUS: i64 = -100;
+/// A refreshed status did not move the peer's head forward.
+pub const PEER_SCORE_STALE_STATUS: i64 = -50;
+/// The peer's head is not past our first needed slot.
+pub const PEER_SCORE_USELESS: i64 = -10;
+/// A refreshed status moved the peer's head forward.
+pub const PEER_SCORE_GOOD_STATUS: i64 = 50;
+/// A request failed or timed out, or data was missing from a response.
+pub const PEER_SCORE_NO_VALUES: i64 = -100;
+/// A processed response held at least one good block.
+pub const PEER_SCORE_GOOD_VALUES: i64 = 100;
+/// The verifier found an invalid block, or a missing parent at a finalized slot.
+pub const PEER_SCORE_BAD_VALUES: i64 = -1000;
+/// A response outside the requested range or out of order.
+pub const PEER_SCORE_BAD_RESPONSE: i64 = -1000;
+/// A missing parent after good blocks; a gap-list penalty (escalated, spec A.5.7).
+pub const PEER_SCORE_MISSING_VALUES: i64 = -25;
+/// A block on a fork our finality excludes.
+pub const PEER_SCORE_UNVIABLE_FORK: i64 = -200;
+
+/// `score + delta`, clamped at [`PEER_SCORE_HIGH_LIMIT`] (and, unlike Nimbus, at `i64::MIN`
+/// instead of wrapping).
+pub const fn apply_score(score: i64, delta: i64) -> i64 {
+    let s = score.saturating_add(delta);
+    if s > PEER_SCORE_HIGH_LIMIT { PEER_SCORE_HIGH_LIMIT } else { s }
+}
+
+/// The two response statistics each peer keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ResponseKind {
+    /// A processed response with at least one good block.
+    Good,
+    /// A processed response without any block.
+    Empty,
+}
+
+/// The escalated gap-list penalty of spec A.5.7: a peer whose empty responses outnumber
+/// its good ones by `w` (at most 8) pays `delta + delta * w / 4`; positive deltas and
+/// peers with no excess pay `delta`.
+pub const fn escalated_gap_delta(delta: i64, empty: u64, good: u64) -> i64 {
+    if delta >= 0 || empty <= good {
+        return delta;
+    }
+    let excess = empty - good;
+    let w = if excess > 8 { 8 } else { excess as i64 };
+    delta + delta * w / 4
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gap_penalty_escalates_with_excess_empty_responses() {
+        let got: Vec<i64> = (1..=9).map(|w| escalated_gap_delta(-25, w, 0)).collect();
+        assert_eq!(got, [-31, -37, -43, -50, -56, -62, -68, -75, -75]);
+        assert_eq!(escalated_gap_delta(-25, 3, 3), -25);
+        assert_eq!(escalated_gap_delta(100, 9, 0), 100);
+    }
+
+    #[test]
+    fn score_is_clamped_at_the_top_and_saturates_at_the_bottom() {
+        assert_eq!(apply_score(950, 100), 1000);
+        assert_eq!(apply_score(-100, -1000), -1100);
+        assert_eq!(apply_score(i64::MIN, -1), i64::MIN);
+    }
+}

@@ -1,0 +1,39 @@
+//! What the sync needs to see of a block and of a blob sidecar.
+//!
+//! The real containers live in the `consensus` crate; the queue and the checks here only
+//! read these few fields, so any client's types can be plugged in.
+
+use crate::slot::{Root, Slot};
+
+/// The fields of a signed beacon block that range sync reads.
+pub trait BlockView {
+    /// The block's slot.
+    fn slot(&self) -> Slot;
+    /// `hash_tree_root` of the block message.
+    fn root(&self) -> Root;
+    /// The root of the parent block.
+    fn parent_root(&self) -> Root;
+    /// The number of KZG commitments in the body (0 before Deneb): how many blob sidecars
+    /// belong to this block.
+    fn blob_commitment_count(&self) -> u64;
+}
+
+/// The fields of a blob sidecar that range sync reads.
+pub trait SidecarView {
+    /// The slot of the block the sidecar belongs to (from its signed block header).
+    fn slot(&self) -> Slot;
+    /// The blob's index within its block.
+    fn index(&self) -> u64;
+    /// The root of the block the sidecar belongs to (the root of its signed block header).
+    fn block_root(&self) -> Root;
+}
+
+/// A block together with its blob sidecars, in index order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockData<B, S> {
+    /// The block.
+    pub block: B,
+    /// `None` when sidecars were not requested (the block is outside the blob window);
+    /// `Some` with exactly `blob_commitment_count` sidecars otherwise.
+    pub sidecars: Option<Vec<S>>,
+}
