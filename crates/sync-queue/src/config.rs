@@ -1,0 +1,59 @@
+//! The queue's limits and policies.
+
+/// How a [`SyncQueue`](crate::SyncQueue) hands out and judges ranges. Every limit has a
+/// documented default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueConfig {
+    /// Slots per request. Default 32 (one mainnet epoch, as Nimbus). Must be at least 1;
+    /// 0 is read as 1.
+    pub chunk_size: u64,
+    /// How many distinct peers must answer a range with no blocks before the queue moves
+    /// past it (spec D.19). Default 2. A peer that answered a range empty is not asked for
+    /// it again. With 1 the queue trusts a single peer, as the Nimbus seed did.
+    pub empty_confirmations: usize,
+    /// How many failed verifications of one range (missing parent, invalid, unviable,
+    /// missing sidecars) it takes before a missing parent rewinds the queue. Default 2, the
+    /// 2025 Nimbus rule, so one bad response never rewinds. 1 gives the seed's behaviour.
+    pub rewind_failure_threshold: u32,
+    /// The most requests that may be out at once (handed out, or answered and waiting to
+    /// be processed). A fresh range is not handed out past it; failed ranges still are.
+    /// Default 64. Bounds the memory of parked results.
+    pub max_outstanding_requests: usize,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        QueueConfig {
+            chunk_size: 32,
+            empty_confirmations: 2,
+            rewind_failure_threshold: 2,
+            max_outstanding_requests: 64,
+        }
+    }
+}
+
+impl QueueConfig {
+    /// This config with `chunk_size` slots per request.
+    pub fn with_chunk_size(mut self, chunk_size: u64) -> Self {
+        self.chunk_size = chunk_size;
+        self
+    }
+
+    /// This config with `n` peers needed to confirm an empty range.
+    pub fn with_empty_confirmations(mut self, n: usize) -> Self {
+        self.empty_confirmations = n;
+        self
+    }
+
+    /// This config with a rewind after `n` failures of one range.
+    pub fn with_rewind_failure_threshold(mut self, n: u32) -> Self {
+        self.rewind_failure_threshold = n;
+        self
+    }
+
+    /// This config with at most `n` outstanding requests.
+    pub fn with_max_outstanding_requests(mut self, n: usize) -> Self {
+        self.max_outstanding_requests = n;
+        self
+    }
+}

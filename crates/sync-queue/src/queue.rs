@@ -1,0 +1,299 @@
+//! The async face of the queue: locking, waiting for a turn, running the verifier.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+
+use sync_types::{
+    BlockVerifier, ChainSpec, Cursor, RequestId, ScoredPeer, Slot, SyncDirection,
+    ValidatedResponse,
+};
+use tokio::sync::{oneshot, watch};
+
+use crate::{
+    config::QueueConfig,
+    report::{NoRequest, PushOutcome, QueueStats},
+    rewind::RewindPoint,
+    state::{Job, State, Taken},
+    ticket::{RequestTicket, ReturnRequest},
+};
+
+type Block<V> = <V as BlockVerifier>::Block;
+type Sidecar<V> = <V as BlockVerifier>::Sidecar;
+
+/// The safe slot: forward, the finalized slot (nothing below it is ever re-requested);
+/// backward, the lowest slot already backfilled. Read at every `pop` and every failure.
+pub type SafeSlot = Box<dyn Fn() -> Slot + Send + Sync>;
+
+struct Shared<P: ScoredPeer, V: BlockVerifier> {
+    state: Mutex<State<P, Block<V>, Sidecar<V>>>,
+    /// Bumped whenever a parked result may have become ready, or processing stopped.
+    changed: watch::Sender<u64>,
+    safe_slot: SafeSlot,
+    verifier: V,
+}
+
+impl<P: ScoredPeer, V: BlockVerifier> Shared<P, V> {
+    fn lock(&self) -> MutexGuard<'_, State<P, Block<V>, Sidecar<V>>> {
+        // The state is only changed by short synchronous sections that do not panic on
+        // any input; a poisoned lock still holds consistent state.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn bump(&self) {
+        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+    }
+}
+
+impl<P: ScoredPeer, V: BlockVerifier> ReturnRequest for Shared<P, V> {
+    fn return_failed(&self, id: RequestId) {
+        self.lock().fail(id);
+    }
+}
+
+/// Nimbus's `SyncQueue`, for one direction: hands out slot ranges to peers, collects the
+/// answers in any order, verifies them in slot order through a [`BlockVerifier`],
+/// scores the peers, and rewinds past holes. Cheap to clone: clones share the queue.
+///
+/// See the crate documentation for the rules.
+pub struct SyncQueue<P: ScoredPeer, V: BlockVerifier> {
+    shared: Arc<Shared<P, V>>,
+}
+
+impl<P: ScoredPeer, V: BlockVerifier> Clone for SyncQueue<P, V> {
+    fn clone(&self) -> Self {
+        SyncQueue { shared: Arc::clone(&self.shared) }
+    }
+}
+
+/// Cancels verification bookkeeping if the processing future is dropped mid-verify: the
+/// range goes back to the queue and another task may process.
+struct JobGuard<'a, P: ScoredPeer, V: BlockVerifier> {
+    shared: &'a Shared<P, V>,
+    job: Option<Job<P>>,
+}
+
+impl<P: ScoredPeer, V: BlockVerifier> Drop for JobGuard<'_, P, V> {
+    fn drop(&mut self) {
+        if let Some(job) = self.job.take() {
+            let mut state = self.shared.lock();
+            state.processing = false;
+            if job.generation == state.generation {
+                state.return_range(job.track);
+            }
+            drop(state);
+            if let Some(reply) = job.reply {
+                let _ = reply.send(PushOutcome::Dropped);
+            }
+            self.shared.bump();
+        }
+    }
+}
+
+impl<P: ScoredPeer, V: BlockVerifier> SyncQueue<P, V> {
+    /// A queue from `start` to `final_slot` (inclusive) in `direction`. Forward needs
+    /// `start <= final_slot`, backward `start >= final_slot`; otherwise it is empty.
+    pub fn new(
+        direction: SyncDirection,
+        start: Slot,
+        final_slot: Slot,
+        config: QueueConfig,
+        spec: &ChainSpec,
+        safe_slot: SafeSlot,
+        verifier: V,
+    ) -> Self {
+        let state = State::new(direction, start, final_slot, config, spec.slots_per_epoch);
+        let (changed, _) = watch::channel(0);
+        SyncQueue {
+            shared: Arc::new(Shared { state: Mutex::new(state), changed, safe_slot, verifier }),
+        }
+    }
+
+    /// The verifier.
+    pub fn verifier(&self) -> &V {
+        &self.shared.verifier
+    }
+
+    /// Hand out the next range for a peer whose head is `max_slot` (spec A.5.4).
+    ///
+    /// Failed ranges come first, unless the peer answered that range empty before; the
+    /// whole pop waits while the first failed range is beyond the peer's head. A fresh
+    /// forward range is clipped to the peer's head; a fresh backward range is only given
+    /// to a peer that has all of it.
+    pub fn pop(&self, max_slot: Slot, peer: P) -> Result<RequestTicket<P>, NoRequest> {
+        let safe = (self.shared.safe_slot)();
+        let mut state = self.shared.lock();
+        let moved = state.advance_to_safe(safe);
+        let popped = state.pop(max_slot, peer);
+        drop(state);
+        if moved {
+            self.shared.bump();
+        }
+        let request = popped?;
+        tracing::debug!(target: "sync::queue", %request, peer = %request.peer.key(), "range handed out");
+        let weak: Weak<Shared<P, V>> = Arc::downgrade(&self.shared);
+        Ok(RequestTicket::new(request, weak))
+    }
+
+    /// Give a request back as failed (download error, bad response): its range is handed
+    /// out again. A request that is no longer pending (after a reset) is ignored.
+    pub fn push_failed(&self, ticket: RequestTicket<P>) {
+        drop(ticket);
+    }
+
+    /// Push a peer's checked response and wait until it has been verified, or dropped.
+    ///
+    /// A result that is ahead of the queue's output waits its turn (it never triggers a
+    /// rewind, D.14); a result whose request is no longer pending returns
+    /// [`PushOutcome::Stale`] at once. Whoever pushes the result the queue is waiting for
+    /// verifies it and every result that is then in order, for all pushers.
+    ///
+    /// Cancelling this future is clean: the result stays parked and is verified in its
+    /// turn, and if verification itself is cancelled the range is handed out again.
+    pub async fn push(
+        &self,
+        ticket: RequestTicket<P>,
+        response: ValidatedResponse<Block<V>, Sidecar<V>>,
+        maybe_finalized: bool,
+    ) -> PushOutcome {
+        let request = ticket.into_request();
+        let (tx, mut rx) = oneshot::channel();
+        let parked = self.shared.lock().park(request, response, maybe_finalized, tx);
+        if parked.is_err() {
+            return PushOutcome::Stale;
+        }
+        let mut changed = self.shared.changed.subscribe();
+        loop {
+            self.process_ready().await;
+            tokio::select! {
+                outcome = &mut rx => return outcome.unwrap_or(PushOutcome::Dropped),
+                res = changed.changed() => {
+                    if res.is_err() {
+                        return PushOutcome::Dropped;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Verify parked results while the first of them is in order and no other task is
+    /// verifying. Pushes call this; a caller that got [`NoRequest::Backlog`] may too.
+    pub async fn process_ready(&self) {
+        loop {
+            let taken = self.shared.lock().take_ready();
+            let Some(Taken { job, blocks, maybe_finalized }) = taken else { return };
+            let mut guard = JobGuard { shared: &self.shared, job: Some(job) };
+            let result = self.shared.verifier.verify_segment(blocks, maybe_finalized).await;
+            let Some(mut job) = guard.job.take() else { return };
+            let reply = job.reply.take();
+            let safe = (self.shared.safe_slot)();
+            let outcome = self.shared.lock().finish(job, result, safe);
+            if let Some(reply) = reply {
+                let _ = reply.send(outcome);
+            }
+            self.shared.bump();
+        }
+    }
+
+    /// Discard everything in flight and restart at `to` (forward: never past the current
+    /// output; `None` restarts at the output). Waiting pushes return
+    /// [`PushOutcome::Dropped`]; requests handed out before become stale.
+    pub fn reset(&self, to: Option<Slot>) {
+        self.shared.lock().reset(to);
+        self.shared.bump();
+    }
+
+    /// Nimbus's `clearAndWakeup`, made safe (D.27): a full [`reset`](Self::reset) to the
+    /// current output, so the queue can be used again at once and no range is lost.
+    pub fn clear_and_wakeup(&self) {
+        self.reset(None);
+    }
+
+    /// Start over on a new range, keeping [`stats`](Self::stats) (D.13).
+    pub fn reinit(&self, start: Slot, final_slot: Slot) {
+        self.shared.lock().reinit(start, final_slot);
+        self.shared.bump();
+    }
+
+    /// Move the final slot (forward sync follows the wall clock).
+    pub fn update_last_slot(&self, last: Slot) {
+        self.shared.lock().final_slot = last;
+    }
+
+    /// Nimbus's `getRewindPoint`: where a missing parent at `fail` would rewind to, given
+    /// the safe slot (spec A.5.8); updates the exponential rewind memory.
+    pub fn rewind_point(&self, fail: Slot, safe: Slot) -> RewindPoint {
+        let mut state = self.shared.lock();
+        let (direction, spe) = (state.direction, state.slots_per_epoch);
+        state.rewinder.rewind_point(direction, fail, safe, spe)
+    }
+
+    /// The queue's direction.
+    pub fn direction(&self) -> SyncDirection {
+        self.shared.lock().direction
+    }
+
+    /// Slots left to process: from the output to the final slot.
+    pub fn len(&self) -> u64 {
+        self.shared.lock().len()
+    }
+
+    /// Whether nothing is left to process.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Slots from the start to the final slot.
+    pub fn total(&self) -> u64 {
+        self.shared.lock().total()
+    }
+
+    /// Slots processed: `total - len`.
+    pub fn progress(&self) -> u64 {
+        let state = self.shared.lock();
+        state.total().saturating_sub(state.len())
+    }
+
+    /// Slots handed out but not yet processed (between output and input).
+    pub fn pending_len(&self) -> u64 {
+        self.shared.lock().pending_len()
+    }
+
+    /// Slots of failed ranges waiting to be handed out again.
+    pub fn debt_len(&self) -> u64 {
+        self.shared.lock().debt_len()
+    }
+
+    /// Requests handed out or waiting to be verified.
+    pub fn outstanding(&self) -> usize {
+        self.shared.lock().outstanding()
+    }
+
+    /// Answered results waiting for their turn.
+    pub fn parked_len(&self) -> usize {
+        self.shared.lock().parked.len()
+    }
+
+    /// The next slot to hand out.
+    pub fn input_slot(&self) -> Cursor {
+        self.shared.lock().inp
+    }
+
+    /// The next slot to process.
+    pub fn output_slot(&self) -> Cursor {
+        self.shared.lock().out
+    }
+
+    /// The first slot of the queue's range.
+    pub fn start_slot(&self) -> Slot {
+        self.shared.lock().start
+    }
+
+    /// The last slot of the queue's range.
+    pub fn final_slot(&self) -> Slot {
+        self.shared.lock().final_slot
+    }
+
+    /// The counters; monotonic across resets and [`reinit`](Self::reinit).
+    pub fn stats(&self) -> QueueStats {
+        self.shared.lock().stats
+    }
+}
