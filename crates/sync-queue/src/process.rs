@@ -73,7 +73,10 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         }
         let outcomes = match result {
             Ok(o) if o.len() < job.slots.len() && !o.last().is_some_and(|x| x.stops_segment()) => {
-                Err(VerifierFault::IncompleteOutcomes { got: o.len(), expected: job.slots.len() })
+                Err(VerifierFault::IncompleteOutcomes {
+                    got: o.len(),
+                    expected: job.slots.len(),
+                })
             }
             other => other,
         };
@@ -128,7 +131,11 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         // A response made only of duplicates counts as neither (D.16).
         match job.end_gap {
             Some(gap) if is_empty => {
-                let vouchers = if job.track.voids.is_empty() { vec![peer] } else { job.track.voids };
+                let vouchers = if job.track.voids.is_empty() {
+                    vec![peer]
+                } else {
+                    job.track.voids
+                };
                 self.gaps.extend(vouchers.into_iter().map(|p| (gap, p)));
             }
             Some(gap) => self.gaps.push((gap, peer)),
@@ -184,7 +191,8 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
                 // The hole is confirmed: the peers that said it was empty pay for it.
                 self.settle_gaps(PEER_SCORE_MISSING_VALUES);
                 let point =
-                    self.rewinder.rewind_point(self.direction, fail, safe, self.slots_per_epoch);
+                    self.rewinder
+                        .rewind_point(self.direction, fail, safe, self.slots_per_epoch);
                 self.stats.rewinds += 1;
                 if point.exhausted {
                     self.stats.rewinds_exhausted += 1;
@@ -207,5 +215,10 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
 }
 
 fn report(imported: usize, duplicates: usize, advanced: u64, verdict: Verdict) -> PushOutcome {
-    PushOutcome::Processed(ProcessReport { imported, duplicates, advanced, verdict })
+    PushOutcome::Processed(ProcessReport {
+        imported,
+        duplicates,
+        advanced,
+        verdict,
+    })
 }

@@ -3,8 +3,7 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use sync_types::{
-    BlockVerifier, ChainSpec, Cursor, RequestId, ScoredPeer, Slot, SyncDirection,
-    ValidatedResponse,
+    BlockVerifier, ChainSpec, Cursor, RequestId, ScoredPeer, Slot, SyncDirection, ValidatedResponse,
 };
 use tokio::sync::{oneshot, watch};
 
@@ -60,7 +59,9 @@ pub struct SyncQueue<P: ScoredPeer, V: BlockVerifier> {
 
 impl<P: ScoredPeer, V: BlockVerifier> Clone for SyncQueue<P, V> {
     fn clone(&self) -> Self {
-        SyncQueue { shared: Arc::clone(&self.shared) }
+        SyncQueue {
+            shared: Arc::clone(&self.shared),
+        }
     }
 }
 
@@ -103,7 +104,12 @@ impl<P: ScoredPeer, V: BlockVerifier> SyncQueue<P, V> {
         let state = State::new(direction, start, final_slot, config, spec.slots_per_epoch);
         let (changed, _) = watch::channel(0);
         SyncQueue {
-            shared: Arc::new(Shared { state: Mutex::new(state), changed, safe_slot, verifier }),
+            shared: Arc::new(Shared {
+                state: Mutex::new(state),
+                changed,
+                safe_slot,
+                verifier,
+            }),
         }
     }
 
@@ -156,7 +162,10 @@ impl<P: ScoredPeer, V: BlockVerifier> SyncQueue<P, V> {
     ) -> PushOutcome {
         let request = ticket.into_request();
         let (tx, mut rx) = oneshot::channel();
-        let parked = self.shared.lock().park(request, response, maybe_finalized, tx);
+        let parked = self
+            .shared
+            .lock()
+            .park(request, response, maybe_finalized, tx);
         if parked.is_err() {
             return PushOutcome::Stale;
         }
@@ -179,10 +188,26 @@ impl<P: ScoredPeer, V: BlockVerifier> SyncQueue<P, V> {
     pub async fn process_ready(&self) {
         loop {
             let taken = self.shared.lock().take_ready();
-            let Some(Taken { job, blocks, maybe_finalized }) = taken else { return };
-            let mut guard = JobGuard { shared: &self.shared, job: Some(job) };
-            let result = self.shared.verifier.verify_segment(blocks, maybe_finalized).await;
-            let Some(mut job) = guard.job.take() else { return };
+            let Some(Taken {
+                job,
+                blocks,
+                maybe_finalized,
+            }) = taken
+            else {
+                return;
+            };
+            let mut guard = JobGuard {
+                shared: &self.shared,
+                job: Some(job),
+            };
+            let result = self
+                .shared
+                .verifier
+                .verify_segment(blocks, maybe_finalized)
+                .await;
+            let Some(mut job) = guard.job.take() else {
+                return;
+            };
             let reply = job.reply.take();
             let safe = (self.shared.safe_slot)();
             let outcome = self.shared.lock().finish(job, result, safe);

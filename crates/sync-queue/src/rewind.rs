@@ -40,7 +40,10 @@ impl Rewinder {
         slots_per_epoch: u64,
     ) -> RewindPoint {
         match direction {
-            SyncDirection::Backward => RewindPoint { slot: safe, exhausted: fail >= safe },
+            SyncDirection::Backward => RewindPoint {
+                slot: safe,
+                exhausted: fail >= safe,
+            },
             SyncDirection::Forward => self.forward(fail, safe, slots_per_epoch),
         }
     }
@@ -63,7 +66,9 @@ impl Rewinder {
         let (slot, exhausted) = if epochs == 0 {
             let target = match self.saved {
                 None => Epoch(f),
-                Some((saved_fail, saved_epochs)) => saved_fail.epoch(spe).saturating_sub(saved_epochs),
+                Some((saved_fail, saved_epochs)) => {
+                    saved_fail.epoch(spe).saturating_sub(saved_epochs)
+                }
             };
             self.saved = None;
             (target.start_slot(spe), true)
@@ -71,7 +76,10 @@ impl Rewinder {
             self.saved = Some((fail, epochs));
             (Epoch(x - epochs).start_slot(spe), false)
         };
-        RewindPoint { slot: slot.max(safe), exhausted }
+        RewindPoint {
+            slot: slot.max(safe),
+            exhausted,
+        }
     }
 }
 
@@ -82,7 +90,11 @@ mod tests {
     fn forward_seq(r: &mut Rewinder, calls: &[(u64, u64)]) -> Vec<u64> {
         calls
             .iter()
-            .map(|&(fail, safe)| r.rewind_point(SyncDirection::Forward, Slot(fail), Slot(safe), 32).slot.0)
+            .map(|&(fail, safe)| {
+                r.rewind_point(SyncDirection::Forward, Slot(fail), Slot(safe), 32)
+                    .slot
+                    .0
+            })
             .collect()
     }
 
@@ -97,21 +109,33 @@ mod tests {
     #[test]
     fn forward_rewind_stops_at_the_finalized_epoch() {
         let mut r = Rewinder::default();
-        assert_eq!(forward_seq(&mut r, &[(320, 160); 5]), [288, 256, 192, 160, 160]);
+        assert_eq!(
+            forward_seq(&mut r, &[(320, 160); 5]),
+            [288, 256, 192, 160, 160]
+        );
     }
 
     #[test]
     fn forward_rewind_never_goes_below_a_newer_finalized_slot() {
         let mut r = Rewinder::default();
         // The seed returns 32 for the last call, below the finalized slot 64 (D.25).
-        assert_eq!(forward_seq(&mut r, &[(40, 32), (70, 32), (70, 64)]), [32, 32, 64]);
+        assert_eq!(
+            forward_seq(&mut r, &[(40, 32), (70, 32), (70, 64)]),
+            [32, 32, 64]
+        );
     }
 
     #[test]
     fn forward_rewind_inside_the_finalized_epoch_is_exhausted() {
         let mut r = Rewinder::default();
         let p = r.rewind_point(SyncDirection::Forward, Slot(40), Slot(32), 32);
-        assert_eq!(p, RewindPoint { slot: Slot(32), exhausted: true });
+        assert_eq!(
+            p,
+            RewindPoint {
+                slot: Slot(32),
+                exhausted: true
+            }
+        );
     }
 
     #[test]
@@ -119,9 +143,16 @@ mod tests {
         let mut r = Rewinder::default();
         let fail = Slot(u64::MAX);
         let slots: Vec<u64> = (0..70)
-            .map(|_| r.rewind_point(SyncDirection::Forward, fail, Slot(0), 32).slot.0)
+            .map(|_| {
+                r.rewind_point(SyncDirection::Forward, fail, Slot(0), 32)
+                    .slot
+                    .0
+            })
             .collect();
-        assert!(slots.windows(2).all(|w| w[1] <= w[0]), "rewinds only go back");
+        assert!(
+            slots.windows(2).all(|w| w[1] <= w[0]),
+            "rewinds only go back"
+        );
         assert_eq!(slots.last(), Some(&0));
     }
 
@@ -129,8 +160,20 @@ mod tests {
     fn backward_rewind_goes_to_the_safe_slot_and_flags_a_failure_at_the_anchor() {
         let mut r = Rewinder::default();
         let p = r.rewind_point(SyncDirection::Backward, Slot(100), Slot(200), 32);
-        assert_eq!(p, RewindPoint { slot: Slot(200), exhausted: false });
+        assert_eq!(
+            p,
+            RewindPoint {
+                slot: Slot(200),
+                exhausted: false
+            }
+        );
         let p = r.rewind_point(SyncDirection::Backward, Slot(200), Slot(200), 32);
-        assert_eq!(p, RewindPoint { slot: Slot(200), exhausted: true });
+        assert_eq!(
+            p,
+            RewindPoint {
+                slot: Slot(200),
+                exhausted: true
+            }
+        );
     }
 }

@@ -28,7 +28,11 @@ pub(crate) struct Track<P> {
 
 impl<P> Track<P> {
     fn new(range: SyncRange) -> Self {
-        Track { range, failures: 0, voids: Vec::new() }
+        Track {
+            range,
+            failures: 0,
+            voids: Vec::new(),
+        }
     }
 }
 
@@ -132,7 +136,8 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
     }
 
     pub(crate) fn total(&self) -> u64 {
-        self.end().steps_ahead_of(Cursor::At(self.start), self.direction)
+        self.end()
+            .steps_ahead_of(Cursor::At(self.start), self.direction)
     }
 
     pub(crate) fn pending_len(&self) -> u64 {
@@ -186,7 +191,9 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
 
     /// How many slots of `range` are already behind `out`.
     pub(crate) fn already_known(&self, range: SyncRange) -> u64 {
-        let Cursor::At(o) = self.out else { return range.count() };
+        let Cursor::At(o) = self.out else {
+            return range.count();
+        };
         let behind = match self.direction {
             SyncDirection::Forward => o.distance_from(range.start()),
             SyncDirection::Backward => range.last().distance_from(o),
@@ -197,7 +204,12 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
     fn issue(&mut self, track: Track<P>, peer: P) -> SyncRequest<P> {
         let id = RequestId(self.next_id);
         self.next_id += 1;
-        let request = SyncRequest { id, direction: self.direction, range: track.range, peer };
+        let request = SyncRequest {
+            id,
+            direction: self.direction,
+            range: track.range,
+            peer,
+        };
         self.pending.insert(id, track);
         self.stats.requests_issued += 1;
         request
@@ -211,7 +223,9 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         let mut found = None;
         while let Some((_, mut track)) = self.debts.pop_first() {
             self.debt_slots -= track.range.count();
-            let Some(range) = self.trim(track.range) else { continue };
+            let Some(range) = self.trim(track.range) else {
+                continue;
+            };
             track.range = range;
             if max_slot < range.last() {
                 skipped.push(track);
@@ -242,7 +256,9 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
     }
 
     fn fresh_range(&self, max_slot: Slot) -> Result<SyncRange, NoRequest> {
-        let Cursor::At(inp) = self.inp else { return Err(NoRequest::Exhausted) };
+        let Cursor::At(inp) = self.inp else {
+            return Err(NoRequest::Exhausted);
+        };
         let chunk = self.config.chunk_size.max(1);
         match self.direction {
             SyncDirection::Forward => {
@@ -260,7 +276,10 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
                 if inp < self.final_slot {
                     return Err(NoRequest::Exhausted);
                 }
-                let count = inp.distance_from(self.final_slot).saturating_add(1).min(chunk);
+                let count = inp
+                    .distance_from(self.final_slot)
+                    .saturating_add(1)
+                    .min(chunk);
                 let range = SyncRange::from_bounds(inp.saturating_sub(count - 1), inp)
                     .ok_or(NoRequest::Exhausted)?;
                 if max_slot < range.last() {
@@ -312,14 +331,22 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
             return Err(reply);
         };
         let key = (self.order_of(request.range), request.id);
-        let parked = Parked { request, track, response, maybe_finalized, reply: Some(reply) };
+        let parked = Parked {
+            request,
+            track,
+            response,
+            maybe_finalized,
+            reply: Some(reply),
+        };
         self.parked.insert(key, parked);
         Ok(())
     }
 
     /// Whether the first parked result can be processed now.
     fn front_is_ready(&self) -> bool {
-        let Some((_, front)) = self.parked.first_key_value() else { return false };
+        let Some((_, front)) = self.parked.first_key_value() else {
+            return false;
+        };
         match (self.out, self.direction) {
             (Cursor::Beyond, _) => true,
             (Cursor::At(o), SyncDirection::Forward) => front.request.range.start() <= o,
@@ -393,7 +420,11 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
             generation: self.generation,
             reply: parked.reply,
         };
-        Some(Taken { job, blocks, maybe_finalized: parked.maybe_finalized })
+        Some(Taken {
+            job,
+            blocks,
+            maybe_finalized: parked.maybe_finalized,
+        })
     }
 }
 
@@ -402,7 +433,11 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
 ///
 /// The seed looked only at the high end in both directions; backward, the unproven slots
 /// are the low ones.
-pub(crate) fn end_gap(direction: SyncDirection, range: SyncRange, slots: &[Slot]) -> Option<SyncRange> {
+pub(crate) fn end_gap(
+    direction: SyncDirection,
+    range: SyncRange,
+    slots: &[Slot],
+) -> Option<SyncRange> {
     match direction {
         SyncDirection::Forward => match slots.iter().max() {
             None => Some(range),

@@ -22,7 +22,10 @@ pub struct RequestTicket<P> {
 
 impl<P> RequestTicket<P> {
     pub(crate) fn new(request: SyncRequest<P>, queue: Weak<dyn ReturnRequest>) -> Self {
-        RequestTicket { request, queue: Some(queue) }
+        RequestTicket {
+            request,
+            queue: Some(queue),
+        }
     }
 
     /// The request.
