@@ -19,6 +19,10 @@ pub struct QueueConfig {
     /// be processed). A fresh range is not handed out past it; failed ranges still are.
     /// Default 64. Bounds the memory of parked results.
     pub max_outstanding_requests: usize,
+    /// The most gap-list entries kept (spec A.5.7: peers whose answers ended in empty
+    /// slots, rewarded or penalised once the next block shows whether they were right).
+    /// The oldest go first. Default 256, about 8,000 empty slots with chunks of 32.
+    pub max_gap_entries: usize,
 }
 
 impl Default for QueueConfig {
@@ -28,6 +32,7 @@ impl Default for QueueConfig {
             empty_confirmations: 2,
             rewind_failure_threshold: 2,
             max_outstanding_requests: 64,
+            max_gap_entries: 256,
         }
     }
 }

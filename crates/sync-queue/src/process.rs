@@ -115,7 +115,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
                 debug!(target: "sync::queue", request = %job.request, peer = %peer.key(), "empty range awaits confirmation");
                 peer.update_stats(ResponseKind::Empty, 1);
                 self.stats.empty_unconfirmed += 1;
-                self.push_back_unfailed(job.track);
+                self.push_debt(job.track);
                 return report(0, 0, 0, Verdict::EmptyNeedsConfirmation);
             }
         }
@@ -145,12 +145,6 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         report(t.imported, t.duplicates, advanced, Verdict::Accepted)
     }
 
-    /// Hand a range out again without counting it as a failure of the peers.
-    fn push_back_unfailed(&mut self, track: crate::state::Track<P>) {
-        self.return_range(track);
-        self.stats.requests_failed -= 1;
-    }
-
     fn on_failure(&mut self, mut job: Job<P>, t: &Tally, safe: Slot) -> Verdict {
         let peer = job.request.peer.clone();
         let range = job.request.range;
@@ -173,7 +167,10 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         let mut rewind = None;
         if let Some(fail) = t.missing_parent.filter(|_| !t.invalid) {
             let wants_rewind = match self.direction {
-                SyncDirection::Forward if t.imported > 0 => {
+                // The response linked to our chain (imported or known blocks) and then
+                // broke: the hole is inside this peer's answer. The seed counted only
+                // imported blocks, so a retry of the same answer cost -1000.
+                SyncDirection::Forward if t.imported + t.duplicates > 0 => {
                     peer.update_score(PEER_SCORE_MISSING_VALUES);
                     false
                 }

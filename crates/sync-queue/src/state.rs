@@ -290,7 +290,8 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         }
     }
 
-    fn push_debt(&mut self, track: Track<P>) {
+    /// Put a range back to be handed out again, without counting a failure.
+    pub(crate) fn push_debt(&mut self, track: Track<P>) {
         self.debt_slots += track.range.count();
         let order = self.order_of(track.range);
         let mut tie = 0;

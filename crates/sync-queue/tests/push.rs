@@ -271,3 +271,25 @@ async fn a_stale_result_after_a_reset_is_dropped_at_once() {
         ValidatedResponse::blocks_only(t.range, h.chain.blocks_in(t.range)).expect("valid");
     expect_advanced(&h.queue.push(t, response, false).await, 32);
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_gap_list_keeps_only_the_most_recent_vouchers() {
+    let chain = TestChain::build(Slot(191), |s| (32..160).contains(&s.0), |_| 0);
+    let config = cfg().with_empty_confirmations(1);
+    let config = sync_queue::QueueConfig {
+        max_gap_entries: 2,
+        ..config
+    };
+    let h = Harness::forward(chain, 0, 191, config);
+    let t = h.pop(191, &TestPeer::new(100));
+    h.push_honest(t).await;
+    let vouchers: Vec<TestPeer> = (1..=4).map(TestPeer::new).collect();
+    for p in &vouchers {
+        let t = h.pop(191, p);
+        expect_advanced(&h.push_empty(t).await, 32);
+    }
+    let t = h.pop(191, &TestPeer::new(200));
+    expect_advanced(&h.push_honest(t).await, 32);
+    let changes: Vec<i64> = vouchers.iter().map(TestPeer::score_change).collect();
+    assert_eq!(changes, [0, 0, 100, 100]);
+}
