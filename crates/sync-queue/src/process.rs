@@ -141,6 +141,9 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
             Some(gap) => self.gaps.push((gap, peer)),
             None => self.gaps.clear(),
         }
+        // Bounded: in a long run of empty slots only the most recent vouchers are kept.
+        let excess = self.gaps.len().saturating_sub(self.config.max_gap_entries);
+        self.gaps.drain(..excess);
         debug!(target: "sync::queue", request = %job.request, imported = t.imported, advanced, out = %self.out, "result processed");
         report(t.imported, t.duplicates, advanced, Verdict::Accepted)
     }
