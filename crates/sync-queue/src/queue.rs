@@ -1,6 +1,11 @@
 //! The async face of the queue: locking, waiting for a turn, running the verifier.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{Arc, Mutex, MutexGuard, PoisonError, Weak},
+    task::Poll,
+};
 
 use sync_types::{
     BlockVerifier, ChainSpec, Cursor, RequestId, ScoredPeer, Slot, SyncDirection, ValidatedResponse,
@@ -172,13 +177,23 @@ impl<P: ScoredPeer, V: BlockVerifier> SyncQueue<P, V> {
         let mut changed = self.shared.changed.subscribe();
         loop {
             self.process_ready().await;
-            tokio::select! {
-                outcome = &mut rx => return outcome.unwrap_or(PushOutcome::Dropped),
-                res = changed.changed() => {
-                    if res.is_err() {
-                        return PushOutcome::Dropped;
-                    }
+            // Wait for our own outcome, or for a change that may make a parked result
+            // ready (then try to process again).
+            let mut wake = std::pin::pin!(changed.changed());
+            let woke = std::future::poll_fn(|cx| {
+                if let Poll::Ready(outcome) = Pin::new(&mut rx).poll(cx) {
+                    return Poll::Ready(Some(outcome.unwrap_or(PushOutcome::Dropped)));
                 }
+                match wake.as_mut().poll(cx) {
+                    // The sender lives as long as the queue we hold: this cannot close.
+                    Poll::Ready(Ok(())) => Poll::Ready(None),
+                    Poll::Ready(Err(_)) => Poll::Ready(Some(PushOutcome::Dropped)),
+                    Poll::Pending => Poll::Pending,
+                }
+            })
+            .await;
+            if let Some(outcome) = woke {
+                return outcome;
             }
         }
     }
