@@ -29,7 +29,9 @@
 //!
 //! ## Features
 //!
-//! - `test-utils`: scripted implementations of every seam ([`test_utils`]).
+//! - `test-utils`: scripted implementations of every seam (the `test_utils` module). It pulls in
+//!   tokio's `time` feature, for the mock peer's delays and status ages on tokio's
+//!   (pausable) clock; the crate itself never needs a runtime.
 
 mod error;
 mod peer;

@@ -59,8 +59,17 @@ impl SyncProgress {
         let clamp = |v: i128| u64::try_from(v.max(0)).unwrap_or(u64::MAX);
         let total = clamp(total);
         let progress = clamp(progress).min(total);
-        let done = if total == 0 { 1.0 } else { progress as f64 / total as f64 };
-        SyncProgress { progress, total, remaining: total - progress, done }
+        let done = if total == 0 {
+            1.0
+        } else {
+            progress as f64 / total as f64
+        };
+        SyncProgress {
+            progress,
+            total,
+            remaining: total - progress,
+            done,
+        }
     }
 
     /// The expected time left at `slots_per_second`, or `None` ("unknown") below 0.001.
@@ -103,26 +112,55 @@ mod tests {
             (100 * 86_400, "100d00h00m"),
         ];
         for (secs, want) in cases {
-            assert_eq!(time_left_string(Some(Duration::from_secs(secs))), want, "{secs} s");
+            assert_eq!(
+                time_left_string(Some(Duration::from_secs(secs))),
+                want,
+                "{secs} s"
+            );
         }
         assert_eq!(time_left_string(None), "--h--m");
     }
 
     #[test]
     fn speed_is_zero_unless_slots_and_time_both_move_forward() {
-        let a = SpeedSample { slots: 100, at: Duration::from_secs(10) };
-        let b = SpeedSample { slots: 160, at: Duration::from_secs(22) };
+        let a = SpeedSample {
+            slots: 100,
+            at: Duration::from_secs(10),
+        };
+        let b = SpeedSample {
+            slots: 160,
+            at: Duration::from_secs(22),
+        };
         assert_eq!(speed(a, b), 5.0);
         assert_eq!(speed(b, a), 0.0);
-        assert_eq!(speed(a, SpeedSample { slots: 200, at: a.at }), 0.0);
+        assert_eq!(
+            speed(
+                a,
+                SpeedSample {
+                    slots: 200,
+                    at: a.at
+                }
+            ),
+            0.0
+        );
     }
 
     #[test]
     fn forward_progress_clamps_an_out_slot_past_the_end_instead_of_wrapping() {
-        let p = SyncProgress::compute(SyncDirection::Forward, Slot(100), Cursor::At(Slot(500)), Slot(199));
+        let p = SyncProgress::compute(
+            SyncDirection::Forward,
+            Slot(100),
+            Cursor::At(Slot(500)),
+            Slot(199),
+        );
         assert_eq!((p.progress, p.total, p.remaining), (100, 100, 0));
         assert_eq!(p.done, 1.0);
-        let p = SyncProgress::compute(SyncDirection::Forward, Slot(100), Cursor::At(Slot(150)), Slot(199));
+        let p = SyncProgress::compute(
+            SyncDirection::Forward,
+            Slot(100),
+            Cursor::At(Slot(150)),
+            Slot(199),
+        );
         assert_eq!((p.progress, p.total, p.remaining), (50, 100, 50));
         assert_eq!(p.time_left(5.0), Some(Duration::from_secs(10)));
         assert_eq!(p.time_left(0.0), None);
@@ -130,9 +168,19 @@ mod tests {
 
     #[test]
     fn backward_progress_counts_down_from_the_pivot() {
-        let p = SyncProgress::compute(SyncDirection::Backward, Slot(99), Cursor::At(Slot(49)), Slot(0));
+        let p = SyncProgress::compute(
+            SyncDirection::Backward,
+            Slot(99),
+            Cursor::At(Slot(49)),
+            Slot(0),
+        );
         assert_eq!((p.progress, p.total, p.remaining), (50, 100, 50));
-        let p = SyncProgress::compute(SyncDirection::Backward, Slot(99), Cursor::At(Slot(0)), Slot(0));
+        let p = SyncProgress::compute(
+            SyncDirection::Backward,
+            Slot(99),
+            Cursor::At(Slot(0)),
+            Slot(0),
+        );
         assert_eq!((p.progress, p.total), (99, 100));
         let p = SyncProgress::compute(SyncDirection::Backward, Slot(99), Cursor::Beyond, Slot(0));
         assert_eq!((p.progress, p.remaining, p.done), (100, 0, 1.0));
@@ -140,7 +188,12 @@ mod tests {
 
     #[test]
     fn empty_progress_is_done() {
-        let p = SyncProgress::compute(SyncDirection::Forward, Slot(10), Cursor::At(Slot(10)), Slot(5));
+        let p = SyncProgress::compute(
+            SyncDirection::Forward,
+            Slot(10),
+            Cursor::At(Slot(10)),
+            Slot(5),
+        );
         assert_eq!((p.total, p.remaining, p.done), (0, 0, 1.0));
     }
 }

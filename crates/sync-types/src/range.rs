@@ -21,7 +21,11 @@ impl SyncRange {
         let room = u64::MAX - start.0; // slots after `start`
         let count = if count > room { room + 1 } else { count };
         // `room + 1` overflows only for start = 0 and count = 2^64, which a u64 can't hold.
-        if count == 0 { None } else { Some(SyncRange { start, count }) }
+        if count == 0 {
+            None
+        } else {
+            Some(SyncRange { start, count })
+        }
     }
 
     /// The inclusive range `first ..= last`; `None` if `last < first`.
@@ -30,7 +34,10 @@ impl SyncRange {
             return None;
         }
         let span = last.0 - first.0; // count - 1, cannot overflow
-        Some(SyncRange { start: first, count: span.saturating_add(1) })
+        Some(SyncRange {
+            start: first,
+            count: span.saturating_add(1),
+        })
     }
 
     /// The first (lowest) slot.

@@ -45,6 +45,10 @@ pub fn check_response(range: SyncRange, slots: &[Slot]) -> Result<(), ResponseEr
 /// order, naming its root; a sidecar may not be outside the range, for a slot without a
 /// block, or at an index at or above the fork's `MAX_BLOBS_PER_BLOCK`. An empty sidecar
 /// list is valid when no block has commitments (the seed crashed on it, D.3).
+///
+/// A block left with too few sidecars is reported only if the rest of the response has no
+/// worse fault: missing data costs less ([`ResponseError::penalty`]) than a sidecar out of
+/// order or without a block, and a peer must not get the lighter penalty for those.
 pub fn group_sidecars<B: BlockView, S: SidecarView>(
     range: SyncRange,
     blocks: &[B],
@@ -54,11 +58,16 @@ pub fn group_sidecars<B: BlockView, S: SidecarView>(
     let limit = spec.max_blobs_per_block_at(spec.epoch_of(range.last()));
     let max_total = range.count().saturating_mul(limit);
     if u64::try_from(sidecars.len()).map_or(true, |n| n > max_total) {
-        return Err(ResponseError::TooManySidecars { range, got: sidecars.len(), max: max_total });
+        return Err(ResponseError::TooManySidecars {
+            range,
+            got: sidecars.len(),
+            max: max_total,
+        });
     }
     let mut groups: Vec<Vec<S>> = blocks.iter().map(|_| Vec::new()).collect();
     let mut at = 0usize; // the block the next sidecar may belong to
     let mut previous: Option<Slot> = None;
+    let mut first_short: Option<ResponseError> = None; // reported after worse faults
     for sidecar in sidecars {
         let slot = sidecar.slot();
         if !range.contains(slot) {
@@ -69,7 +78,9 @@ pub fn group_sidecars<B: BlockView, S: SidecarView>(
         }
         previous = Some(slot);
         while blocks.get(at).is_some_and(|b| b.slot() < slot) {
-            check_group_complete(&blocks[at], &groups[at])?;
+            if let Err(short) = check_group_complete(&blocks[at], &groups[at]) {
+                first_short.get_or_insert(short);
+            }
             at += 1;
         }
         let Some(block) = blocks.get(at).filter(|b| b.slot() == slot) else {
@@ -91,7 +102,11 @@ pub fn group_sidecars<B: BlockView, S: SidecarView>(
         let group = &mut groups[at];
         let expected = group.len() as u64;
         if index != expected {
-            return Err(ResponseError::SidecarIndexOutOfSequence { slot, expected, got: index });
+            return Err(ResponseError::SidecarIndexOutOfSequence {
+                slot,
+                expected,
+                got: index,
+            });
         }
         if expected >= block.blob_commitment_count() {
             return Err(ResponseError::SidecarCountMismatch {
@@ -101,6 +116,9 @@ pub fn group_sidecars<B: BlockView, S: SidecarView>(
             });
         }
         group.push(sidecar);
+    }
+    if let Some(short) = first_short {
+        return Err(short);
     }
     for (block, group) in blocks.iter().zip(&groups).skip(at) {
         check_group_complete(block, group)?;
@@ -126,7 +144,11 @@ fn check_group_complete<B: BlockView, S>(block: &B, group: &[S]) -> Result<(), R
 /// Always exactly `range.count()` characters, whatever `slots` holds (fixes D.20).
 /// Example: range 10:6 with blocks at 11, 12 and 14 gives `.xx.x.`.
 pub fn short_map(range: SyncRange, slots: &[Slot]) -> String {
-    let mut sorted: Vec<Slot> = slots.iter().copied().filter(|s| range.contains(*s)).collect();
+    let mut sorted: Vec<Slot> = slots
+        .iter()
+        .copied()
+        .filter(|s| range.contains(*s))
+        .collect();
     sorted.sort_unstable();
     let mut it = sorted.into_iter().peekable();
     let mut out = String::new();
@@ -180,7 +202,13 @@ impl<B: BlockView, S: SidecarView> ValidatedResponse<B, S> {
     /// Check a blocks-only response (the range is outside the blob window).
     pub fn blocks_only(range: SyncRange, blocks: Vec<B>) -> Result<Self, ResponseError> {
         check_blocks(range, &blocks)?;
-        let blocks = blocks.into_iter().map(|block| BlockData { block, sidecars: None }).collect();
+        let blocks = blocks
+            .into_iter()
+            .map(|block| BlockData {
+                block,
+                sidecars: None,
+            })
+            .collect();
         Ok(ValidatedResponse { range, blocks })
     }
 
@@ -196,7 +224,10 @@ impl<B: BlockView, S: SidecarView> ValidatedResponse<B, S> {
         let blocks = blocks
             .into_iter()
             .zip(groups)
-            .map(|(block, group)| BlockData { block, sidecars: Some(group) })
+            .map(|(block, group)| BlockData {
+                block,
+                sidecars: Some(group),
+            })
             .collect();
         Ok(ValidatedResponse { range, blocks })
     }
@@ -226,12 +257,16 @@ impl<B: BlockView, S> ValidatedResponse<B, S> {
     /// Whether the response ends before the range does: it is empty, or its last block is
     /// not at the range's last slot.
     pub fn has_end_gap(&self) -> bool {
-        self.blocks.last().is_none_or(|b| b.block.slot() != self.range.last())
+        self.blocks
+            .last()
+            .is_none_or(|b| b.block.slot() != self.range.last())
     }
 
     /// The slot of the last block, or the range's start if there is none.
     pub fn last_non_empty_slot(&self) -> Slot {
-        self.blocks.last().map_or(self.range.start(), |b| b.block.slot())
+        self.blocks
+            .last()
+            .map_or(self.range.start(), |b| b.block.slot())
     }
 
     /// The block slots, in order.

@@ -33,7 +33,11 @@ pub const PEER_SCORE_UNVIABLE_FORK: i64 = -200;
 /// instead of wrapping).
 pub const fn apply_score(score: i64, delta: i64) -> i64 {
     let s = score.saturating_add(delta);
-    if s > PEER_SCORE_HIGH_LIMIT { PEER_SCORE_HIGH_LIMIT } else { s }
+    if s > PEER_SCORE_HIGH_LIMIT {
+        PEER_SCORE_HIGH_LIMIT
+    } else {
+        s
+    }
 }
 
 /// The two response statistics each peer keeps.

@@ -61,7 +61,11 @@ impl Slot {
     ///
     /// `slots_per_epoch` of 0 is treated as 1 so the function is total.
     pub const fn epoch(self, slots_per_epoch: u64) -> Epoch {
-        let spe = if slots_per_epoch == 0 { 1 } else { slots_per_epoch };
+        let spe = if slots_per_epoch == 0 {
+            1
+        } else {
+            slots_per_epoch
+        };
         Epoch(self.0 / spe)
     }
 }
@@ -224,16 +228,28 @@ mod tests {
         let c = Cursor::At(Slot(0)).advance(SyncDirection::Backward, 1);
         assert_eq!(c, Cursor::Beyond);
         assert_eq!(c.slot(), None);
-        assert_eq!(Cursor::At(Slot(0)).steps_ahead_of(Cursor::At(Slot(31)), SyncDirection::Backward), 31);
-        assert_eq!(Cursor::Beyond.steps_ahead_of(Cursor::At(Slot(31)), SyncDirection::Backward), 32);
+        assert_eq!(
+            Cursor::At(Slot(0)).steps_ahead_of(Cursor::At(Slot(31)), SyncDirection::Backward),
+            31
+        );
+        assert_eq!(
+            Cursor::Beyond.steps_ahead_of(Cursor::At(Slot(31)), SyncDirection::Backward),
+            32
+        );
     }
 
     #[test]
     fn forward_cursor_past_u64_max_is_beyond() {
         let c = Cursor::At(Slot(u64::MAX - 1)).advance(SyncDirection::Forward, 2);
         assert_eq!(c, Cursor::Beyond);
-        assert_eq!(c.steps_ahead_of(Cursor::At(Slot(u64::MAX)), SyncDirection::Forward), 1);
-        assert_eq!(Cursor::At(Slot(5)).steps_ahead_of(Cursor::At(Slot(9)), SyncDirection::Forward), 0);
+        assert_eq!(
+            c.steps_ahead_of(Cursor::At(Slot(u64::MAX)), SyncDirection::Forward),
+            1
+        );
+        assert_eq!(
+            Cursor::At(Slot(5)).steps_ahead_of(Cursor::At(Slot(9)), SyncDirection::Forward),
+            0
+        );
     }
 
     #[test]

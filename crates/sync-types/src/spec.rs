@@ -50,10 +50,22 @@ impl ChainSpec {
             min_epochs_for_blob_sidecars_requests: 4096,
             deneb_fork_epoch: Epoch(269_568),
             blob_limits: vec![
-                BlobLimit { epoch: Epoch(269_568), max_blobs_per_block: 6 },
-                BlobLimit { epoch: Epoch(364_032), max_blobs_per_block: 9 },
-                BlobLimit { epoch: Epoch(412_672), max_blobs_per_block: 15 },
-                BlobLimit { epoch: Epoch(419_072), max_blobs_per_block: 21 },
+                BlobLimit {
+                    epoch: Epoch(269_568),
+                    max_blobs_per_block: 6,
+                },
+                BlobLimit {
+                    epoch: Epoch(364_032),
+                    max_blobs_per_block: 9,
+                },
+                BlobLimit {
+                    epoch: Epoch(412_672),
+                    max_blobs_per_block: 15,
+                },
+                BlobLimit {
+                    epoch: Epoch(419_072),
+                    max_blobs_per_block: 21,
+                },
             ],
         }
     }
@@ -70,7 +82,10 @@ impl ChainSpec {
             min_epochs_for_block_requests: 272,
             min_epochs_for_blob_sidecars_requests: 4096,
             deneb_fork_epoch: FAR_FUTURE_EPOCH,
-            blob_limits: vec![BlobLimit { epoch: FAR_FUTURE_EPOCH, max_blobs_per_block: 6 }],
+            blob_limits: vec![BlobLimit {
+                epoch: FAR_FUTURE_EPOCH,
+                max_blobs_per_block: 6,
+            }],
         }
     }
 
@@ -78,8 +93,14 @@ impl ChainSpec {
     pub fn with_deneb_at(mut self, deneb: Epoch, electra: Epoch) -> ChainSpec {
         self.deneb_fork_epoch = deneb;
         self.blob_limits = vec![
-            BlobLimit { epoch: deneb, max_blobs_per_block: 6 },
-            BlobLimit { epoch: electra.max(deneb), max_blobs_per_block: 9 },
+            BlobLimit {
+                epoch: deneb,
+                max_blobs_per_block: 6,
+            },
+            BlobLimit {
+                epoch: electra.max(deneb),
+                max_blobs_per_block: 9,
+            },
         ];
         self
     }
@@ -177,8 +198,16 @@ mod tests {
         let s = ChainSpec::mainnet();
         let wall = Epoch(300_000);
         let boundary = s.start_slot(s.blob_window_start(wall));
-        assert!(s.range_needs_blobs(boundary.saturating_sub(10), boundary.saturating_add(5), wall));
-        assert!(!s.range_needs_blobs(boundary.saturating_sub(10), boundary.saturating_sub(1), wall));
+        assert!(s.range_needs_blobs(
+            boundary.saturating_sub(10),
+            boundary.saturating_add(5),
+            wall
+        ));
+        assert!(!s.range_needs_blobs(
+            boundary.saturating_sub(10),
+            boundary.saturating_sub(1),
+            wall
+        ));
     }
 
     #[test]

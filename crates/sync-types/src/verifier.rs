@@ -24,7 +24,10 @@ pub enum BlockOutcome {
 impl BlockOutcome {
     /// Whether verification of the rest of the segment stops after this outcome.
     pub const fn stops_segment(self) -> bool {
-        matches!(self, BlockOutcome::MissingParent | BlockOutcome::Invalid | BlockOutcome::MissingSidecars)
+        matches!(
+            self,
+            BlockOutcome::MissingParent | BlockOutcome::Invalid | BlockOutcome::MissingSidecars
+        )
     }
 }
 

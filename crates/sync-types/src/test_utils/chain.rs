@@ -61,7 +61,11 @@ impl TestBlock {
     /// The block's sidecars, indices `0..blobs`.
     pub fn sidecars(&self) -> Vec<TestSidecar> {
         (0..self.blobs)
-            .map(|index| TestSidecar { slot: self.slot, index, block_root: self.root })
+            .map(|index| TestSidecar {
+                slot: self.slot,
+                index,
+                block_root: self.root,
+            })
             .collect()
     }
 }
@@ -102,7 +106,12 @@ impl TestChain {
         loop {
             if slot == Slot(0) || !skipped(slot) {
                 let root = test_root(slot, fork);
-                blocks.push(TestBlock { slot, root, parent_root: parent, blobs: blobs(slot) });
+                blocks.push(TestBlock {
+                    slot,
+                    root,
+                    parent_root: parent,
+                    blobs: blobs(slot),
+                });
                 parent = root;
             }
             if slot >= last {
@@ -127,7 +136,11 @@ impl TestChain {
             x ^= x >> 31;
             x.wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ (x >> 29)
         };
-        Self::build(last, |s| mix(s, 1) % 100 < skip_percent, |s| mix(s, 2) % (max_blobs + 1))
+        Self::build(
+            last,
+            |s| mix(s, 1) % 100 < skip_percent,
+            |s| mix(s, 2) % (max_blobs + 1),
+        )
     }
 
     /// All blocks, by increasing slot.
@@ -137,17 +150,27 @@ impl TestChain {
 
     /// The block at `slot`, if the slot is not skipped.
     pub fn block_at(&self, slot: Slot) -> Option<&TestBlock> {
-        self.blocks.binary_search_by_key(&slot, |b| b.slot).ok().map(|i| &self.blocks[i])
+        self.blocks
+            .binary_search_by_key(&slot, |b| b.slot)
+            .ok()
+            .map(|i| &self.blocks[i])
     }
 
     /// The blocks inside `range`, by increasing slot.
     pub fn blocks_in(&self, range: SyncRange) -> Vec<TestBlock> {
         let from = self.blocks.partition_point(|b| b.slot < range.start());
-        self.blocks[from..].iter().take_while(|b| b.slot <= range.last()).copied().collect()
+        self.blocks[from..]
+            .iter()
+            .take_while(|b| b.slot <= range.last())
+            .copied()
+            .collect()
     }
 
     /// The sidecars of the blocks inside `range`, by slot then index.
     pub fn sidecars_in(&self, range: SyncRange) -> Vec<TestSidecar> {
-        self.blocks_in(range).iter().flat_map(TestBlock::sidecars).collect()
+        self.blocks_in(range)
+            .iter()
+            .flat_map(TestBlock::sidecars)
+            .collect()
     }
 }

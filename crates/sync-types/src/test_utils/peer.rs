@@ -53,9 +53,12 @@ impl ScoredPeer for TestPeer {
         self.inner.score.load(Ordering::Relaxed)
     }
     fn update_score(&self, delta: i64) {
-        let _ = self.inner.score.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |s| {
-            Some(apply_score(s, delta))
-        });
+        let _ = self
+            .inner
+            .score
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |s| {
+                Some(apply_score(s, delta))
+            });
     }
     fn stats(&self, kind: ResponseKind) -> u64 {
         match kind {

@@ -43,7 +43,10 @@ impl ChainVerifier {
     pub fn forward(anchor: &TestBlock) -> Self {
         let mut state = State::default();
         state.known.insert(anchor.root);
-        ChainVerifier { direction: SyncDirection::Forward, state: Arc::new(Mutex::new(state)) }
+        ChainVerifier {
+            direction: SyncDirection::Forward,
+            state: Arc::new(Mutex::new(state)),
+        }
     }
 
     /// Backward verifier that knows `anchor` and wants its parent next.
@@ -51,11 +54,16 @@ impl ChainVerifier {
         let mut state = State::default();
         state.known.insert(anchor.root);
         state.expected = Some(anchor.parent_root);
-        ChainVerifier { direction: SyncDirection::Backward, state: Arc::new(Mutex::new(state)) }
+        ChainVerifier {
+            direction: SyncDirection::Backward,
+            state: Arc::new(Mutex::new(state)),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Always answer `outcome` for the block at `slot`.
@@ -93,7 +101,11 @@ impl ChainVerifier {
         self.lock().maybe_finalized_calls
     }
 
-    fn judge(state: &mut State, direction: SyncDirection, data: &BlockData<TestBlock, TestSidecar>) -> BlockOutcome {
+    fn judge(
+        state: &mut State,
+        direction: SyncDirection,
+        data: &BlockData<TestBlock, TestSidecar>,
+    ) -> BlockOutcome {
         let b = &data.block;
         if let Some(outcome) = state.scripted.get(&b.slot) {
             return *outcome;
