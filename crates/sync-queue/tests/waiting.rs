@@ -194,8 +194,13 @@ impl BlockVerifier for GatedVerifier {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn cancelling_a_verification_hands_the_range_out_again() {
+/// A forward queue over slots 0..=63 whose verifier waits for `gate` permits.
+fn gated_queue() -> (
+    TestChain,
+    SyncQueue<TestPeer, GatedVerifier>,
+    Arc<Semaphore>,
+    ChainVerifier,
+) {
     let chain = TestChain::full(Slot(63));
     let gate = Arc::new(Semaphore::new(0));
     let inner = ChainVerifier::forward(&chain.blocks()[0]);
@@ -212,6 +217,12 @@ async fn cancelling_a_verification_hands_the_range_out_again() {
         Box::new(|| Slot(0)),
         verifier,
     );
+    (chain, queue, gate, inner)
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancelling_a_verification_hands_the_range_out_again() {
+    let (chain, queue, gate, inner) = gated_queue();
     let p = TestPeer::new(1);
     let t = queue.pop(Slot(63), p.clone()).expect("range");
     let response: Response =
@@ -237,22 +248,7 @@ async fn cancelling_a_verification_hands_the_range_out_again() {
 
 #[tokio::test(start_paused = true)]
 async fn a_reset_during_verification_drops_that_result() {
-    let chain = TestChain::full(Slot(63));
-    let gate = Arc::new(Semaphore::new(0));
-    let inner = ChainVerifier::forward(&chain.blocks()[0]);
-    let verifier = GatedVerifier {
-        inner,
-        gate: Arc::clone(&gate),
-    };
-    let queue = SyncQueue::new(
-        SyncDirection::Forward,
-        Slot(0),
-        Slot(63),
-        cfg(),
-        &ChainSpec::mainnet(),
-        Box::new(|| Slot(0)),
-        verifier,
-    );
+    let (chain, queue, gate, _) = gated_queue();
     let p = TestPeer::new(1);
     let t = queue.pop(Slot(63), p.clone()).expect("range");
     let response: Response =

@@ -16,20 +16,20 @@ use std::{
     collections::{HashMap, VecDeque},
     fmt,
     future::Future,
-    sync::{
-        Arc, Mutex, MutexGuard, OnceLock, PoisonError,
-        atomic::{AtomicI64, AtomicU64, Ordering},
-    },
+    sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError},
     time::Duration,
 };
 
 use tokio::time::Instant;
 
-use super::chain::{TestBlock, TestChain, TestSidecar};
+use super::{
+    TestPeer,
+    chain::{TestBlock, TestChain, TestSidecar},
+};
 use crate::{
     peer::{RequestError, ScoredPeer, SyncPeer},
     range::SyncRange,
-    score::{NEW_PEER_SCORE, ResponseKind, apply_score},
+    score::{NEW_PEER_SCORE, ResponseKind},
     slot::{Epoch, Slot},
 };
 
@@ -102,13 +102,11 @@ pub struct MockPeer {
 }
 
 struct Inner {
-    key: u32,
+    /// Key, score and statistics: the same bookkeeping as a [`TestPeer`].
+    scored: TestPeer,
     chain: Arc<TestChain>,
     /// The chain [`Behaviour::Lie`] answers from, built on first use.
     fork: OnceLock<TestChain>,
-    score: AtomicI64,
-    good: AtomicU64,
-    empty: AtomicU64,
     state: Mutex<State>,
 }
 
@@ -167,12 +165,9 @@ impl MockPeer {
         };
         MockPeer {
             inner: Arc::new(Inner {
-                key,
+                scored: TestPeer::new(key),
                 chain,
                 fork: OnceLock::new(),
-                score: AtomicI64::new(NEW_PEER_SCORE),
-                good: AtomicU64::new(0),
-                empty: AtomicU64::new(0),
                 state: Mutex::new(state),
             }),
         }
@@ -394,7 +389,7 @@ impl fmt::Debug for MockPeer {
         // Not derived: the chain can hold millions of blocks.
         let state = self.lock();
         f.debug_struct("MockPeer")
-            .field("key", &self.inner.key)
+            .field("key", &self.key())
             .field("score", &self.score())
             .field("behaviour", &state.behaviour)
             .field("reported", &state.reported)
@@ -407,31 +402,19 @@ impl ScoredPeer for MockPeer {
     type Key = u32;
 
     fn key(&self) -> u32 {
-        self.inner.key
+        self.inner.scored.key()
     }
     fn score(&self) -> i64 {
-        self.inner.score.load(Ordering::Relaxed)
+        self.inner.scored.score()
     }
     fn update_score(&self, delta: i64) {
-        let _ = self
-            .inner
-            .score
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |s| {
-                Some(apply_score(s, delta))
-            });
+        self.inner.scored.update_score(delta);
     }
     fn stats(&self, kind: ResponseKind) -> u64 {
-        match kind {
-            ResponseKind::Good => self.inner.good.load(Ordering::Relaxed),
-            ResponseKind::Empty => self.inner.empty.load(Ordering::Relaxed),
-        }
+        self.inner.scored.stats(kind)
     }
     fn update_stats(&self, kind: ResponseKind, n: u64) {
-        let counter = match kind {
-            ResponseKind::Good => &self.inner.good,
-            ResponseKind::Empty => &self.inner.empty,
-        };
-        counter.fetch_add(n, Ordering::Relaxed);
+        self.inner.scored.update_stats(kind, n);
     }
     fn throughput(&self) -> f64 {
         self.lock().throughput
