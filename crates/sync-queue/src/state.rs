@@ -407,12 +407,12 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         let (_, parked) = self.parked.pop_first()?;
         self.processing = true;
         let range = parked.request.range;
-        let end_gap = end_gap(self.direction, range, &parked.response.slots());
         let mut blocks = parked.response.into_blocks();
         if self.direction == SyncDirection::Backward {
             blocks.reverse();
         }
-        let slots = blocks.iter().map(|b| b.block.slot()).collect();
+        let slots: Vec<Slot> = blocks.iter().map(|b| b.block.slot()).collect();
+        let end_gap = end_gap(self.direction, range, &slots);
         let job = Job {
             request: parked.request,
             track: parked.track,

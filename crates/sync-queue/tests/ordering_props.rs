@@ -72,7 +72,7 @@ fn case() -> impl Strategy<Value = Case> {
         })
 }
 
-fn run(case: Case) -> Result<(), TestCaseError> {
+fn run(case: &Case) -> Result<(), TestCaseError> {
     let last = case.last;
     let chain = TestChain::build(
         Slot(last),
@@ -184,6 +184,6 @@ proptest! {
 
     #[test]
     fn honest_peers_in_any_interleaving_deliver_every_block_once_in_order(c in case()) {
-        run(c)?;
+        run(&c)?;
     }
 }

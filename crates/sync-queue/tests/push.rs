@@ -166,7 +166,7 @@ async fn a_response_of_duplicates_only_is_not_counted_as_empty() {
     let outcome = h.push_honest(t).await;
     match &outcome {
         PushOutcome::Processed(r) => {
-            assert_eq!((r.imported, r.duplicates, r.advanced), (0, 32, 32))
+            assert_eq!((r.imported, r.duplicates, r.advanced), (0, 32, 32));
         }
         other => panic!("{other:?}"),
     }
