@@ -119,6 +119,19 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
                 return report(0, 0, 0, Verdict::EmptyNeedsConfirmation);
             }
         }
+        if !is_empty {
+            // Another peer's answer for this range verified: the peers that said it was
+            // empty withheld blocks, and those whose answer did not link served another
+            // chain.
+            for p in job.track.voids.drain(..) {
+                debug!(target: "sync::queue", peer = %p.key(), %range, "withheld blocks another peer served");
+                p.update_score(PEER_SCORE_NO_VALUES);
+            }
+            for p in job.track.unlinked_by.drain(..) {
+                debug!(target: "sync::queue", peer = %p.key(), %range, "answer did not link where another peer's did");
+                p.update_score(PEER_SCORE_BAD_VALUES);
+            }
+        }
         self.out = self.out.advance(self.direction, advanced);
         self.stats.slots_processed += advanced;
         if t.imported > 0 {
@@ -151,7 +164,10 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
     fn on_failure(&mut self, mut job: Job<P>, t: &Tally, safe: Slot) -> Verdict {
         let peer = job.request.peer.clone();
         let range = job.request.range;
-        job.track.failures += 1;
+        if !job.track.failed_by.iter().any(|p| p.key() == peer.key()) {
+            job.track.failed_by.push(peer.clone());
+        }
+        let failures = u32::try_from(job.track.failed_by.len()).unwrap_or(u32::MAX);
         let mut verdict = Verdict::Invalid;
         if t.invalid {
             peer.update_score(PEER_SCORE_BAD_VALUES);
@@ -177,7 +193,11 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
                     peer.update_score(PEER_SCORE_MISSING_VALUES);
                     false
                 }
-                SyncDirection::Forward if safe < range.start() => true,
+                SyncDirection::Forward if safe < range.start() => {
+                    // A hole behind us, or a peer on another chain: not scored yet.
+                    job.track.unlinked_by.push(peer.clone());
+                    true
+                }
                 SyncDirection::Backward if safe > fail => {
                     peer.update_score(PEER_SCORE_MISSING_VALUES);
                     true
@@ -187,7 +207,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
                     false
                 }
             };
-            if wants_rewind && job.track.failures >= self.config.rewind_failure_threshold {
+            if wants_rewind && failures >= self.config.rewind_failure_threshold {
                 // The hole is confirmed: the peers that said it was empty pay for it.
                 self.settle_gaps(PEER_SCORE_MISSING_VALUES);
                 let point =
@@ -207,7 +227,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
             verdict = Verdict::MissingParent { slot: fail, rewind };
         }
         if rewind.is_none() {
-            debug!(target: "sync::queue", request = %job.request, ?verdict, failures = job.track.failures, "result failed; range handed out again");
+            debug!(target: "sync::queue", request = %job.request, ?verdict, failures, "result failed; range handed out again");
             self.return_range(job.track);
         }
         verdict

@@ -20,17 +20,33 @@ use crate::{
 #[derive(Clone, Debug)]
 pub(crate) struct Track<P> {
     pub(crate) range: SyncRange,
-    /// Failed verifications of this range (the 2025 Nimbus `failuresCount`).
-    pub(crate) failures: u32,
+    /// Peers whose answer for this range failed verification (the 2025 Nimbus
+    /// `failuresCount`, counted over distinct peers).
+    pub(crate) failed_by: Vec<P>,
+    /// Of those, the peers whose answer did not link to our chain at all and were not
+    /// scored for it then: if another peer's answer for the range verifies, they pay.
+    pub(crate) unlinked_by: Vec<P>,
     /// Peers that answered this range with no block (D.19).
     pub(crate) voids: Vec<P>,
+}
+
+impl<P: ScoredPeer> Track<P> {
+    /// Whether the peer already answered this range empty or with a failing answer: it is
+    /// not asked again for it.
+    pub(crate) fn is_excluded(&self, key: &P::Key) -> bool {
+        self.voids
+            .iter()
+            .chain(&self.failed_by)
+            .any(|p| &p.key() == key)
+    }
 }
 
 impl<P> Track<P> {
     fn new(range: SyncRange) -> Self {
         Track {
             range,
-            failures: 0,
+            failed_by: Vec::new(),
+            unlinked_by: Vec::new(),
             voids: Vec::new(),
         }
     }
@@ -232,7 +248,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
                 found = Some(Err(NoRequest::PeerBehind));
                 break;
             }
-            if track.voids.iter().any(|p| p.key() == key) {
+            if track.is_excluded(&key) {
                 skipped.push(track);
                 continue;
             }

@@ -293,3 +293,17 @@ async fn the_gap_list_keeps_only_the_most_recent_vouchers() {
     let changes: Vec<i64> = vouchers.iter().map(TestPeer::score_change).collect();
     assert_eq!(changes, [0, 0, 100, 100]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_peer_that_answered_empty_pays_when_another_peer_returns_blocks() {
+    let h = Harness::forward(TestChain::full(Slot(63)), 0, 63, cfg());
+    let withholder = TestPeer::new(1);
+    let t = h.pop(63, &withholder);
+    expect_verdict(&h.push_empty(t).await, Verdict::EmptyNeedsConfirmation);
+    expect_score(&withholder, 0);
+    let honest = TestPeer::new(2);
+    let t = h.pop(63, &honest);
+    expect_advanced(&h.push_honest(t).await, 32);
+    expect_score(&withholder, -100);
+    expect_score(&honest, 100);
+}

@@ -94,9 +94,14 @@ async fn with_a_threshold_of_one_the_first_missing_parent_rewinds_as_in_the_seed
 async fn a_missing_parent_after_good_blocks_costs_25_and_does_not_rewind() {
     let h = Harness::forward(TestChain::full(Slot(63)), 0, 63, cfg());
     h.verifier.script(Slot(20), BlockOutcome::MissingParent);
-    let p = TestPeer::new(1);
-    for _ in 0..3 {
-        let t = h.pop(63, &p);
+    let peers: Vec<TestPeer> = (1..=3).map(TestPeer::new).collect();
+    for p in &peers {
+        let t = h.pop(63, p);
+        assert_eq!(
+            t.range,
+            range(0, 32),
+            "each peer gets the failed range once"
+        );
         let outcome = h.push_honest(t).await;
         expect_verdict(
             &outcome,
@@ -105,8 +110,53 @@ async fn a_missing_parent_after_good_blocks_costs_25_and_does_not_rewind() {
                 rewind: None,
             },
         );
+        expect_score(p, -25);
     }
-    expect_score(&p, -75);
+    assert_eq!(h.queue.stats().rewinds, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_range_is_not_handed_back_to_the_peer_whose_answer_failed() {
+    let h = Harness::forward(TestChain::full(Slot(95)), 0, 95, cfg());
+    h.verifier.script(Slot(20), BlockOutcome::Invalid);
+    let p = TestPeer::new(1);
+    let t = h.pop(95, &p);
+    h.push_honest(t).await;
+    let t = h.pop(95, &p);
+    assert_eq!(
+        t.range,
+        range(32, 32),
+        "the failed range waits for another peer"
+    );
+    drop(t);
+    let t = h.pop(95, &TestPeer::new(2));
+    assert_eq!(t.range, range(0, 32));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_peer_whose_answer_did_not_link_pays_when_another_peer_s_answer_verifies() {
+    // The fork peer's answer for 32..63 does not link; an honest answer for the same
+    // range does, so the fork peer served another chain: -1000, and no rewind.
+    let h = Harness::forward(TestChain::full(Slot(127)), 0, 127, cfg());
+    let t = h.pop(127, &TestPeer::new(9));
+    h.push_honest(t).await;
+    let liar = TestPeer::new(1);
+    let t = h.pop(127, &liar);
+    let response = fork_response(&h, &t);
+    expect_verdict(
+        &h.queue.push(t, response, false).await,
+        Verdict::MissingParent {
+            slot: Slot(32),
+            rewind: None,
+        },
+    );
+    expect_score(&liar, 0);
+    let honest = TestPeer::new(2);
+    let t = h.pop(127, &honest);
+    assert_eq!(t.range, range(32, 32));
+    expect_verdict(&h.push_honest(t).await, Verdict::Accepted);
+    expect_score(&liar, -1000);
+    expect_score(&honest, 100);
     assert_eq!(h.queue.stats().rewinds, 0);
 }
 
@@ -171,20 +221,19 @@ fn fork_response(h: &Harness, t: &common::Ticket) -> common::Response {
 #[tokio::test(start_paused = true)]
 async fn backward_missing_parent_costs_25_and_the_second_rewinds_to_the_safe_slot() {
     let h = Harness::backward(TestChain::full(Slot(100)), 100, 0, cfg());
-    let liar = TestPeer::new(1);
-    for expected_rewind in [None, Some(Slot(100))] {
-        let t = h.pop(100, &liar);
+    let liars = [TestPeer::new(1), TestPeer::new(2)];
+    for (liar, expected_rewind) in liars.iter().zip([None, Some(Slot(100))]) {
+        // A peer whose answer failed is not asked for the range again: a second liar.
+        let t = h.pop(100, liar);
         let response = fork_response(&h, &t);
         let outcome = h.queue.push(t, response, false).await;
-        expect_verdict(
-            &outcome,
-            Verdict::MissingParent {
-                slot: Slot(99),
-                rewind: expected_rewind,
-            },
-        );
+        let verdict = Verdict::MissingParent {
+            slot: Slot(99),
+            rewind: expected_rewind,
+        };
+        expect_verdict(&outcome, verdict);
+        expect_score(liar, -25);
     }
-    expect_score(&liar, -50);
     assert_eq!(h.queue.output_slot(), Cursor::At(Slot(100)));
     h.drain_honest(100).await;
     let want: Vec<Slot> = (0..=99).rev().map(Slot).collect();

@@ -79,6 +79,29 @@ pub fn test_root(slot: Slot, fork: u64) -> Root {
     Root(r)
 }
 
+/// The byte of a root that [`invalid_root`] marks; every [`test_root`] leaves it 0.
+const INVALID_MARK_BYTE: usize = 30;
+/// The value [`invalid_root`] writes into [`INVALID_MARK_BYTE`].
+const INVALID_MARK: u8 = 0xBA;
+
+/// `root` marked as the root of a block that fails verification: byte 30 set to `0xBA`.
+///
+/// A [`ChainVerifier`](super::ChainVerifier) answers
+/// [`BlockOutcome::Invalid`](crate::BlockOutcome::Invalid) for a block with such a root,
+/// whatever its parent; [`Behaviour::InvalidBlocks`](super::Behaviour::InvalidBlocks)
+/// sends one. No [`test_root`] is invalid, and the mark differs from `root` unless `root`
+/// is already marked.
+pub fn invalid_root(root: Root) -> Root {
+    let mut r = root.0;
+    r[INVALID_MARK_BYTE] = INVALID_MARK;
+    Root(r)
+}
+
+/// Whether `root` was marked by [`invalid_root`].
+pub fn is_invalid_root(root: &Root) -> bool {
+    root.0[INVALID_MARK_BYTE] == INVALID_MARK
+}
+
 /// A chain from a genesis block at slot 0 up to a last slot, with some slots skipped.
 /// Blocks are kept only for non-skipped slots, so memory is proportional to blocks.
 #[derive(Clone, Debug)]

@@ -1,11 +1,17 @@
 //! A scripted [`SyncPeer`] over a [`TestChain`].
 //!
 //! A [`MockPeer`] serves the blocks and sidecars of a shared chain, clipped to its own head,
-//! the way its [`Behaviour`] says: honestly, partially, empty, from another fork, without
-//! sidecars, never, late, or with a timeout, disconnect or rate-limit error. A default
-//! behaviour can be changed at any time, and a script per range overrides it for the next
-//! requests of that range, so a test can say "the first attempt at `64:32` times out, the
-//! second one is honest".
+//! the way its [`Behaviour`] says: honestly, partially, empty, from another fork, out of
+//! range, out of order, duplicated, invalid, with sidecars withheld, corrupt or reordered,
+//! never, late, or with a timeout, disconnect or rate-limit error. A default behaviour can
+//! be changed at any time, and a script per range overrides it for the next requests of
+//! that range, so a test can say "the first attempt at `64:32` times out, the second one
+//! is honest".
+//!
+//! Lies about the peer's status (its head, its finality) and a pruned history are
+//! properties of the peer, not behaviours: see [`MockPeer::with_head_lie`],
+//! [`MockPeer::with_finality_lie`] and [`MockPeer::with_pruned_history`]. [`adversaries`]
+//! builds one peer of each adversarial kind for scenario tests.
 //!
 //! Requests are lazy, like real ones: a request is recorded and its behaviour chosen when
 //! its future is first polled, so a future that is dropped unpolled never reached the peer.
@@ -24,6 +30,7 @@ use tokio::time::Instant;
 
 use super::{
     TestPeer,
+    answers::{Answer, Reply, Request},
     chain::{TestBlock, TestChain, TestSidecar},
 };
 use crate::{
@@ -33,11 +40,11 @@ use crate::{
     slot::{Epoch, Slot},
 };
 
-/// The fork tag of the chain a [`Behaviour::Lie`] answers from. The honest chain of a
-/// [`TestChain::build`] has tag 0; any other tag gives other roots at the same slots.
-const LIE_FORK_TAG: u64 = 0x0bad_f0c4;
-
 /// How a [`MockPeer`] answers one range request.
+///
+/// A sidecars request is answered with the sidecars of the blocks a blocks request would
+/// get: a behaviour that garbles blocks garbles their sidecars alike, and the sidecars
+/// name the blocks sent. The behaviours named after sidecars send honest blocks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Behaviour {
     /// The chain's blocks (or their sidecars) in the range, up to the peer's head.
@@ -55,6 +62,37 @@ pub enum Behaviour {
     Lie,
     /// Honest blocks; an empty sidecars response.
     WithholdSidecars,
+    /// Honest blocks plus one just outside the range, at the slot after its last (before
+    /// its first if it ends at [`Slot::MAX`]; the chain's block there, else a made-up one
+    /// without blobs): rejected by
+    /// [`check_response`](crate::check_response) with
+    /// [`BlockOutsideRange`](crate::ResponseError::BlockOutsideRange). When the honest
+    /// blocks fill the range, the last one is dropped so that the response is not merely
+    /// too long.
+    OutOfRange,
+    /// Honest blocks with the first two swapped, rejected with
+    /// [`BlocksNotIncreasing`](crate::ResponseError::BlocksNotIncreasing); with fewer than
+    /// two blocks, as [`Behaviour::OutOfRange`].
+    Unordered,
+    /// Honest blocks with the first one sent twice, rejected with
+    /// [`BlocksNotIncreasing`](crate::ResponseError::BlocksNotIncreasing) (the last block
+    /// is dropped if the blocks would outnumber the range's slots); with no block or a
+    /// one-slot range, as [`Behaviour::OutOfRange`].
+    DuplicateSlots,
+    /// Honest blocks, the last one replaced by a copy with the same slot, parent root and
+    /// blobs whose root is marked by [`invalid_root`](super::invalid_root): the response
+    /// passes every check, and a [`ChainVerifier`](super::ChainVerifier) finds the block
+    /// [`Invalid`](crate::BlockOutcome::Invalid). Its sidecars name the invalid root, so
+    /// they group with it. An empty range stays empty.
+    InvalidBlocks,
+    /// Honest blocks; all their sidecars, the first one naming another block root:
+    /// rejected by [`group_sidecars`](crate::group_sidecars) with
+    /// [`SidecarBlockRootMismatch`](crate::ResponseError::SidecarBlockRootMismatch) when
+    /// there is any sidecar.
+    CorruptSidecars,
+    /// Honest blocks; all their sidecars in reverse order: rejected by
+    /// [`group_sidecars`](crate::group_sidecars) when there are two or more.
+    ReorderSidecars,
     /// Never answers: the future stays pending forever.
     Stall,
     /// Answers honestly after this much time on tokio's clock.
@@ -63,6 +101,8 @@ pub enum Behaviour {
     Timeout,
     /// Fails at once with [`RequestError::Disconnected`].
     Disconnect,
+    /// Fails with [`RequestError::Disconnected`] after this much time on tokio's clock.
+    DisconnectMidRequest(Duration),
     /// Fails at once with [`RequestError::RateLimited`], retry after
     /// [`MockPeer::RATE_LIMIT_RETRY_AFTER`].
     RateLimit,
@@ -90,12 +130,13 @@ pub struct ReceivedRequest {
 ///
 /// A new peer has key `key`, score [`NEW_PEER_SCORE`], throughput 0, behaviour
 /// [`Behaviour::Honest`], its head at the chain's last block, finalized epoch 0, no
-/// earliest available slot, and a status received now.
+/// earliest available slot, no lies, no pruned history, and a status received now.
 ///
 /// The peer keeps two statuses: the one it last reported ([`SyncPeer::head_slot`] and the
 /// other getters) and its current one, which the `set_*` methods change and which a
 /// successful [`SyncPeer::refresh_status`] reports. It serves blocks up to its current
-/// head. The earliest available slot is only reported; it does not limit what is served.
+/// (true) head, whatever head it reports. The earliest available slot is only reported;
+/// it limits what is served only with [`MockPeer::with_pruned_history`].
 #[derive(Clone)]
 pub struct MockPeer {
     inner: Arc<Inner>,
@@ -106,16 +147,32 @@ struct Inner {
     scored: TestPeer,
     chain: Arc<TestChain>,
     /// The chain [`Behaviour::Lie`] answers from, built on first use.
-    fork: OnceLock<TestChain>,
+    lie_fork: OnceLock<TestChain>,
     state: Mutex<State>,
 }
 
-/// What a status message says.
+/// What a status message says: the truth, and the lies told about it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Status {
+    /// The true head: blocks are served up to it.
     head: Slot,
+    /// The true finalized epoch.
     finalized: Epoch,
     earliest_available: Option<Slot>,
+    /// Slots added to the true head when it is reported.
+    head_lie: u64,
+    /// Reported instead of the true finalized epoch, if set.
+    finality_lie: Option<Epoch>,
+}
+
+impl Status {
+    fn reported_head(&self) -> Slot {
+        self.head.saturating_add(self.head_lie)
+    }
+
+    fn reported_finalized(&self) -> Epoch {
+        self.finality_lie.unwrap_or(self.finalized)
+    }
 }
 
 struct State {
@@ -124,26 +181,25 @@ struct State {
     status_received_at: Instant,
     fail_status_refresh: bool,
     throughput: f64,
+    /// Requests whose range starts below this slot are refused.
+    pruned_below: Option<Slot>,
     behaviour: Behaviour,
     scripts: HashMap<(SyncRange, RequestKind), VecDeque<Behaviour>>,
     requests: Vec<ReceivedRequest>,
 }
 
-/// What to send back, decided when a request is first polled.
-enum Answer {
-    /// These blocks (or their sidecars), now.
-    Now(Vec<TestBlock>),
-    /// These blocks (or their sidecars), after the delay.
-    After(Duration, Vec<TestBlock>),
-    /// This error, now.
-    Fail(RequestError),
-    /// Nothing, ever.
-    Never,
-}
-
 impl MockPeer {
     /// How long a [`Behaviour::RateLimit`] answer asks to wait.
     pub const RATE_LIMIT_RETRY_AFTER: Duration = Duration::from_secs(1);
+    /// How many slots above its true head the `head-liar` of [`adversaries`] reports.
+    pub const ADVERSARY_HEAD_LIE_SLOTS: u64 = 1024;
+    /// The `finality-liar` of [`adversaries`] reports as finalized the epoch numbered its
+    /// head slot's number plus this: an epoch that starts above its head whatever
+    /// `SLOTS_PER_EPOCH` is.
+    pub const ADVERSARY_FINALITY_LIE_EPOCHS: u64 = 1024;
+    /// How long the `disconnects` peer of [`adversaries`] lets a request run before it
+    /// disconnects.
+    pub const ADVERSARY_DISCONNECT_AFTER: Duration = Duration::from_secs(2);
 
     /// An honest peer with key `key` serving `chain` (see the type's docs for the rest).
     pub fn new(key: u32, chain: Arc<TestChain>) -> Self {
@@ -152,6 +208,8 @@ impl MockPeer {
             head,
             finalized: Epoch(0),
             earliest_available: None,
+            head_lie: 0,
+            finality_lie: None,
         };
         let state = State {
             reported: status,
@@ -159,6 +217,7 @@ impl MockPeer {
             status_received_at: Instant::now(),
             fail_status_refresh: false,
             throughput: 0.0,
+            pruned_below: None,
             behaviour: Behaviour::Honest,
             scripts: HashMap::new(),
             requests: Vec::new(),
@@ -167,7 +226,7 @@ impl MockPeer {
             inner: Arc::new(Inner {
                 scored: TestPeer::new(key),
                 chain,
-                fork: OnceLock::new(),
+                lie_fork: OnceLock::new(),
                 state: Mutex::new(state),
             }),
         }
@@ -199,6 +258,44 @@ impl MockPeer {
             let mut state = self.lock();
             state.reported.earliest_available = slot;
             state.current.earliest_available = slot;
+        }
+        self
+    }
+
+    /// Lying about its head: it reports its true head plus `extra` slots, now and at every
+    /// status refresh (so the lie follows [`MockPeer::set_head`]), but serves blocks only
+    /// up to its true head.
+    pub fn with_head_lie(self, extra: u64) -> Self {
+        {
+            let mut state = self.lock();
+            state.reported.head_lie = extra;
+            state.current.head_lie = extra;
+        }
+        self
+    }
+
+    /// Lying about finality: it reports `epoch` as its finalized epoch, now and at every
+    /// status refresh, whatever [`MockPeer::set_finalized_epoch`] says. Pass an epoch
+    /// beyond its head to make a peer that claims finality it cannot show.
+    pub fn with_finality_lie(self, epoch: Epoch) -> Self {
+        {
+            let mut state = self.lock();
+            state.reported.finality_lie = Some(epoch);
+            state.current.finality_lie = Some(epoch);
+        }
+        self
+    }
+
+    /// With its history pruned below `earliest`: it reports `earliest` as its earliest
+    /// available slot and answers every request whose range starts below it with
+    /// [`RequestError::ResourceUnavailable`], whatever its behaviour (a scripted behaviour
+    /// for the range is still used up).
+    pub fn with_pruned_history(self, earliest: Slot) -> Self {
+        {
+            let mut state = self.lock();
+            state.pruned_below = Some(earliest);
+            state.reported.earliest_available = Some(earliest);
+            state.current.earliest_available = Some(earliest);
         }
         self
     }
@@ -306,79 +403,52 @@ impl MockPeer {
         self.score() - NEW_PEER_SCORE
     }
 
-    /// The chain [`Behaviour::Lie`] answers from: the served chain's slots and blob
-    /// counts under another fork tag.
-    fn fork(&self) -> &TestChain {
-        self.inner.fork.get_or_init(|| {
-            let chain = &self.inner.chain;
-            let last = chain.blocks().last().map_or(Slot(0), |b| b.slot);
-            TestChain::build_fork(
-                last,
-                LIE_FORK_TAG,
-                |slot| chain.block_at(slot).is_none(),
-                |slot| chain.block_at(slot).map_or(0, |b| b.blobs),
-            )
-        })
-    }
-
-    /// Record a request and decide its answer (the blocks whose data is sent).
+    /// Record a request and decide its answer.
     fn answer(&self, range: SyncRange, kind: RequestKind) -> Answer {
-        let (behaviour, head) = {
+        let (behaviour, head, pruned_below) = {
             let mut state = self.lock();
             state.requests.push(ReceivedRequest { kind, range });
             let scripted = state
                 .scripts
                 .get_mut(&(range, kind))
                 .and_then(VecDeque::pop_front);
-            (scripted.unwrap_or(state.behaviour), state.current.head)
+            (
+                scripted.unwrap_or(state.behaviour),
+                state.current.head,
+                state.pruned_below,
+            )
         };
-        // Nothing above the head: a range wholly above it has no blocks.
-        let served = SyncRange::from_bounds(range.start(), range.last().min(head));
-        let honest = || {
-            served
-                .map(|r| self.inner.chain.blocks_in(r))
-                .unwrap_or_default()
-        };
-        match behaviour {
-            Behaviour::Honest => Answer::Now(honest()),
-            Behaviour::Partial { keep } => {
-                let mut blocks = honest();
-                blocks.truncate(keep);
-                Answer::Now(blocks)
-            }
-            Behaviour::Empty => Answer::Now(Vec::new()),
-            Behaviour::Lie => {
-                Answer::Now(served.map(|r| self.fork().blocks_in(r)).unwrap_or_default())
-            }
-            Behaviour::WithholdSidecars => match kind {
-                RequestKind::Blocks => Answer::Now(honest()),
-                RequestKind::Sidecars => Answer::Now(Vec::new()),
-            },
-            Behaviour::Stall => Answer::Never,
-            Behaviour::Delay(delay) => Answer::After(delay, honest()),
-            Behaviour::Timeout => Answer::Fail(RequestError::Timeout),
-            Behaviour::Disconnect => Answer::Fail(RequestError::Disconnected),
-            Behaviour::RateLimit => Answer::Fail(RequestError::RateLimited {
-                retry_after: Some(Self::RATE_LIMIT_RETRY_AFTER),
-            }),
+        if pruned_below.is_some_and(|earliest| range.start() < earliest) {
+            return Answer::Fail(RequestError::ResourceUnavailable);
         }
+        let request = Request {
+            range,
+            head,
+            chain: &self.inner.chain,
+            lie_fork: &self.inner.lie_fork,
+        };
+        request.answer(behaviour)
     }
 
-    /// Serve one request, sending `to_items` of the chosen blocks.
+    /// Serve one request, sending `to_items` of the reply.
     async fn serve<T>(
         self,
         range: SyncRange,
         kind: RequestKind,
-        to_items: fn(Vec<TestBlock>) -> Vec<T>,
+        to_items: fn(Reply) -> Vec<T>,
     ) -> Result<Vec<T>, RequestError> {
         // `answer` takes and drops the lock: no guard lives across an await.
         match self.answer(range, kind) {
-            Answer::Now(blocks) => Ok(to_items(blocks)),
-            Answer::After(delay, blocks) => {
+            Answer::Now(reply) => Ok(to_items(reply)),
+            Answer::After(delay, reply) => {
                 tokio::time::sleep(delay).await;
-                Ok(to_items(blocks))
+                Ok(to_items(reply))
             }
             Answer::Fail(error) => Err(error),
+            Answer::FailAfter(delay, error) => {
+                tokio::time::sleep(delay).await;
+                Err(error)
+            }
             Answer::Never => std::future::pending().await,
         }
     }
@@ -426,10 +496,10 @@ impl SyncPeer for MockPeer {
     type Sidecar = TestSidecar;
 
     fn head_slot(&self) -> Slot {
-        self.lock().reported.head
+        self.lock().reported.reported_head()
     }
     fn finalized_epoch(&self) -> Epoch {
-        self.lock().reported.finalized
+        self.lock().reported.reported_finalized()
     }
     fn earliest_available_slot(&self) -> Option<Slot> {
         self.lock().reported.earliest_available
@@ -454,14 +524,85 @@ impl SyncPeer for MockPeer {
         range: SyncRange,
     ) -> impl Future<Output = Result<Vec<TestBlock>, RequestError>> + Send {
         self.clone()
-            .serve(range, RequestKind::Blocks, |blocks| blocks)
+            .serve(range, RequestKind::Blocks, Reply::into_blocks)
     }
     fn blob_sidecars_by_range(
         &self,
         range: SyncRange,
     ) -> impl Future<Output = Result<Vec<TestSidecar>, RequestError>> + Send {
-        self.clone().serve(range, RequestKind::Sidecars, |blocks| {
-            blocks.iter().flat_map(TestBlock::sidecars).collect()
-        })
+        self.clone()
+            .serve(range, RequestKind::Sidecars, Reply::into_sidecars)
     }
+}
+
+/// One peer of each adversarial kind, serving `chain`, for scenario tests: `(name, peer)`
+/// with keys `first_key`, `first_key + 1`, ... (wrapping) in this order:
+///
+/// | name | what it does |
+/// |---|---|
+/// | `liar-fork` | [`Behaviour::Lie`] |
+/// | `head-liar` | honest; reports a head too high by `ADVERSARY_HEAD_LIE_SLOTS` |
+/// | `finality-liar` | honest; reports finality beyond its head (`ADVERSARY_FINALITY_LIE_EPOCHS`) |
+/// | `out-of-range` | [`Behaviour::OutOfRange`] |
+/// | `unordered` | [`Behaviour::Unordered`] |
+/// | `duplicate-slots` | [`Behaviour::DuplicateSlots`] |
+/// | `empty` | [`Behaviour::Empty`] |
+/// | `withhold-sidecars` | [`Behaviour::WithholdSidecars`] |
+/// | `corrupt-sidecars` | [`Behaviour::CorruptSidecars`] |
+/// | `reorder-sidecars` | [`Behaviour::ReorderSidecars`] |
+/// | `invalid-blocks` | [`Behaviour::InvalidBlocks`] |
+/// | `disconnects` | [`Behaviour::DisconnectMidRequest`] (`ADVERSARY_DISCONNECT_AFTER`) |
+/// | `timeouts` | [`Behaviour::Timeout`] |
+/// | `rate-limits` | [`Behaviour::RateLimit`] |
+/// | `stalls` | [`Behaviour::Stall`] |
+/// | `pruned` | honest; history pruned below the chain's middle slot |
+///
+/// The constants are [`MockPeer::ADVERSARY_HEAD_LIE_SLOTS`],
+/// [`MockPeer::ADVERSARY_FINALITY_LIE_EPOCHS`] and [`MockPeer::ADVERSARY_DISCONNECT_AFTER`];
+/// the pruned peer is [`MockPeer::with_pruned_history`] at the last block's slot halved.
+/// Each behaviour is the peer's default, so a script can still override it per range.
+pub fn adversaries(chain: Arc<TestChain>, first_key: u32) -> Vec<(&'static str, MockPeer)> {
+    let head = chain.blocks().last().map_or(Slot(0), |b| b.slot);
+    let mut key = first_key;
+    // `vec!` evaluates its elements in order, so keys follow the table.
+    let mut next = move |behaviour: Behaviour| {
+        let peer = MockPeer::new(key, Arc::clone(&chain)).with_behaviour(behaviour);
+        key = key.wrapping_add(1);
+        peer
+    };
+    vec![
+        ("liar-fork", next(Behaviour::Lie)),
+        (
+            "head-liar",
+            next(Behaviour::Honest).with_head_lie(MockPeer::ADVERSARY_HEAD_LIE_SLOTS),
+        ),
+        (
+            "finality-liar",
+            next(Behaviour::Honest).with_finality_lie(Epoch(
+                head.0
+                    .saturating_add(MockPeer::ADVERSARY_FINALITY_LIE_EPOCHS),
+            )),
+        ),
+        ("out-of-range", next(Behaviour::OutOfRange)),
+        ("unordered", next(Behaviour::Unordered)),
+        ("duplicate-slots", next(Behaviour::DuplicateSlots)),
+        ("empty", next(Behaviour::Empty)),
+        ("withhold-sidecars", next(Behaviour::WithholdSidecars)),
+        ("corrupt-sidecars", next(Behaviour::CorruptSidecars)),
+        ("reorder-sidecars", next(Behaviour::ReorderSidecars)),
+        ("invalid-blocks", next(Behaviour::InvalidBlocks)),
+        (
+            "disconnects",
+            next(Behaviour::DisconnectMidRequest(
+                MockPeer::ADVERSARY_DISCONNECT_AFTER,
+            )),
+        ),
+        ("timeouts", next(Behaviour::Timeout)),
+        ("rate-limits", next(Behaviour::RateLimit)),
+        ("stalls", next(Behaviour::Stall)),
+        (
+            "pruned",
+            next(Behaviour::Honest).with_pruned_history(Slot(head.0 / 2)),
+        ),
+    ]
 }

@@ -5,7 +5,7 @@ use std::{
     sync::{Arc, Mutex, MutexGuard},
 };
 
-use super::chain::{TestBlock, TestSidecar};
+use super::chain::{TestBlock, TestSidecar, is_invalid_root};
 use crate::{
     slot::{Root, Slot, SyncDirection},
     verifier::{BlockOutcome, BlockVerifier, VerifierFault},
@@ -18,7 +18,9 @@ use crate::{
 /// itself, `MissingParent` otherwise. Backward (backfill), a block is `Ok` when its root is
 /// the parent root of the lowest block verified so far (the anchor at first). A block
 /// whose sidecars are given but do not match its commitments is `MissingSidecars`.
-/// Scripted outcomes per slot and one-off faults override this.
+/// Before all of these, a block whose root is marked by
+/// [`invalid_root`](super::invalid_root) is `Invalid` (it fails verification whatever
+/// its parent). Scripted outcomes per slot and one-off faults override everything.
 #[derive(Clone, Debug)]
 pub struct ChainVerifier {
     direction: SyncDirection,
@@ -109,6 +111,9 @@ impl ChainVerifier {
         let b = &data.block;
         if let Some(outcome) = state.scripted.get(&b.slot) {
             return *outcome;
+        }
+        if is_invalid_root(&b.root) {
+            return BlockOutcome::Invalid;
         }
         if let Some(sidecars) = &data.sidecars
             && (sidecars.len() as u64 != b.blobs || sidecars.iter().any(|s| s.block_root != b.root))
