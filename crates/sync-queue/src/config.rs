@@ -11,9 +11,8 @@ pub struct QueueConfig {
     /// past it (spec D.19). Default 2. A peer that answered a range empty is not asked for
     /// it again. With 1 the queue trusts a single peer, as the Nimbus seed did.
     pub empty_confirmations: usize,
-    /// How many distinct peers' answers for one range must fail verification (missing
-    /// parent, invalid, unviable, missing sidecars) before a missing parent rewinds the
-    /// queue. Default 2, the 2025 Nimbus rule, so one bad answer never rewinds; a peer
+    /// How many distinct peers' answers for one range must end in a missing parent
+    /// before the queue rewinds. Default 2, the 2025 Nimbus rule, so one bad answer never rewinds; a peer
     /// whose answer failed is not asked for that range again. 1 gives the seed's behaviour.
     pub rewind_failure_threshold: u32,
     /// The most requests that may be out at once (handed out, or answered and waiting to

@@ -167,7 +167,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         if !job.track.failed_by.iter().any(|p| p.key() == peer.key()) {
             job.track.failed_by.push(peer.clone());
         }
-        let failures = u32::try_from(job.track.failed_by.len()).unwrap_or(u32::MAX);
+
         let mut verdict = Verdict::Invalid;
         if t.invalid {
             peer.update_score(PEER_SCORE_BAD_VALUES);
@@ -185,6 +185,14 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         }
         let mut rewind = None;
         if let Some(fail) = t.missing_parent.filter(|_| !t.invalid) {
+            if !job
+                .track
+                .missing_parent_by
+                .iter()
+                .any(|p| p.key() == peer.key())
+            {
+                job.track.missing_parent_by.push(peer.clone());
+            }
             let wants_rewind = match self.direction {
                 // The response linked to our chain (imported or known blocks) and then
                 // broke: the hole is inside this peer's answer. The seed counted only
@@ -207,6 +215,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
                     false
                 }
             };
+            let failures = u32::try_from(job.track.missing_parent_by.len()).unwrap_or(u32::MAX);
             if wants_rewind && failures >= self.config.rewind_failure_threshold {
                 // The hole is confirmed: the peers that said it was empty pay for it.
                 self.settle_gaps(PEER_SCORE_MISSING_VALUES);
@@ -227,7 +236,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
             verdict = Verdict::MissingParent { slot: fail, rewind };
         }
         if rewind.is_none() {
-            debug!(target: "sync::queue", request = %job.request, ?verdict, failures, "result failed; range handed out again");
+            debug!(target: "sync::queue", request = %job.request, ?verdict, failed_by = job.track.failed_by.len(), "result failed; range handed out again");
             self.return_range(job.track);
         }
         verdict

@@ -23,6 +23,9 @@ pub(crate) struct Track<P> {
     /// Peers whose answer for this range failed verification (the 2025 Nimbus
     /// `failuresCount`, counted over distinct peers).
     pub(crate) failed_by: Vec<P>,
+    /// Of those, the peers whose answer had a missing parent: the rewind threshold counts
+    /// these, so invalid or unviable answers never add up to a rewind.
+    pub(crate) missing_parent_by: Vec<P>,
     /// Of those, the peers whose answer did not link to our chain at all and were not
     /// scored for it then: if another peer's answer for the range verifies, they pay.
     pub(crate) unlinked_by: Vec<P>,
@@ -46,6 +49,7 @@ impl<P> Track<P> {
         Track {
             range,
             failed_by: Vec::new(),
+            missing_parent_by: Vec::new(),
             unlinked_by: Vec::new(),
             voids: Vec::new(),
         }

@@ -1,0 +1,76 @@
+//! The manager's limits and timings.
+
+use std::time::Duration;
+
+use sync_queue::QueueConfig;
+
+/// How a [`SyncManager`](crate::SyncManager) runs. Every field has a documented default
+/// (the Nimbus values of spec A.1 unless said).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ManagerConfig {
+    /// Concurrent sync workers, each holding at most one peer. Default 10.
+    pub workers: usize,
+    /// Forward: in sync when the head is at most this many slots behind the wall clock.
+    /// Backward: done when at most this many slots are left. Default 32 forward; use 0
+    /// for backfill, as Nimbus does.
+    pub max_head_age: u64,
+    /// A peer status older than this is refreshed before use. Default 2 minutes.
+    pub status_expiration: Duration,
+    /// A status younger than this is never refreshed: the worker hands the peer back
+    /// and tries another instead of sleeping while holding it (D.12). Default 1 minute.
+    pub status_refresh_throttle: Duration,
+    /// How long a worker waits, without a peer, after a peer had nothing to do.
+    /// Default 10 s (`RESP_TIMEOUT`).
+    pub idle_backoff: Duration,
+    /// A backstop for a download that never ends: after this the request counts as
+    /// timed out (-100). The network layer has its own, shorter timeouts (5 s to the
+    /// first byte, 10 s per chunk); this catches a peer implementation without them.
+    /// Default 30 s.
+    pub request_timeout: Duration,
+    /// How far ahead of our wall clock a peer's head may be (clock disparity) before its
+    /// status counts as a lie. Default 1 slot.
+    pub max_head_ahead_of_wall: u64,
+    /// How long a worker waits after a rate-limit reply that named no time. Default 5 s.
+    pub rate_limit_backoff: Duration,
+    /// The sync loop's tick: in-sync detection, watchdog, status. Default 2 s.
+    pub loop_interval: Duration,
+    /// Speed sampling interval. Default 12 s (one mainnet slot).
+    pub speed_interval: Duration,
+    /// No progress for this long while not in sync gives state `stalled` and a recovery
+    /// (the queue re-issues every range from its output, to whichever peers are there).
+    /// Default 2 minutes.
+    pub stall_timeout: Duration,
+    /// Forward only: stop the manager once in sync (the seed's `NoMonitor` flag).
+    /// Default false: keep watching and re-sync when the head falls behind.
+    pub exit_when_synced: bool,
+    /// The queue's own configuration.
+    pub queue: QueueConfig,
+}
+
+impl ManagerConfig {
+    /// This config with [`exit_when_synced`](Self::exit_when_synced) set.
+    pub fn with_exit_when_synced(mut self) -> Self {
+        self.exit_when_synced = true;
+        self
+    }
+}
+
+impl Default for ManagerConfig {
+    fn default() -> Self {
+        ManagerConfig {
+            workers: 10,
+            max_head_age: 32,
+            status_expiration: Duration::from_secs(120),
+            status_refresh_throttle: Duration::from_secs(60),
+            idle_backoff: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_head_ahead_of_wall: 1,
+            rate_limit_backoff: Duration::from_secs(5),
+            loop_interval: Duration::from_secs(2),
+            speed_interval: Duration::from_secs(12),
+            stall_timeout: Duration::from_secs(120),
+            exit_when_synced: false,
+            queue: QueueConfig::default(),
+        }
+    }
+}

@@ -1,0 +1,523 @@
+//! The manager: the supervisor of the workers and the sync loop (spec A.6.5).
+
+use std::{
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    time::Duration,
+};
+
+use peer_pool::{PeerFilter, PeerPool, PooledPeer};
+use sync_queue::SyncQueue;
+use sync_types::{
+    BlockVerifier, ChainSpec, Cursor, Slot, SpeedSample, SyncDirection, SyncPeer, SyncProgress,
+    speed,
+};
+use tokio::{
+    sync::watch,
+    task::{JoinHandle, JoinSet},
+    time::Instant,
+};
+use tracing::{info, warn};
+
+use crate::{
+    chain::{SyncChain, remaining},
+    config::ManagerConfig,
+    metrics::SyncMetrics,
+    status::{SyncState, SyncStatus, WorkerBoard, WorkerState},
+    worker::{Next, queue_bounds},
+};
+
+/// What the workers are told.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Control {
+    /// The sync needs workers (Nimbus's `notInSyncEvent`).
+    pub(crate) syncing: bool,
+    /// Paused by the operator.
+    pub(crate) paused: bool,
+    /// Stop everything.
+    pub(crate) shutdown: bool,
+}
+
+impl Control {
+    fn workers_may_run(self) -> bool {
+        self.syncing && !self.paused && !self.shutdown
+    }
+}
+
+/// Bookkeeping of the sync loop.
+#[derive(Debug)]
+struct Book {
+    state: SyncState,
+    pivot: Slot,
+    started: bool,
+    last_progress: u64,
+    last_progress_at: Instant,
+    stalled: bool,
+    sample: Option<SpeedSample>,
+    instant_speed: f64,
+    average_speed: f64,
+    speed_samples: u64,
+    epoch: Instant,
+}
+
+pub(crate) struct Inner<P, V, C>
+where
+    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar>,
+    V: BlockVerifier,
+    C: SyncChain,
+{
+    pub(crate) direction: SyncDirection,
+    pub(crate) config: ManagerConfig,
+    pub(crate) spec: ChainSpec,
+    pub(crate) chain: Arc<C>,
+    pub(crate) pool: PeerPool<P>,
+    pub(crate) queue: SyncQueue<P, V>,
+    pub(crate) board: WorkerBoard,
+    pub(crate) metrics: SyncMetrics,
+    control: watch::Sender<Control>,
+    book: Mutex<Book>,
+}
+
+/// Nimbus's `SyncManager` for one direction: workers that take peers from a
+/// [`PeerPool`], feed a [`SyncQueue`], and a loop that detects when the sync is needed,
+/// done, or stalled. Cheap to clone; clones share the manager.
+pub struct SyncManager<P, V, C>
+where
+    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar>,
+    V: BlockVerifier,
+    C: SyncChain,
+{
+    inner: Arc<Inner<P, V, C>>,
+    task: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl<P, V, C> Clone for SyncManager<P, V, C>
+where
+    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar>,
+    V: BlockVerifier,
+    C: SyncChain,
+{
+    fn clone(&self) -> Self {
+        SyncManager {
+            inner: Arc::clone(&self.inner),
+            task: Arc::clone(&self.task),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl<P, V, C> SyncManager<P, V, C>
+where
+    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar>,
+    V: BlockVerifier,
+    C: SyncChain,
+{
+    /// Start a sync in `direction` on the current tokio runtime. It runs until
+    /// [`shutdown`](Self::shutdown), until backfill is done, or (forward, with
+    /// [`ManagerConfig::exit_when_synced`]) until in sync.
+    pub fn start(
+        direction: SyncDirection,
+        config: ManagerConfig,
+        spec: ChainSpec,
+        chain: Arc<C>,
+        pool: PeerPool<P>,
+        verifier: V,
+        metrics: SyncMetrics,
+    ) -> Self {
+        let (start, last) = queue_bounds(&*chain, direction);
+        let safe_chain = Arc::clone(&chain);
+        let safe: sync_queue::SafeSlot = match direction {
+            SyncDirection::Forward => Box::new(move || safe_chain.finalized_slot()),
+            SyncDirection::Backward => Box::new(move || safe_chain.backfill_slot()),
+        };
+        let queue = SyncQueue::new(
+            direction,
+            start,
+            last,
+            config.queue.clone(),
+            &spec,
+            safe,
+            verifier,
+        );
+        let (control, _) = watch::channel(Control::default());
+        let now = Instant::now();
+        let book = Book {
+            state: SyncState::Idle,
+            pivot: start,
+            started: false,
+            last_progress: 0,
+            last_progress_at: now,
+            stalled: false,
+            sample: None,
+            instant_speed: 0.0,
+            average_speed: 0.0,
+            speed_samples: 0,
+            epoch: now,
+        };
+        let inner = Arc::new(Inner {
+            direction,
+            board: WorkerBoard::new(config.workers),
+            config,
+            spec,
+            chain,
+            pool,
+            queue,
+            metrics,
+            control,
+            book: Mutex::new(book),
+        });
+        let task = tokio::spawn(Arc::clone(&inner).run());
+        SyncManager {
+            inner,
+            task: Arc::new(Mutex::new(Some(task))),
+        }
+    }
+
+    /// A snapshot of the sync.
+    pub fn status(&self) -> SyncStatus {
+        self.inner.status()
+    }
+
+    /// The queue (for its counters).
+    pub fn queue(&self) -> &SyncQueue<P, V> {
+        &self.inner.queue
+    }
+
+    /// Stop handing out work; workers finish their current step and wait.
+    pub fn pause(&self) {
+        self.inner.control.send_modify(|c| c.paused = true);
+        lock(&self.inner.book).state = SyncState::Paused;
+    }
+
+    /// Resume after [`pause`](Self::pause).
+    pub fn resume(&self) {
+        self.inner.control.send_modify(|c| c.paused = false);
+        let mut book = lock(&self.inner.book);
+        book.state = SyncState::Idle;
+        book.last_progress_at = Instant::now();
+    }
+
+    /// Whether the manager has stopped (shut down, backfill done, or synced with
+    /// `exit_when_synced`).
+    pub fn is_finished(&self) -> bool {
+        lock(&self.task)
+            .as_ref()
+            .is_none_or(JoinHandle::is_finished)
+    }
+
+    /// Wait until the manager stops by itself.
+    pub async fn join(&self) {
+        let task = lock(&self.task).take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
+
+    /// Cancel every worker, wait for them to end (their peers go back to the pool), and
+    /// stop (D.26: cancel, then wait; no assertion on worker states).
+    pub async fn shutdown(&self) {
+        self.inner.control.send_modify(|c| c.shutdown = true);
+        self.join().await;
+    }
+}
+
+impl<P, V, C> Inner<P, V, C>
+where
+    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar>,
+    V: BlockVerifier,
+    C: SyncChain,
+{
+    fn status(&self) -> SyncStatus {
+        let book = lock(&self.book);
+        let out = self.queue.output_slot();
+        let progress =
+            SyncProgress::compute(self.direction, book.pivot, out, self.queue.final_slot());
+        let current_slot = match (self.direction, out) {
+            (SyncDirection::Forward, Cursor::At(s)) => s.saturating_sub(1),
+            (SyncDirection::Forward, Cursor::Beyond) => Slot::MAX,
+            (SyncDirection::Backward, Cursor::At(s)) => s.saturating_add(1),
+            (SyncDirection::Backward, Cursor::Beyond) => Slot(0),
+        };
+        SyncStatus {
+            direction: self.direction,
+            state: book.state,
+            progress,
+            current_slot,
+            slots_per_second: book.instant_speed,
+            average_slots_per_second: book.average_speed,
+            eta: progress.time_left(book.average_speed),
+            workers: self.board.snapshot(),
+            peers: self.pool.len(),
+        }
+    }
+
+    pub(crate) fn signal_in_sync(&self) {
+        self.control
+            .send_if_modified(|c| std::mem::replace(&mut c.syncing, false));
+    }
+
+    /// The supervisor and the sync loop.
+    async fn run(self: Arc<Self>) {
+        let mut workers = JoinSet::new();
+        let mut index_of = std::collections::HashMap::new();
+        for index in 0..self.config.workers {
+            let id = workers.spawn(Arc::clone(&self).worker(index)).id();
+            index_of.insert(id, index);
+        }
+        let mut control = self.control.subscribe();
+        let mut tick = tokio::time::interval(self.config.loop_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if self.tick() {
+                        break;
+                    }
+                }
+                Some(done) = workers.join_next_with_id() => {
+                    let (id, result) = match done {
+                        Ok((id, ())) => (id, "returned"),
+                        Err(e) => (e.id(), if e.is_panic() { "panicked" } else { "was cancelled" }),
+                    };
+                    let index = index_of.remove(&id).unwrap_or(usize::MAX);
+                    if self.control.borrow().shutdown {
+                        continue;
+                    }
+                    // The seed logged an undeclared index here (D.9).
+                    warn!(target: "sync::manager", worker = index, result, "sync worker ended; starting a replacement");
+                    let id = workers.spawn(Arc::clone(&self).worker(index)).id();
+                    index_of.insert(id, index);
+                }
+                changed = control.changed() => {
+                    if changed.is_err() || control.borrow().shutdown {
+                        break;
+                    }
+                }
+            }
+        }
+        // Cancel, then wait (D.26). Dropped workers hand their peers and tickets back.
+        self.control.send_modify(|c| c.shutdown = true);
+        workers.abort_all();
+        while workers.join_next().await.is_some() {}
+        for i in 0..self.config.workers {
+            self.board.set(i, WorkerState::Sleeping);
+        }
+        info!(target: "sync::manager", direction = %self.direction, "sync manager stopped");
+    }
+
+    /// One tick of the sync loop. Returns true when the manager should stop.
+    fn tick(&self) -> bool {
+        let ctl = *self.control.borrow();
+        let busy = self.board.snapshot().iter().any(|w| w.is_busy());
+        let started = lock(&self.book).started;
+        let in_sync = remaining(&*self.chain, self.direction) <= self.config.max_head_age
+            || (self.direction == SyncDirection::Backward && started && self.queue.is_empty());
+        self.sample_speed();
+        self.update_metrics();
+        self.evict_low_scores();
+        if in_sync {
+            self.signal_in_sync();
+            let mut book = lock(&self.book);
+            if book.state != SyncState::Synced {
+                info!(target: "sync::manager", direction = %self.direction, "in sync");
+            }
+            book.state = if ctl.paused {
+                SyncState::Paused
+            } else {
+                SyncState::Synced
+            };
+            book.stalled = false;
+            drop(book);
+            if busy {
+                // Workers still hold requests for a sync that is over.
+                self.queue.clear_and_wakeup();
+                return false;
+            }
+            return match self.direction {
+                SyncDirection::Backward => true,
+                SyncDirection::Forward => self.config.exit_when_synced,
+            };
+        }
+        if !ctl.syncing {
+            if busy {
+                return false;
+            }
+            // (Re)start: a fresh range from the chain's current positions. The queue is
+            // re-initialised in place, so its counters survive (D.13).
+            let (start, last) = queue_bounds(&*self.chain, self.direction);
+            self.queue.reinit(start, last);
+            let mut book = lock(&self.book);
+            book.pivot = start;
+            book.started = true;
+            book.last_progress_at = Instant::now();
+            book.last_progress = self.queue.stats().slots_processed;
+            drop(book);
+            info!(target: "sync::manager", direction = %self.direction, %start, %last, "sync started");
+            self.control.send_modify(|c| c.syncing = true);
+        }
+        self.watchdog(ctl.paused);
+        false
+    }
+
+    /// Remove peers whose score fell below the pool's limit while they were not held
+    /// (a penalty the queue applied after another peer's answer proved them wrong).
+    /// Peers held by a worker leave when they are handed back.
+    fn evict_low_scores(&self) {
+        let min = self.pool.config().min_score;
+        for peer in self.pool.peers(PeerFilter::ANY) {
+            if peer.score() < min {
+                self.pool.delete_peer(&peer.key(), false);
+            }
+        }
+    }
+
+    fn watchdog(&self, paused: bool) {
+        let processed = self.queue.stats().slots_processed;
+        let now = Instant::now();
+        let mut book = lock(&self.book);
+        if paused {
+            book.state = SyncState::Paused;
+            book.last_progress_at = now;
+            return;
+        }
+        if processed > book.last_progress {
+            book.last_progress = processed;
+            book.last_progress_at = now;
+            book.stalled = false;
+        } else if now.duration_since(book.last_progress_at) >= self.config.stall_timeout {
+            warn!(
+                target: "sync::manager",
+                direction = %self.direction,
+                idle = ?now.duration_since(book.last_progress_at),
+                peers = self.pool.len(),
+                "sync stalled: no progress; re-issuing every range to the peers we have"
+            );
+            book.stalled = true;
+            book.last_progress_at = now;
+            self.metrics.stalls.inc();
+            self.queue.reset(None);
+        }
+        book.state = if book.stalled {
+            SyncState::Stalled
+        } else {
+            SyncState::Syncing
+        };
+    }
+
+    fn sample_speed(&self) {
+        let now = Instant::now();
+        let slots = self.queue.stats().slots_processed;
+        let mut book = lock(&self.book);
+        let at = now.duration_since(book.epoch);
+        let sample = SpeedSample { slots, at };
+        match book.sample {
+            None => book.sample = Some(sample),
+            Some(prev) if at.saturating_sub(prev.at) >= self.config.speed_interval => {
+                let s = speed(prev, sample);
+                book.instant_speed = s;
+                book.speed_samples += 1;
+                let n = book.speed_samples as f64;
+                book.average_speed += (s - book.average_speed) / n;
+                book.sample = Some(sample);
+            }
+            Some(_) => {}
+        }
+    }
+
+    fn update_metrics(&self) {
+        self.metrics.set_workers(&self.board.snapshot());
+        self.metrics.set_queue("pending", self.queue.pending_len());
+        self.metrics.set_queue("debts", self.queue.debt_len());
+        self.metrics
+            .set_queue("ready", self.queue.parked_len() as u64);
+        let avg = lock(&self.book).average_speed;
+        // `as` from f64 saturates (and maps NaN to 0): exactly what a gauge wants.
+        #[allow(clippy::cast_possible_truncation)]
+        self.metrics.speed_millislots.set((avg * 1000.0) as i64);
+    }
+
+    /// One worker: loop until shutdown.
+    async fn worker(self: Arc<Self>, index: usize) {
+        let mut control = self.control.subscribe();
+        // A peer this worker keeps out of the pool for a while (rate limit, throttle):
+        // the worker goes on with others meanwhile, and drops it when the time is up.
+        let mut cooling: Option<(PooledPeer<P>, Instant)> = None;
+        loop {
+            let ctl = *control.borrow_and_update();
+            if ctl.shutdown {
+                return;
+            }
+            if cooling
+                .as_ref()
+                .is_some_and(|(_, until)| Instant::now() >= *until)
+            {
+                cooling = None;
+            }
+            if !ctl.workers_may_run() {
+                cooling = None;
+                let state = if ctl.paused {
+                    WorkerState::Paused
+                } else {
+                    WorkerState::Sleeping
+                };
+                self.board.set(index, state);
+                if control.changed().await.is_err() {
+                    return;
+                }
+                continue;
+            }
+            self.board.set(index, WorkerState::WaitingPeer);
+            let cool_until = cooling.as_ref().map(|(_, until)| *until);
+            let peer = tokio::select! {
+                peer = self.pool.acquire(PeerFilter::ANY) => peer,
+                () = sleep_until_or_never(cool_until) => {
+                    cooling = None;
+                    continue;
+                }
+                _ = control.changed() => continue,
+            };
+            let next = self.step(index, &peer).await;
+            self.board.set(index, WorkerState::Sleeping);
+            match next {
+                Next::Cool(d) => cooling = Some((peer, Instant::now() + d)),
+                Next::Wait(d) => {
+                    drop(peer); // back to the pool before any wait (D.10, D.12)
+                    cooling = None;
+                    wait_or_control(&mut control, d).await;
+                }
+                Next::Continue => {
+                    drop(peer);
+                    // Let the other workers run: a peer that answers at once must not
+                    // let one worker take every range.
+                    tokio::task::yield_now().await;
+                }
+            }
+        }
+    }
+}
+
+async fn sleep_until_or_never(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Wait `d`, or less if the control changes to stop or pause.
+async fn wait_or_control(control: &mut watch::Receiver<Control>, d: Duration) {
+    let deadline = tokio::time::sleep(d);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            _ = &mut deadline => return,
+            changed = control.changed() => {
+                let ctl = *control.borrow_and_update();
+                if changed.is_err() || ctl.shutdown || ctl.paused {
+                    return;
+                }
+            }
+        }
+    }
+}

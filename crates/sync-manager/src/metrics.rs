@@ -1,0 +1,143 @@
+//! Prometheus metrics of the manager and its queue (one struct, registered into the
+//! binary's shared registry).
+
+use prometheus_client::{
+    encoding::EncodeLabelSet,
+    metrics::{counter::Counter, family::Family, gauge::Gauge},
+    registry::Registry,
+};
+
+use crate::status::WorkerState;
+
+/// A label with one static value.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Label {
+    /// The value: an outcome, a reason, a state or a queue part.
+    pub kind: &'static str,
+}
+
+/// The manager's metrics. Cheap to clone; clones share the values.
+#[derive(Clone, Debug, Default)]
+pub struct SyncMetrics {
+    /// Range requests by outcome (`ok`, `timeout`, `rate_limited`, `bad_response`, ...).
+    pub requests: Family<Label, Counter>,
+    /// Blocks received from peers.
+    pub blocks_received: Counter,
+    /// Blob sidecars received from peers.
+    pub sidecars_received: Counter,
+    /// Blocks the verifier imported.
+    pub blocks_verified: Counter,
+    /// Score changes applied by the manager, by reason.
+    pub score_changes: Family<Label, Counter>,
+    /// Queue lengths in slots (`pending`, `debts`) and parked results (`ready`).
+    pub queue_len: Family<Label, Gauge>,
+    /// Rewinds after missing parents.
+    pub rewinds: Counter,
+    /// Stalls detected by the watchdog.
+    pub stalls: Counter,
+    /// Workers by state.
+    pub workers: Family<Label, Gauge>,
+    /// Average speed in milli-slots per second.
+    pub speed_millislots: Gauge,
+}
+
+impl SyncMetrics {
+    /// New metrics registered into `registry` under `beacon_sync_<prefix>_...`
+    /// (`prefix` tells a forward sync from a backfill).
+    pub fn register(registry: &mut Registry, prefix: &str) -> Self {
+        let m = SyncMetrics::default();
+        let sub = registry.sub_registry_with_prefix(format!("beacon_sync_{prefix}"));
+        sub.register("requests", "Range requests by outcome", m.requests.clone());
+        sub.register(
+            "blocks_received",
+            "Blocks received from peers",
+            m.blocks_received.clone(),
+        );
+        sub.register(
+            "sidecars_received",
+            "Blob sidecars received",
+            m.sidecars_received.clone(),
+        );
+        sub.register(
+            "blocks_verified",
+            "Blocks imported by the verifier",
+            m.blocks_verified.clone(),
+        );
+        sub.register(
+            "score_changes",
+            "Peer score changes by reason",
+            m.score_changes.clone(),
+        );
+        sub.register(
+            "queue_length",
+            "Queue lengths (slots or results)",
+            m.queue_len.clone(),
+        );
+        sub.register(
+            "rewinds",
+            "Rewinds after missing parents",
+            m.rewinds.clone(),
+        );
+        sub.register(
+            "stalls",
+            "Stalls detected by the watchdog",
+            m.stalls.clone(),
+        );
+        sub.register("workers", "Workers by state", m.workers.clone());
+        sub.register(
+            "speed_millislots",
+            "Average sync speed, slots/s x 1000",
+            m.speed_millislots.clone(),
+        );
+        m
+    }
+
+    pub(crate) fn request(&self, outcome: &'static str) {
+        self.requests.get_or_create(&Label { kind: outcome }).inc();
+    }
+
+    pub(crate) fn score(&self, reason: &'static str) {
+        self.score_changes
+            .get_or_create(&Label { kind: reason })
+            .inc();
+    }
+
+    pub(crate) fn set_workers(&self, states: &[WorkerState]) {
+        for s in WorkerState::ALL {
+            let n = states.iter().filter(|w| **w == s).count();
+            self.workers
+                .get_or_create(&Label { kind: s.label() })
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
+    }
+
+    pub(crate) fn set_queue(&self, part: &'static str, value: u64) {
+        self.queue_len
+            .get_or_create(&Label { kind: part })
+            .set(i64::try_from(value).unwrap_or(i64::MAX));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prometheus_client::encoding::text::encode;
+
+    #[test]
+    fn metrics_encode_with_the_beacon_sync_prefix() {
+        let mut registry = Registry::default();
+        let m = SyncMetrics::register(&mut registry, "forward");
+        m.request("ok");
+        m.set_workers(&[WorkerState::Downloading, WorkerState::Downloading]);
+        let mut text = String::new();
+        encode(&mut text, &registry).expect("encodes");
+        assert!(
+            text.contains("beacon_sync_forward_requests_total{kind=\"ok\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("beacon_sync_forward_workers{kind=\"downloading\"} 2"),
+            "{text}"
+        );
+    }
+}

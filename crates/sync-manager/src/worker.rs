@@ -1,0 +1,253 @@
+//! One sync worker: acquire a peer, refresh its status, pop a range, download, check,
+//! push (spec A.6.2, A.6.3), handing the peer back before any wait (D.10, D.12).
+
+use std::time::Duration;
+
+use sync_queue::{NoRequest, PushOutcome, Verdict};
+use sync_types::{
+    BlockVerifier, BlockView, RequestError, Slot, SyncDirection, SyncPeer, ValidatedResponse,
+    score::{
+        PEER_SCORE_GOOD_STATUS, PEER_SCORE_NO_STATUS, PEER_SCORE_STALE_STATUS, PEER_SCORE_USELESS,
+    },
+};
+use tracing::debug;
+
+use crate::{
+    chain::{SyncChain, bounds, remaining},
+    manager::Inner,
+    status::WorkerState,
+};
+
+/// The extra penalty for a peer whose finality claim our verifier contradicts (D.1): it
+/// said the range was finalized, yet the range does not verify on our chain.
+pub const PEER_SCORE_FINALITY_LIE: i64 = -500;
+
+/// The penalty for a status no honest peer can send: a head or finalized checkpoint
+/// ahead of our wall clock, or finality ahead of its own head. Each use of such a peer
+/// costs this, so it leaves the pool at once (the network layer disconnects it at the
+/// handshake already; this covers a status refreshed later).
+pub const PEER_SCORE_STATUS_LIE: i64 = -1000;
+
+/// What a worker does after a step, once it has handed its peer back.
+pub(crate) enum Next {
+    /// Go on at once.
+    Continue,
+    /// Wait this long first (without a peer): the queue has nothing to hand out.
+    Wait(Duration),
+    /// Keep this peer out of the pool for this long (rate limit, status throttle, pruned
+    /// or behind), and go on at once with another peer.
+    Cool(Duration),
+}
+
+impl<P, V, C> Inner<P, V, C>
+where
+    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar>,
+    V: BlockVerifier,
+    C: SyncChain,
+{
+    /// One decision list of spec A.6.3 with `peer` held.
+    pub(crate) async fn step(&self, index: usize, peer: &P) -> Next {
+        let direction = self.direction;
+        let (first, last, _) = bounds(&*self.chain, direction);
+        let age = peer.status_age();
+        if age >= self.config.status_expiration || first >= peer.head_slot() {
+            if age < self.config.status_refresh_throttle {
+                // The seed slept here holding the worker and the peer (D.12): the peer
+                // cools down instead, and the worker goes on with another.
+                return Next::Cool(self.config.status_refresh_throttle - age);
+            }
+            self.board.set(index, WorkerState::UpdatingStatus);
+            let old_head = peer.head_slot();
+            match peer.refresh_status().await {
+                Err(e) => {
+                    if e.penalty().is_some() {
+                        self.score(peer, PEER_SCORE_NO_STATUS, "no_status");
+                    }
+                    return self.after_error(&e);
+                }
+                // Stale: the head did not move although our clock says the chain did.
+                // (The seed also called a peer stale whose head was already at the wall
+                // slot; on a quiet chain that drained every honest peer's score.)
+                Ok(())
+                    if peer.head_slot() <= old_head
+                        && peer.head_slot() < self.chain.wall_slot() =>
+                {
+                    self.score(peer, PEER_SCORE_STALE_STATUS, "stale_status");
+                }
+                Ok(()) if peer.head_slot() > old_head => {
+                    self.score(peer, PEER_SCORE_GOOD_STATUS, "good_status");
+                }
+                Ok(()) => {}
+            }
+        }
+        if let Some(lie) = self.status_lie(peer) {
+            self.score(peer, PEER_SCORE_STATUS_LIE, lie);
+            return Next::Continue;
+        }
+        if remaining(&*self.chain, direction) <= self.config.max_head_age {
+            self.signal_in_sync();
+            return Next::Continue;
+        }
+        let peer_head = peer.head_slot();
+        if direction == SyncDirection::Forward && first >= peer_head {
+            self.score(peer, PEER_SCORE_USELESS, "useless");
+            return Next::Cool(self.config.idle_backoff);
+        }
+        // A peer that pruned the slots we need next is skipped, not blamed.
+        let needed = match direction {
+            SyncDirection::Forward => self.queue.output_slot().slot(),
+            SyncDirection::Backward => self.queue.input_slot().slot(),
+        };
+        if let (Some(earliest), Some(needed)) = (peer.earliest_available_slot(), needed)
+            && earliest > needed
+        {
+            return Next::Cool(self.config.idle_backoff);
+        }
+        if direction == SyncDirection::Forward {
+            self.queue.update_last_slot(last);
+        }
+        self.board.set(index, WorkerState::Requesting);
+        let ticket = match self.queue.pop(peer_head, peer.clone()) {
+            Ok(t) => t,
+            Err(NoRequest::Backlog) => {
+                self.queue.process_ready().await;
+                return Next::Wait(self.config.loop_interval);
+            }
+            Err(NoRequest::PeerBehind) => return Next::Cool(self.config.idle_backoff),
+            Err(NoRequest::Exhausted) => return Next::Wait(self.config.idle_backoff),
+        };
+        let range = ticket.range;
+        self.board.set(index, WorkerState::Downloading);
+        let blocks = match self.timed(peer.blocks_by_range(range)).await {
+            Ok(b) => b,
+            Err(e) => {
+                self.metrics.request(error_label(&e));
+                if let Some(p) = e.penalty() {
+                    self.score(peer, p, "request_failed");
+                }
+                return self.after_error(&e); // the ticket goes back as it drops (D.6)
+            }
+        };
+        self.metrics.blocks_received.inc_by(blocks.len() as u64);
+        let wall_epoch = self.spec.epoch_of(self.chain.wall_slot());
+        let wants_sidecars = self
+            .spec
+            .range_needs_blobs(range.start(), range.last(), wall_epoch)
+            && blocks.iter().any(|b| b.blob_commitment_count() > 0);
+        let checked = if wants_sidecars {
+            let sidecars = match self.timed(peer.blob_sidecars_by_range(range)).await {
+                Ok(s) => s,
+                Err(e) => {
+                    self.metrics.request(error_label(&e));
+                    if let Some(p) = e.penalty() {
+                        self.score(peer, p, "request_failed");
+                    }
+                    return self.after_error(&e);
+                }
+            };
+            self.metrics.sidecars_received.inc_by(sidecars.len() as u64);
+            ValidatedResponse::with_sidecars(range, blocks, sidecars, &self.spec)
+        } else {
+            ValidatedResponse::blocks_only(range, blocks)
+        };
+        let response = match checked {
+            Ok(r) => r,
+            Err(e) => {
+                debug!(target: "sync::manager", peer = %peer.key(), %range, error = %e, "bad response");
+                self.metrics.request("bad_response");
+                self.score(peer, e.penalty(), "bad_response");
+                return Next::Continue;
+            }
+        };
+        self.metrics.request("ok");
+        // On the last slot of the range, not one past it (D.2).
+        let finalized = self.spec.start_slot(peer.finalized_epoch());
+        let maybe_finalized = range.last() < finalized;
+        self.board.set(index, WorkerState::Queueing);
+        let outcome = self.queue.push(ticket, response, maybe_finalized).await;
+        if let PushOutcome::Processed(report) = &outcome {
+            self.metrics.blocks_verified.inc_by(report.imported as u64);
+            if let Verdict::MissingParent {
+                rewind: Some(_), ..
+            } = report.verdict
+            {
+                self.metrics.rewinds.inc();
+            }
+            let contradicted = matches!(
+                report.verdict,
+                Verdict::Invalid | Verdict::UnviableFork | Verdict::MissingParent { .. }
+            );
+            if maybe_finalized && contradicted {
+                self.score(peer, PEER_SCORE_FINALITY_LIE, "finality_lie");
+            }
+        }
+        Next::Continue
+    }
+
+    /// The request, cut off at [`ManagerConfig::request_timeout`](crate::ManagerConfig).
+    async fn timed<T>(
+        &self,
+        request: impl std::future::Future<Output = Result<T, RequestError>>,
+    ) -> Result<T, RequestError> {
+        tokio::time::timeout(self.config.request_timeout, request)
+            .await
+            .unwrap_or(Err(RequestError::Timeout))
+    }
+
+    /// A status no honest peer can have: a head or a finalized checkpoint ahead of our
+    /// wall clock (beyond the allowed disparity), or finality ahead of its own head.
+    fn status_lie(&self, peer: &P) -> Option<&'static str> {
+        let wall = self
+            .chain
+            .wall_slot()
+            .saturating_add(self.config.max_head_ahead_of_wall);
+        let finalized = self.spec.start_slot(peer.finalized_epoch());
+        if peer.head_slot() > wall {
+            Some("head_in_future")
+        } else if finalized > wall || finalized > peer.head_slot() {
+            Some("finality_in_future")
+        } else {
+            None
+        }
+    }
+
+    fn after_error(&self, e: &RequestError) -> Next {
+        match e {
+            RequestError::RateLimited { retry_after } => {
+                Next::Cool(retry_after.unwrap_or(self.config.rate_limit_backoff))
+            }
+            _ => Next::Continue,
+        }
+    }
+
+    pub(crate) fn score(&self, peer: &P, delta: i64, reason: &'static str) {
+        debug!(target: "sync::manager", peer = %peer.key(), delta, reason, "score");
+        peer.update_score(delta);
+        self.metrics.score(reason);
+    }
+}
+
+fn error_label(e: &RequestError) -> &'static str {
+    match e {
+        RequestError::Timeout => "timeout",
+        RequestError::Disconnected => "disconnected",
+        RequestError::RateLimited { .. } => "rate_limited",
+        RequestError::ResourceUnavailable => "resource_unavailable",
+        RequestError::ServerError { .. } => "server_error",
+        RequestError::Malformed(_) => "malformed",
+        RequestError::Cancelled => "cancelled",
+    }
+}
+
+/// The queue's first and last slot for a (re)started sync (spec A.6.1 `initQueue`).
+pub(crate) fn queue_bounds<C: SyncChain + ?Sized>(
+    chain: &C,
+    direction: SyncDirection,
+) -> (Slot, Slot) {
+    let (first, last, _) = bounds(chain, direction);
+    match direction {
+        SyncDirection::Forward => (first, last),
+        SyncDirection::Backward if first == last => (first, last),
+        SyncDirection::Backward => (first.saturating_sub(1), last),
+    }
+}
