@@ -441,27 +441,20 @@ where
     /// One worker: loop until shutdown.
     async fn worker(self: Arc<Self>, index: usize) {
         let mut control = self.control.subscribe();
-        // A peer this worker keeps out of the pool for a while (rate limit, throttle):
-        // the worker goes on with others meanwhile, and drops it when the time is up.
-        let mut cooling: Option<(PooledPeer<P>, Instant)> = None;
+        // Peers this worker keeps out of the pool for a while (rate limit, throttle,
+        // pruned): the worker goes on with others meanwhile and hands each back when its
+        // time is up. At most `MAX_COOLING_PER_WORKER`; past that the worker waits.
+        let mut cooling: Vec<(PooledPeer<P>, Instant)> = Vec::new();
         loop {
             let ctl = *control.borrow_and_update();
             if ctl.shutdown {
                 return;
             }
-            if cooling
-                .as_ref()
-                .is_some_and(|(_, until)| Instant::now() >= *until)
-            {
-                cooling = None;
-            }
+            let now = Instant::now();
+            cooling.retain(|(_, until)| *until > now);
             if !ctl.workers_may_run() {
-                cooling = None;
-                let state = if ctl.paused {
-                    WorkerState::Paused
-                } else {
-                    WorkerState::Sleeping
-                };
+                cooling.clear();
+                let state = if ctl.paused { WorkerState::Paused } else { WorkerState::Sleeping };
                 self.board.set(index, state);
                 if control.changed().await.is_err() {
                     return;
@@ -469,22 +462,22 @@ where
                 continue;
             }
             self.board.set(index, WorkerState::WaitingPeer);
-            let cool_until = cooling.as_ref().map(|(_, until)| *until);
+            let next_free = cooling.iter().map(|(_, until)| *until).min();
             let peer = tokio::select! {
                 peer = self.pool.acquire(PeerFilter::ANY) => peer,
-                () = sleep_until_or_never(cool_until) => {
-                    cooling = None;
-                    continue;
-                }
+                () = sleep_until_or_never(next_free) => continue,
                 _ = control.changed() => continue,
             };
             let next = self.step(index, &peer).await;
             self.board.set(index, WorkerState::Sleeping);
             match next {
-                Next::Cool(d) => cooling = Some((peer, Instant::now() + d)),
-                Next::Wait(d) => {
+                Next::Cool(d) if cooling.len() < MAX_COOLING_PER_WORKER => {
+                    cooling.push((peer, Instant::now() + d));
+                    tokio::task::yield_now().await;
+                }
+                Next::Cool(d) | Next::Wait(d) => {
                     drop(peer); // back to the pool before any wait (D.10, D.12)
-                    cooling = None;
+                    cooling.clear();
                     wait_or_control(&mut control, d).await;
                 }
                 Next::Continue => {
@@ -497,6 +490,9 @@ where
         }
     }
 }
+
+/// How many peers one worker may keep cooling down at once.
+const MAX_COOLING_PER_WORKER: usize = 4;
 
 async fn sleep_until_or_never(deadline: Option<Instant>) {
     match deadline {

@@ -50,7 +50,14 @@ where
         let direction = self.direction;
         let (first, last, _) = bounds(&*self.chain, direction);
         let age = peer.status_age();
-        if age >= self.config.status_expiration || first >= peer.head_slot() {
+        // Forward, a peer whose head is not past our head has nothing for us until its
+        // status moves. Backward, a head at our backfill point is enough (every slot we
+        // need is below it); the seed asked for `>` there too.
+        let behind = match direction {
+            SyncDirection::Forward => first >= peer.head_slot(),
+            SyncDirection::Backward => first > peer.head_slot(),
+        };
+        if age >= self.config.status_expiration || behind {
             if age < self.config.status_refresh_throttle {
                 // The seed slept here holding the worker and the peer (D.12): the peer
                 // cools down instead, and the worker goes on with another.

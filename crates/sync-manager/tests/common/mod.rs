@@ -158,3 +158,16 @@ pub fn assert_not_penalised(name: &str, peer: &MockPeer) {
         peer.score_change()
     );
 }
+
+/// Advance the paused clock a second at a time until `done` holds, failing after
+/// `limit` of virtual time. Awaits the event; never sleeps in real time.
+pub async fn until(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let start = tokio::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "not {what} after {limit:?}");
+        tokio::time::advance(Duration::from_secs(1)).await;
+        for _ in 0..50 {
+            tokio::task::yield_now().await;
+        }
+    }
+}
