@@ -454,7 +454,11 @@ where
             cooling.retain(|(_, until)| *until > now);
             if !ctl.workers_may_run() {
                 cooling.clear();
-                let state = if ctl.paused { WorkerState::Paused } else { WorkerState::Sleeping };
+                let state = if ctl.paused {
+                    WorkerState::Paused
+                } else {
+                    WorkerState::Sleeping
+                };
                 self.board.set(index, state);
                 if control.changed().await.is_err() {
                     return;
