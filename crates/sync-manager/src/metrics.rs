@@ -27,7 +27,10 @@ pub struct SyncMetrics {
     pub sidecars_received: Counter,
     /// Blocks the verifier imported.
     pub blocks_verified: Counter,
-    /// Score changes applied by the manager, by reason.
+    /// Blob sidecars of responses the verifier accepted.
+    pub sidecars_verified: Counter,
+    /// Score changes applied by the manager, by reason (the queue's own rewards and
+    /// penalties are in its `QueueStats`).
     pub score_changes: Family<Label, Counter>,
     /// Queue lengths in slots (`pending`, `debts`) and parked results (`ready`).
     pub queue_len: Family<Label, Gauge>,

@@ -170,10 +170,18 @@ where
         // On the last slot of the range, not one past it (D.2).
         let finalized = self.spec.start_slot(peer.finalized_epoch());
         let maybe_finalized = range.last() < finalized;
+        let sidecars: usize = response
+            .blocks()
+            .iter()
+            .map(|b| b.sidecars.as_ref().map_or(0, Vec::len))
+            .sum();
         self.board.set(index, WorkerState::Queueing);
         let outcome = self.queue.push(ticket, response, maybe_finalized).await;
         if let PushOutcome::Processed(report) = &outcome {
             self.metrics.blocks_verified.inc_by(report.imported as u64);
+            if report.verdict.is_accepted() {
+                self.metrics.sidecars_verified.inc_by(sidecars as u64);
+            }
             if let Verdict::MissingParent {
                 rewind: Some(_), ..
             } = report.verdict

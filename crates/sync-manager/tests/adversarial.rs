@@ -45,4 +45,20 @@ async fn forward_sync_through_every_adversary_imports_each_block_once_in_order()
     for p in &honest {
         assert_not_penalised("honest", p);
     }
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &net.registry).expect("encodes");
+    let blobs: usize = chain
+        .blocks()
+        .iter()
+        .skip(1)
+        .map(|b| b.blobs as usize)
+        .sum();
+    assert!(
+        text.contains(&format!("beacon_sync_test_sidecars_verified_total {blobs}")),
+        "{text}"
+    );
+    assert!(
+        text.contains("beacon_sync_test_blocks_verified_total 8"),
+        "{text}"
+    );
 }
