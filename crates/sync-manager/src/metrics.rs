@@ -67,6 +67,11 @@ impl SyncMetrics {
             m.blocks_verified.clone(),
         );
         sub.register(
+            "sidecars_verified",
+            "Blob sidecars of accepted responses",
+            m.sidecars_verified.clone(),
+        );
+        sub.register(
             "score_changes",
             "Peer score changes by reason",
             m.score_changes.clone(),
