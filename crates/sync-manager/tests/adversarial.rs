@@ -49,11 +49,7 @@ async fn forward_sync_through_every_adversary_imports_each_block_once_in_order()
     prometheus_client::encoding::text::encode(&mut text, &net.registry).expect("encodes");
     // Every accepted response's sidecars, genesis's included (it comes back as a known
     // block in the first range).
-    let blobs: usize = chain
-        .blocks()
-        .iter()
-        .map(|b| b.blobs as usize)
-        .sum();
+    let blobs: u64 = chain.blocks().iter().map(|b| b.blobs).sum();
     assert!(
         text.contains(&format!("beacon_sync_test_sidecars_verified_total {blobs}")),
         "{text}"
