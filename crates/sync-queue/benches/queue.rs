@@ -35,42 +35,19 @@ use std::{
     time::{Duration, Instant},
 };
 
+mod support;
+
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use sync_queue::{PushOutcome, QueueConfig, SyncQueue};
-use sync_types::{
-    BlockData, BlockOutcome, BlockVerifier, ChainSpec, Slot, SyncDirection, SyncRange,
-    ValidatedResponse, VerifierFault,
-    test_utils::{TestBlock, TestPeer, TestSidecar, test_root},
+use support::{
+    AcceptAll, PEERS, Queue, Response, SHUFFLE_SEED, WINDOW_REQUESTS, expect_accepted,
+    honest_response, push_window_shuffled, shuffled_indices,
 };
+use sync_queue::{QueueConfig, SyncQueue};
+use sync_types::{ChainSpec, Slot, SyncDirection, SyncRange, test_utils::TestPeer};
 use tokio::runtime::{Builder, Runtime};
 
 /// Slots of the main measurement: `1 ..= RANGE_SLOTS`.
 const RANGE_SLOTS: u64 = 1_000_000;
-/// Requests handed out (and, shuffled, answered out of order) per window.
-const WINDOW_REQUESTS: usize = 16;
-/// Distinct peers the requests rotate over.
-const PEERS: u32 = 4;
-/// Seed of the per-window shuffles, so every run pushes in the same order.
-const SHUFFLE_SEED: u64 = 0x5EED_CAFE_F00D_BEEF;
-
-/// A verifier that accepts every block at no cost: the benchmark measures the queue.
-struct AcceptAll;
-
-impl BlockVerifier for AcceptAll {
-    type Block = TestBlock;
-    type Sidecar = TestSidecar;
-
-    async fn verify_segment(
-        &self,
-        segment: Vec<BlockData<TestBlock, TestSidecar>>,
-        _maybe_finalized: bool,
-    ) -> Result<Vec<BlockOutcome>, VerifierFault> {
-        Ok(vec![BlockOutcome::Ok; segment.len()])
-    }
-}
-
-type Queue = SyncQueue<TestPeer, AcceptAll>;
-type Response = ValidatedResponse<TestBlock, TestSidecar>;
 
 /// How results come back within a window.
 #[derive(Clone, Copy, Debug)]
@@ -102,19 +79,6 @@ fn new_queue(slots: u64, chunk_slots: u64) -> Queue {
     )
 }
 
-/// The honest answer for `range`: a block at every slot, linked by root.
-fn honest_response(range: SyncRange) -> Response {
-    let blocks = (range.start().0..=range.last().0)
-        .map(|s| TestBlock {
-            slot: Slot(s),
-            root: test_root(Slot(s), 0),
-            parent_root: test_root(Slot(s.saturating_sub(1)), 0),
-            blobs: 0,
-        })
-        .collect();
-    ValidatedResponse::blocks_only(range, blocks).expect("a block per slot is a valid response")
-}
-
 /// The responses for the next window: the ranges the queue will hand out from `next`,
 /// `chunk_slots` each, up to `final_slot`. Returns them and the slot after the window.
 fn window_responses(next: u64, final_slot: u64, chunk_slots: u64) -> (Vec<Response>, u64) {
@@ -127,32 +91,6 @@ fn window_responses(next: u64, final_slot: u64, chunk_slots: u64) -> (Vec<Respon
         start += count;
     }
     (responses, start)
-}
-
-/// xorshift64*: a tiny deterministic generator for the shuffles.
-fn next_random(state: &mut u64) -> u64 {
-    *state ^= *state >> 12;
-    *state ^= *state << 25;
-    *state ^= *state >> 27;
-    state.wrapping_mul(0x2545_F491_4F6C_DD1D)
-}
-
-/// A Fisher-Yates permutation of `0..n`.
-fn shuffled_indices(n: usize, rng: &mut u64) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..n).collect();
-    for i in (1..n).rev() {
-        let j = usize::try_from(next_random(rng) % (i as u64 + 1)).expect("j <= i fits usize");
-        order.swap(i, j);
-    }
-    order
-}
-
-#[track_caller]
-fn expect_accepted(outcome: &PushOutcome) {
-    assert!(
-        matches!(outcome, PushOutcome::Processed(r) if r.verdict.is_accepted()),
-        "honest result not accepted: {outcome:?}"
-    );
 }
 
 /// Sync `1 ..= slots` through a fresh queue; only the queue calls are timed.
@@ -185,28 +123,7 @@ async fn sync_range(slots: u64, chunk_slots: u64, order: Order) -> SyncTiming {
                 }
             }
             Order::Shuffled => {
-                let mut work: Vec<_> = responses
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, response)| {
-                        let ticket = queue
-                            .pop(head, peers[i % peers.len()].clone())
-                            .expect("the queue has a range for the head");
-                        assert_eq!(ticket.range, response.range(), "planned range");
-                        Some((ticket, response))
-                    })
-                    .collect();
-                let pushes: Vec<_> = push_order
-                    .iter()
-                    .map(|&i| {
-                        let (ticket, response) = work[i].take().expect("each index once");
-                        let queue = queue.clone();
-                        tokio::spawn(async move { queue.push(ticket, response, false).await })
-                    })
-                    .collect();
-                for push in pushes {
-                    expect_accepted(&push.await.expect("push task does not panic"));
-                }
+                push_window_shuffled(&queue, head, &peers, responses, &push_order).await;
             }
         }
         timing.queue_time += started.elapsed();

@@ -26,79 +26,27 @@
 //! The wall time includes building the responses; the queue time counts only the queue
 //! calls (pops, spawned pushes and their joins), as in `benches/queue.rs`.
 
+#[path = "../benches/support/mod.rs"]
+mod support;
+
 use std::{
     process::{Command, ExitCode},
     time::{Duration, Instant},
 };
-
-use sync_queue::{PushOutcome, QueueConfig, SyncQueue};
-use sync_types::{
-    BlockData, BlockOutcome, BlockVerifier, ChainSpec, Slot, SyncDirection, SyncRange,
-    ValidatedResponse, VerifierFault,
-    test_utils::{TestBlock, TestPeer, TestSidecar, test_root},
+use support::{
+    AcceptAll, PEERS, SHUFFLE_SEED, WINDOW_REQUESTS, honest_response, push_window_shuffled,
+    shuffled_indices,
 };
+
+use sync_queue::{QueueConfig, SyncQueue};
+use sync_types::{ChainSpec, Slot, SyncDirection, SyncRange, test_utils::TestPeer};
 
 /// The range lengths measured, in slots.
 const RANGE_SIZES_SLOTS: [u64; 3] = [10_000, 100_000, 1_000_000];
 /// Slots per request.
 const CHUNK_SLOTS: u64 = 32;
-/// Requests handed out and answered out of order per window.
-const WINDOW_REQUESTS: usize = 16;
-/// Distinct peers the requests rotate over.
-const PEERS: u32 = 4;
-/// Seed of the per-window shuffles.
-const SHUFFLE_SEED: u64 = 0x5EED_CAFE_F00D_BEEF;
 /// The argument that makes this program a child measuring one size.
 const CHILD_FLAG: &str = "--slots";
-
-/// A verifier that accepts every block at no cost.
-struct AcceptAll;
-
-impl BlockVerifier for AcceptAll {
-    type Block = TestBlock;
-    type Sidecar = TestSidecar;
-
-    async fn verify_segment(
-        &self,
-        segment: Vec<BlockData<TestBlock, TestSidecar>>,
-        _maybe_finalized: bool,
-    ) -> Result<Vec<BlockOutcome>, VerifierFault> {
-        Ok(vec![BlockOutcome::Ok; segment.len()])
-    }
-}
-
-type Response = ValidatedResponse<TestBlock, TestSidecar>;
-
-/// The honest answer for `range`: a block at every slot.
-fn honest_response(range: SyncRange) -> Response {
-    let blocks = (range.start().0..=range.last().0)
-        .map(|s| TestBlock {
-            slot: Slot(s),
-            root: test_root(Slot(s), 0),
-            parent_root: test_root(Slot(s.saturating_sub(1)), 0),
-            blobs: 0,
-        })
-        .collect();
-    ValidatedResponse::blocks_only(range, blocks).expect("a block per slot is a valid response")
-}
-
-/// xorshift64*: a tiny deterministic generator for the shuffles.
-fn next_random(state: &mut u64) -> u64 {
-    *state ^= *state >> 12;
-    *state ^= *state << 25;
-    *state ^= *state >> 27;
-    state.wrapping_mul(0x2545_F491_4F6C_DD1D)
-}
-
-/// A Fisher-Yates permutation of `0..n`.
-fn shuffled_indices(n: usize, rng: &mut u64) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..n).collect();
-    for i in (1..n).rev() {
-        let j = usize::try_from(next_random(rng) % (i as u64 + 1)).expect("j <= i fits usize");
-        order.swap(i, j);
-    }
-    order
-}
 
 /// Sync `1 ..= slots` through a fresh queue. Returns the time spent in queue calls and
 /// the number of requests.
@@ -130,32 +78,7 @@ async fn sync_range(slots: u64) -> (Duration, u64) {
         requests += responses.len() as u64;
 
         let started = Instant::now();
-        let mut work: Vec<_> = responses
-            .into_iter()
-            .enumerate()
-            .map(|(i, response)| {
-                let ticket = queue
-                    .pop(head, peers[i % peers.len()].clone())
-                    .expect("the queue has a range for the head");
-                assert_eq!(ticket.range, response.range(), "planned range");
-                Some((ticket, response))
-            })
-            .collect();
-        let pushes: Vec<_> = order
-            .iter()
-            .map(|&i| {
-                let (ticket, response) = work[i].take().expect("each index once");
-                let queue = queue.clone();
-                tokio::spawn(async move { queue.push(ticket, response, false).await })
-            })
-            .collect();
-        for push in pushes {
-            let outcome = push.await.expect("push task does not panic");
-            assert!(
-                matches!(&outcome, PushOutcome::Processed(r) if r.verdict.is_accepted()),
-                "honest result not accepted: {outcome:?}"
-            );
-        }
+        push_window_shuffled(&queue, head, &peers, responses, &order).await;
         queue_time += started.elapsed();
     }
     assert!(queue.is_empty(), "the whole range was processed");
