@@ -1,21 +1,15 @@
 //! The manager: the supervisor of the workers and the sync loop (spec A.6.5).
 
-use std::{
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
-    time::Duration,
-};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use futures::{StreamExt, future::BoxFuture, stream::FuturesUnordered};
 use peer_pool::{PeerFilter, PeerPool, PooledPeer};
 use sync_queue::SyncQueue;
 use sync_types::{
     BlockVerifier, ChainSpec, Cursor, Slot, SpeedSample, SyncDirection, SyncPeer, SyncProgress,
     speed,
 };
-use tokio::{
-    sync::watch,
-    task::{JoinHandle, JoinSet},
-    time::Instant,
-};
+use tokio::{sync::watch, task::JoinSet, time::Instant};
 use tracing::{info, warn};
 
 use crate::{
@@ -87,7 +81,8 @@ where
     C: SyncChain,
 {
     inner: Arc<Inner<P, V, C>>,
-    task: Arc<Mutex<Option<JoinHandle<()>>>>,
+    /// Set to true when the manager's task has ended (for any reason).
+    finished: watch::Receiver<bool>,
 }
 
 impl<P, V, C> Clone for SyncManager<P, V, C>
@@ -99,7 +94,7 @@ where
     fn clone(&self) -> Self {
         SyncManager {
             inner: Arc::clone(&self.inner),
-            task: Arc::clone(&self.task),
+            finished: self.finished.clone(),
         }
     }
 }
@@ -168,11 +163,14 @@ where
             control,
             book: Mutex::new(book),
         });
-        let task = tokio::spawn(Arc::clone(&inner).run());
-        SyncManager {
-            inner,
-            task: Arc::new(Mutex::new(Some(task))),
-        }
+        let (done, finished) = watch::channel(false);
+        let runner = Arc::clone(&inner);
+        tokio::spawn(async move {
+            // Set even if `run` panics: the guard's drop runs during unwinding.
+            let _done = DoneOnDrop(done);
+            runner.run().await;
+        });
+        SyncManager { inner, finished }
     }
 
     /// A snapshot of the sync.
@@ -202,17 +200,15 @@ where
     /// Whether the manager has stopped (shut down, backfill done, or synced with
     /// `exit_when_synced`).
     pub fn is_finished(&self) -> bool {
-        lock(&self.task)
-            .as_ref()
-            .is_none_or(JoinHandle::is_finished)
+        *self.finished.borrow()
     }
 
-    /// Wait until the manager stops by itself.
+    /// Wait until the manager stops by itself. Cancel-safe: dropping this future changes
+    /// nothing, and any number of callers may wait.
     pub async fn join(&self) {
-        let task = lock(&self.task).take();
-        if let Some(task) = task {
-            let _ = task.await;
-        }
+        let mut finished = self.finished.clone();
+        // An error means the sender is gone, which also means the task ended.
+        let _ = finished.wait_for(|done| *done).await;
     }
 
     /// Cancel every worker, wait for them to end (their peers go back to the pool), and
@@ -445,6 +441,9 @@ where
         // pruned): the worker goes on with others meanwhile and hands each back when its
         // time is up. At most `MAX_COOLING_PER_WORKER`; past that the worker waits.
         let mut cooling: Vec<(PooledPeer<P>, Instant)> = Vec::new();
+        // Responses waiting for their turn in the queue, polled whenever the worker waits.
+        // Bounded by the queue's `max_outstanding_requests`.
+        let mut pushes: FuturesUnordered<BoxFuture<'static, ()>> = FuturesUnordered::new();
         loop {
             let ctl = *control.borrow_and_update();
             if ctl.shutdown {
@@ -460,21 +459,38 @@ where
                     WorkerState::Sleeping
                 };
                 self.board.set(index, state);
-                if control.changed().await.is_err() {
-                    return;
+                tokio::select! {
+                    Some(()) = pushes.next(), if !pushes.is_empty() => {}
+                    changed = control.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                    }
                 }
                 continue;
             }
-            self.board.set(index, WorkerState::WaitingPeer);
+            let waiting = if pushes.is_empty() {
+                WorkerState::WaitingPeer
+            } else {
+                WorkerState::Queueing
+            };
+            self.board.set(index, waiting);
             let next_free = cooling.iter().map(|(_, until)| *until).min();
             let peer = tokio::select! {
                 peer = self.pool.acquire(PeerFilter::ANY) => peer,
+                Some(()) = pushes.next(), if !pushes.is_empty() => continue,
                 () = sleep_until_or_never(next_free) => continue,
                 _ = control.changed() => continue,
             };
             let next = self.step(index, &peer).await;
             self.board.set(index, WorkerState::Sleeping);
             match next {
+                Next::Push(checked) => {
+                    let handle = P::clone(&peer);
+                    drop(peer); // back to the pool before waiting for the queue
+                    pushes.push(Box::pin(Arc::clone(&self).push(handle, *checked)));
+                    tokio::task::yield_now().await;
+                }
                 Next::Cool(d) if cooling.len() < MAX_COOLING_PER_WORKER => {
                     cooling.push((peer, Instant::now() + d));
                     tokio::task::yield_now().await;
@@ -482,7 +498,20 @@ where
                 Next::Cool(d) | Next::Wait(d) => {
                     drop(peer); // back to the pool before any wait (D.10, D.12)
                     cooling.clear();
-                    wait_or_control(&mut control, d).await;
+                    let deadline = tokio::time::sleep(d);
+                    tokio::pin!(deadline);
+                    loop {
+                        tokio::select! {
+                            () = &mut deadline => break,
+                            Some(()) = pushes.next(), if !pushes.is_empty() => {}
+                            changed = control.changed() => {
+                                let ctl = *control.borrow_and_update();
+                                if changed.is_err() || ctl.shutdown || ctl.paused {
+                                    break;
+                                }
+                            }
+                        }
+                    }
                 }
                 Next::Continue => {
                     drop(peer);
@@ -495,9 +524,6 @@ where
     }
 }
 
-/// How many peers one worker may keep cooling down at once.
-const MAX_COOLING_PER_WORKER: usize = 4;
-
 async fn sleep_until_or_never(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
@@ -505,19 +531,14 @@ async fn sleep_until_or_never(deadline: Option<Instant>) {
     }
 }
 
-/// Wait `d`, or less if the control changes to stop or pause.
-async fn wait_or_control(control: &mut watch::Receiver<Control>, d: Duration) {
-    let deadline = tokio::time::sleep(d);
-    tokio::pin!(deadline);
-    loop {
-        tokio::select! {
-            _ = &mut deadline => return,
-            changed = control.changed() => {
-                let ctl = *control.borrow_and_update();
-                if changed.is_err() || ctl.shutdown || ctl.paused {
-                    return;
-                }
-            }
-        }
+/// Marks the manager finished when dropped.
+struct DoneOnDrop(watch::Sender<bool>);
+
+impl Drop for DoneOnDrop {
+    fn drop(&mut self) {
+        self.0.send_replace(true);
     }
 }
+
+/// How many peers one worker may keep cooling down at once.
+const MAX_COOLING_PER_WORKER: usize = 4;

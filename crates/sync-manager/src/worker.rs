@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use sync_queue::{NoRequest, PushOutcome, Verdict};
+use std::sync::Arc;
+
+use sync_queue::{NoRequest, PushOutcome, RequestTicket, Verdict};
 use sync_types::{
     BlockVerifier, BlockView, RequestError, Slot, SyncDirection, SyncPeer, ValidatedResponse,
     score::{
@@ -28,8 +30,18 @@ pub const PEER_SCORE_FINALITY_LIE: i64 = -500;
 /// handshake already; this covers a status refreshed later).
 pub const PEER_SCORE_STATUS_LIE: i64 = -1000;
 
+/// A checked response on its way to the queue.
+pub(crate) struct Checked<P, V: BlockVerifier> {
+    ticket: RequestTicket<P>,
+    response: ValidatedResponse<V::Block, V::Sidecar>,
+    maybe_finalized: bool,
+    sidecars: usize,
+}
+
 /// What a worker does after a step, once it has handed its peer back.
-pub(crate) enum Next {
+pub(crate) enum Next<P, V: BlockVerifier> {
+    /// Hand the peer back, then push this response (see [`Inner::push`]).
+    Push(Box<Checked<P, V>>),
     /// Go on at once.
     Continue,
     /// Wait this long first (without a peer): the queue has nothing to hand out.
@@ -46,7 +58,7 @@ where
     C: SyncChain,
 {
     /// One decision list of spec A.6.3 with `peer` held.
-    pub(crate) async fn step(&self, index: usize, peer: &P) -> Next {
+    pub(crate) async fn step(&self, index: usize, peer: &P) -> Next<P, V> {
         let direction = self.direction;
         let (first, last, _) = bounds(&*self.chain, direction);
         let age = peer.status_age();
@@ -175,28 +187,46 @@ where
             .iter()
             .map(|b| b.sidecars.as_ref().map_or(0, Vec::len))
             .sum();
-        self.board.set(index, WorkerState::Queueing);
+        Next::Push(Box::new(Checked {
+            ticket,
+            response,
+            maybe_finalized,
+            sidecars,
+        }))
+    }
+
+    /// Push a checked response and judge the outcome. Runs after the peer went back to
+    /// the pool: waiting for the queue's turn never holds a peer (the seed's workers held
+    /// theirs, and with every honest peer waiting behind one failed range only the
+    /// adversaries were left to fetch it).
+    pub(crate) async fn push(self: Arc<Self>, peer: P, checked: Checked<P, V>) {
+        let Checked {
+            ticket,
+            response,
+            maybe_finalized,
+            sidecars,
+        } = checked;
         let outcome = self.queue.push(ticket, response, maybe_finalized).await;
-        if let PushOutcome::Processed(report) = &outcome {
-            self.metrics.blocks_verified.inc_by(report.imported as u64);
-            if report.verdict.is_accepted() {
-                self.metrics.sidecars_verified.inc_by(sidecars as u64);
-            }
-            if let Verdict::MissingParent {
-                rewind: Some(_), ..
-            } = report.verdict
-            {
-                self.metrics.rewinds.inc();
-            }
-            let contradicted = matches!(
-                report.verdict,
-                Verdict::Invalid | Verdict::UnviableFork | Verdict::MissingParent { .. }
-            );
-            if maybe_finalized && contradicted {
-                self.score(peer, PEER_SCORE_FINALITY_LIE, "finality_lie");
-            }
+        let PushOutcome::Processed(report) = &outcome else {
+            return;
+        };
+        self.metrics.blocks_verified.inc_by(report.imported as u64);
+        if report.verdict.is_accepted() {
+            self.metrics.sidecars_verified.inc_by(sidecars as u64);
         }
-        Next::Continue
+        if let Verdict::MissingParent {
+            rewind: Some(_), ..
+        } = report.verdict
+        {
+            self.metrics.rewinds.inc();
+        }
+        let contradicted = matches!(
+            report.verdict,
+            Verdict::Invalid | Verdict::UnviableFork | Verdict::MissingParent { .. }
+        );
+        if maybe_finalized && contradicted {
+            self.score(&peer, PEER_SCORE_FINALITY_LIE, "finality_lie");
+        }
     }
 
     /// The request, cut off at [`ManagerConfig::request_timeout`](crate::ManagerConfig).
@@ -226,7 +256,7 @@ where
         }
     }
 
-    fn after_error(&self, e: &RequestError) -> Next {
+    fn after_error(&self, e: &RequestError) -> Next<P, V> {
         match e {
             RequestError::RateLimited { retry_after } => {
                 Next::Cool(retry_after.unwrap_or(self.config.rate_limit_backoff))
