@@ -47,7 +47,10 @@ fn main() {
             .collect::<Vec<_>>()
     );
     let best = pool.acquire_no_wait(PeerFilter::ANY);
-    println!("acquired the best: {:?}", best.as_ref().map(|p| p.key()));
+    println!(
+        "acquired the best: {:?}",
+        best.as_ref().map(peer_pool::PooledPeer::key)
+    );
     drop(best); // handed back
     // A peer below zero leaves the pool when it is handed back.
     if let Some(p) = pool.get(&2) {

@@ -293,6 +293,7 @@ where
                 }
             }
         }
+        self.update_metrics();
         // Cancel, then wait (D.26). Dropped workers hand their peers and tickets back.
         self.control.send_modify(|c| c.shutdown = true);
         workers.abort_all();
@@ -423,6 +424,11 @@ where
     }
 
     fn update_metrics(&self) {
+        // From the queue's own counter: a push whose worker ended before it read the
+        // outcome would otherwise go uncounted.
+        let imported = self.queue.stats().blocks_imported;
+        let counted = self.metrics.blocks_verified.get();
+        self.metrics.blocks_verified.inc_by(imported.saturating_sub(counted));
         self.metrics.set_workers(&self.board.snapshot());
         self.metrics.set_queue("pending", self.queue.pending_len());
         self.metrics.set_queue("debts", self.queue.debt_len());
@@ -495,29 +501,60 @@ where
                     cooling.push((peer, Instant::now() + d));
                     tokio::task::yield_now().await;
                 }
+                Next::Backlog if !pushes.is_empty() => {
+                    drop(peer);
+                    tokio::select! {
+                        Some(()) = pushes.next() => {}
+                        _ = control.changed() => {}
+                    }
+                }
+                Next::Backlog => {
+                    drop(peer);
+                    cooling.clear();
+                    self.wait(&mut control, &mut pushes, self.config.loop_interval)
+                        .await;
+                }
                 Next::Cool(d) | Next::Wait(d) => {
                     drop(peer); // back to the pool before any wait (D.10, D.12)
                     cooling.clear();
-                    let deadline = tokio::time::sleep(d);
-                    tokio::pin!(deadline);
-                    loop {
-                        tokio::select! {
-                            () = &mut deadline => break,
-                            Some(()) = pushes.next(), if !pushes.is_empty() => {}
-                            changed = control.changed() => {
-                                let ctl = *control.borrow_and_update();
-                                if changed.is_err() || ctl.shutdown || ctl.paused {
-                                    break;
-                                }
-                            }
-                        }
-                    }
+                    self.wait(&mut control, &mut pushes, d).await;
                 }
                 Next::Continue => {
                     drop(peer);
                     // Let the other workers run: a peer that answers at once must not
                     // let one worker take every range.
                     tokio::task::yield_now().await;
+                }
+            }
+        }
+    }
+}
+
+impl<P, V, C> Inner<P, V, C>
+where
+    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar>,
+    V: BlockVerifier,
+    C: SyncChain,
+{
+    /// Wait `d` without a peer, polling this worker's pushes; less if the manager stops
+    /// or pauses.
+    async fn wait(
+        &self,
+        control: &mut watch::Receiver<Control>,
+        pushes: &mut FuturesUnordered<BoxFuture<'static, ()>>,
+        d: std::time::Duration,
+    ) {
+        let deadline = tokio::time::sleep(d);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                () = &mut deadline => return,
+                Some(()) = pushes.next(), if !pushes.is_empty() => {}
+                changed = control.changed() => {
+                    let ctl = *control.borrow_and_update();
+                    if changed.is_err() || ctl.shutdown || ctl.paused {
+                        return;
+                    }
                 }
             }
         }

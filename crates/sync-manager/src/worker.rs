@@ -44,6 +44,9 @@ pub(crate) enum Next<P, V: BlockVerifier> {
     Push(Box<Checked<P, V>>),
     /// Go on at once.
     Continue,
+    /// The queue has too much outstanding: wait for one of this worker's pushes to
+    /// finish (or a loop interval if it has none).
+    Backlog,
     /// Wait this long first (without a peer): the queue has nothing to hand out.
     Wait(Duration),
     /// Keep this peer out of the pool for this long (rate limit, status throttle, pruned
@@ -130,7 +133,7 @@ where
             Ok(t) => t,
             Err(NoRequest::Backlog) => {
                 self.queue.process_ready().await;
-                return Next::Wait(self.config.loop_interval);
+                return Next::Backlog;
             }
             Err(NoRequest::PeerBehind) => return Next::Cool(self.config.idle_backoff),
             Err(NoRequest::Exhausted) => return Next::Wait(self.config.idle_backoff),
@@ -210,7 +213,6 @@ where
         let PushOutcome::Processed(report) = &outcome else {
             return;
         };
-        self.metrics.blocks_verified.inc_by(report.imported as u64);
         if report.verdict.is_accepted() {
             self.metrics.sidecars_verified.inc_by(sidecars as u64);
         }
