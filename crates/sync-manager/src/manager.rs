@@ -428,7 +428,9 @@ where
         // outcome would otherwise go uncounted.
         let imported = self.queue.stats().blocks_imported;
         let counted = self.metrics.blocks_verified.get();
-        self.metrics.blocks_verified.inc_by(imported.saturating_sub(counted));
+        self.metrics
+            .blocks_verified
+            .inc_by(imported.saturating_sub(counted));
         self.metrics.set_workers(&self.board.snapshot());
         self.metrics.set_queue("pending", self.queue.pending_len());
         self.metrics.set_queue("debts", self.queue.debt_len());
