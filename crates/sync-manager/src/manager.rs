@@ -496,7 +496,7 @@ where
                 Next::Push(checked) => {
                     let handle = P::clone(&peer);
                     drop(peer); // back to the pool before waiting for the queue
-                    pushes.push(Box::pin(Arc::clone(&self).push(handle, *checked)));
+                    pushes.push(Box::pin(Arc::clone(&self).push(index, handle, *checked)));
                     tokio::task::yield_now().await;
                 }
                 Next::Cool(d) if cooling.len() < MAX_COOLING_PER_WORKER => {

@@ -24,13 +24,15 @@ pub enum WorkerState {
     Downloading = 4,
     /// `Q`: waiting for the queue to take the result.
     Queueing = 5,
-    /// `P`: paused.
+    /// `p`: paused.
     Paused = 6,
+    /// `P`: its result is being verified.
+    Processing = 7,
 }
 
 impl WorkerState {
     /// All states, in the order of their numbers.
-    pub const ALL: [WorkerState; 7] = [
+    pub const ALL: [WorkerState; 8] = [
         WorkerState::Sleeping,
         WorkerState::WaitingPeer,
         WorkerState::UpdatingStatus,
@@ -38,6 +40,7 @@ impl WorkerState {
         WorkerState::Downloading,
         WorkerState::Queueing,
         WorkerState::Paused,
+        WorkerState::Processing,
     ];
 
     /// The letter of the worker map.
@@ -50,6 +53,7 @@ impl WorkerState {
             WorkerState::Downloading => 'D',
             WorkerState::Queueing => 'Q',
             WorkerState::Paused => 'p',
+            WorkerState::Processing => 'P',
         }
     }
 
@@ -61,6 +65,7 @@ impl WorkerState {
                 | WorkerState::Requesting
                 | WorkerState::Downloading
                 | WorkerState::Queueing
+                | WorkerState::Processing
         )
     }
 
@@ -74,6 +79,7 @@ impl WorkerState {
             WorkerState::Downloading => "downloading",
             WorkerState::Queueing => "queueing",
             WorkerState::Paused => "paused",
+            WorkerState::Processing => "processing",
         }
     }
 }
@@ -217,6 +223,6 @@ mod tests {
         }
         assert_eq!(board.snapshot(), WorkerState::ALL);
         let map: String = WorkerState::ALL.iter().map(|w| w.letter()).collect();
-        assert_eq!(map, "swURDQp");
+        assert_eq!(map, "swURDQpP");
     }
 }

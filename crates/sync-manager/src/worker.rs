@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use sync_queue::{NoRequest, PushOutcome, RequestTicket, Verdict};
+use sync_queue::{NoRequest, OnVerify, PushOutcome, RequestTicket, Verdict};
 use sync_types::{
     BlockVerifier, BlockView, RequestError, Slot, SyncDirection, SyncPeer, ValidatedResponse,
     score::{
@@ -202,14 +202,19 @@ where
     /// the pool: waiting for the queue's turn never holds a peer (the seed's workers held
     /// theirs, and with every honest peer waiting behind one failed range only the
     /// adversaries were left to fetch it).
-    pub(crate) async fn push(self: Arc<Self>, peer: P, checked: Checked<P, V>) {
+    pub(crate) async fn push(self: Arc<Self>, index: usize, peer: P, checked: Checked<P, V>) {
         let Checked {
             ticket,
             response,
             maybe_finalized,
             sidecars,
         } = checked;
-        let outcome = self.queue.push(ticket, response, maybe_finalized).await;
+        let me = Arc::clone(&self);
+        let on_verify: OnVerify = Box::new(move || me.board.set(index, WorkerState::Processing));
+        let outcome = self
+            .queue
+            .push_observed(ticket, response, maybe_finalized, Some(on_verify))
+            .await;
         let PushOutcome::Processed(report) = &outcome else {
             return;
         };

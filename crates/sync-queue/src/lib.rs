@@ -89,4 +89,5 @@ pub use config::QueueConfig;
 pub use queue::{SafeSlot, SyncQueue};
 pub use report::{NoRequest, ProcessReport, PushOutcome, QueueStats, Verdict};
 pub use rewind::{RewindPoint, Rewinder};
+pub use state::OnVerify;
 pub use ticket::RequestTicket;

@@ -16,7 +16,7 @@ use crate::{
     config::QueueConfig,
     report::{NoRequest, PushOutcome, QueueStats},
     rewind::RewindPoint,
-    state::{Job, State, Taken},
+    state::{Job, OnVerify, State, Taken},
     ticket::{RequestTicket, ReturnRequest},
 };
 
@@ -165,12 +165,26 @@ impl<P: ScoredPeer, V: BlockVerifier> SyncQueue<P, V> {
         response: ValidatedResponse<Block<V>, Sidecar<V>>,
         maybe_finalized: bool,
     ) -> PushOutcome {
+        self.push_observed(ticket, response, maybe_finalized, None)
+            .await
+    }
+
+    /// [`push`](Self::push), calling `on_verify` at the moment the result goes to the
+    /// verifier (whichever task runs it), for status displays. The callback runs under
+    /// the queue's lock: it must be quick and must not call the queue.
+    pub async fn push_observed(
+        &self,
+        ticket: RequestTicket<P>,
+        response: ValidatedResponse<Block<V>, Sidecar<V>>,
+        maybe_finalized: bool,
+        on_verify: Option<OnVerify>,
+    ) -> PushOutcome {
         let request = ticket.into_request();
         let (tx, mut rx) = oneshot::channel();
         let parked = self
             .shared
             .lock()
-            .park(request, response, maybe_finalized, tx);
+            .park(request, response, maybe_finalized, tx, on_verify);
         if parked.is_err() {
             return PushOutcome::Stale;
         }

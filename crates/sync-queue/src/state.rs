@@ -63,7 +63,12 @@ pub(crate) struct Parked<P, B, S> {
     pub(crate) response: ValidatedResponse<B, S>,
     pub(crate) maybe_finalized: bool,
     pub(crate) reply: Option<oneshot::Sender<PushOutcome>>,
+    /// Called once, when the result is taken out for verification.
+    pub(crate) on_verify: Option<OnVerify>,
 }
+
+/// A callback for the moment a pushed result goes to the verifier.
+pub type OnVerify = Box<dyn FnOnce() + Send>;
 
 /// A result taken out for verification. Everything needed to judge the verifier's
 /// outcomes; the blocks themselves went to the verifier.
@@ -346,6 +351,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         response: ValidatedResponse<B, S>,
         maybe_finalized: bool,
         reply: oneshot::Sender<PushOutcome>,
+        on_verify: Option<OnVerify>,
     ) -> Result<(), oneshot::Sender<PushOutcome>> {
         let Some(track) = self.pending.remove(&request.id) else {
             self.stats.results_dropped += 1;
@@ -358,6 +364,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
             response,
             maybe_finalized,
             reply: Some(reply),
+            on_verify,
         };
         self.parked.insert(key, parked);
         Ok(())
@@ -424,7 +431,10 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         if self.processing || !self.front_is_ready() {
             return None;
         }
-        let (_, parked) = self.parked.pop_first()?;
+        let (_, mut parked) = self.parked.pop_first()?;
+        if let Some(on_verify) = parked.on_verify.take() {
+            on_verify();
+        }
         self.processing = true;
         let range = parked.request.range;
         let mut blocks = parked.response.into_blocks();

@@ -262,3 +262,33 @@ async fn a_reset_during_verification_drops_that_result() {
     assert_eq!(queue.output_slot(), Cursor::At(Slot(0)));
     expect_score(&p, 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn push_observed_reports_when_its_result_goes_to_the_verifier() {
+    let h = Harness::forward(TestChain::full(Slot(95)), 0, 95, cfg());
+    let p = TestPeer::new(1);
+    let first = h.pop(95, &p);
+    let second = h.pop(95, &p);
+    let seen = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = Arc::clone(&seen);
+    let response = h.honest(&second);
+    let queue = h.queue.clone();
+    let ahead = tokio::spawn(async move {
+        let on_verify: sync_queue::OnVerify =
+            Box::new(move || flag.store(true, std::sync::atomic::Ordering::SeqCst));
+        queue
+            .push_observed(second, response, false, Some(on_verify))
+            .await
+    });
+    settle().await;
+    assert!(
+        !seen.load(std::sync::atomic::Ordering::SeqCst),
+        "not its turn yet"
+    );
+    h.push_honest(first).await;
+    expect_advanced(&ahead.await.expect("no panic"), 32);
+    assert!(
+        seen.load(std::sync::atomic::Ordering::SeqCst),
+        "verified by the other pusher, reported"
+    );
+}
