@@ -308,6 +308,7 @@ async fn run(args: Args) -> ExitCode {
     tokio::pin!(limit);
     let finished = loop {
         tokio::select! {
+            biased;
             () = &mut join => break true,
             _ = ticks.tick() => println!("{}", progress_line(&manager, &ours, started.elapsed())),
             () = &mut limit => break false,

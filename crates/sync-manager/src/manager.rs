@@ -267,6 +267,7 @@ where
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
+                biased;
                 _ = tick.tick() => {
                     if self.tick() {
                         break;
@@ -468,6 +469,7 @@ where
                 };
                 self.board.set(index, state);
                 tokio::select! {
+                biased;
                     Some(()) = pushes.next(), if !pushes.is_empty() => {}
                     changed = control.changed() => {
                         if changed.is_err() {
@@ -485,6 +487,7 @@ where
             self.board.set(index, waiting);
             let next_free = cooling.iter().map(|(_, until)| *until).min();
             let peer = tokio::select! {
+                biased;
                 peer = self.pool.acquire(PeerFilter::ANY) => peer,
                 Some(()) = pushes.next(), if !pushes.is_empty() => continue,
                 () = sleep_until_or_never(next_free) => continue,
@@ -506,9 +509,10 @@ where
                 Next::Backlog if !pushes.is_empty() => {
                     drop(peer);
                     tokio::select! {
-                        Some(()) = pushes.next() => {}
-                        _ = control.changed() => {}
-                    }
+                    biased;
+                            Some(()) = pushes.next() => {}
+                            _ = control.changed() => {}
+                        }
                 }
                 Next::Backlog => {
                     drop(peer);
@@ -550,6 +554,7 @@ where
         tokio::pin!(deadline);
         loop {
             tokio::select! {
+                biased;
                 () = &mut deadline => return,
                 Some(()) = pushes.next(), if !pushes.is_empty() => {}
                 changed = control.changed() => {
