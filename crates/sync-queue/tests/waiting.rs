@@ -220,15 +220,24 @@ fn gated_queue() -> (
     (chain, queue, gate, inner)
 }
 
-#[tokio::test(start_paused = true)]
-async fn cancelling_a_verification_hands_the_range_out_again() {
-    let (chain, queue, gate, inner) = gated_queue();
-    let p = TestPeer::new(1);
+/// Pop a range for `p` and push its honest answer from a task of its own.
+fn spawn_gated_push(
+    chain: &TestChain,
+    queue: &SyncQueue<TestPeer, GatedVerifier>,
+    p: &TestPeer,
+) -> tokio::task::JoinHandle<PushOutcome> {
     let t = queue.pop(Slot(63), p.clone()).expect("range");
     let response: Response =
         ValidatedResponse::blocks_only(t.range, chain.blocks_in(t.range)).expect("valid");
     let q = queue.clone();
-    let verifying = tokio::spawn(async move { q.push(t, response, false).await });
+    tokio::spawn(async move { q.push(t, response, false).await })
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancelling_a_verification_hands_the_range_out_again() {
+    let (chain, queue, gate, inner) = gated_queue();
+    let p = TestPeer::new(1);
+    let verifying = spawn_gated_push(&chain, &queue, &p);
     settle().await;
     assert_eq!(queue.outstanding(), 1, "being verified");
     verifying.abort();
@@ -250,11 +259,7 @@ async fn cancelling_a_verification_hands_the_range_out_again() {
 async fn a_reset_during_verification_drops_that_result() {
     let (chain, queue, gate, _) = gated_queue();
     let p = TestPeer::new(1);
-    let t = queue.pop(Slot(63), p.clone()).expect("range");
-    let response: Response =
-        ValidatedResponse::blocks_only(t.range, chain.blocks_in(t.range)).expect("valid");
-    let q = queue.clone();
-    let verifying = tokio::spawn(async move { q.push(t, response, false).await });
+    let verifying = spawn_gated_push(&chain, &queue, &p);
     settle().await;
     queue.reset(None);
     gate.add_permits(1);
