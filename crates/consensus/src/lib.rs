@@ -6,13 +6,20 @@
 //! `BlockView`, `SidecarView` and `BlockVerifier` seams; `store`, `net` and the binary
 //! build on it.
 
+pub mod block;
 pub mod bls;
 pub mod config;
 pub mod containers;
 pub mod fork;
 pub mod keys;
 pub mod kzg;
+pub mod merkle;
 pub mod primitives;
+pub mod sidecar;
 pub mod state;
+pub mod verify;
 
+pub use block::{Block, BlockDecodeError, SignedBeaconBlock};
 pub use fork::Fork;
+pub use sidecar::Sidecar;
+pub use verify::{ChainVerifier, VerifyError};

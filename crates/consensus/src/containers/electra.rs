@@ -1,0 +1,126 @@
+//! Electra (also Fulu): the new attestation format, execution requests and the body.
+
+use ssz_derive::{Decode, Encode};
+use ssz_types::typenum::{U1, U2, U8, U16, U64, U8192, U131072};
+use ssz_types::{BitList, BitVector, VariableList};
+use tree_hash_derive::TreeHash;
+
+use super::altair::SyncAggregate;
+use super::bodies::BlobKzgCommitments;
+use super::common::{AttestationData, Eth1Data};
+use super::execution::{ExecutionPayloadDeneb, SignedBlsToExecutionChange};
+use super::phase0::{Deposit, ProposerSlashing, SignedVoluntaryExit};
+use crate::primitives::{Address, Hash256, PubkeyBytes, SignatureBytes};
+
+/// `IndexedAttestation` of Electra: up to `MAX_VALIDATORS_PER_COMMITTEE *
+/// MAX_COMMITTEES_PER_SLOT` (131,072) indices.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct IndexedAttestationElectra {
+    /// The attesting validators, sorted.
+    pub attesting_indices: VariableList<u64, U131072>,
+    /// The vote.
+    pub data: AttestationData,
+    /// The aggregate signature.
+    pub signature: SignatureBytes,
+}
+
+/// `AttesterSlashing` of Electra.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct AttesterSlashingElectra {
+    /// The first attestation.
+    pub attestation_1: IndexedAttestationElectra,
+    /// The conflicting attestation.
+    pub attestation_2: IndexedAttestationElectra,
+}
+
+/// `Attestation` of Electra: aggregated across the committees named by `committee_bits`.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct AttestationElectra {
+    /// Which members of the named committees signed.
+    pub aggregation_bits: BitList<U131072>,
+    /// The vote.
+    pub data: AttestationData,
+    /// The aggregate signature.
+    pub signature: SignatureBytes,
+    /// Which of the 64 committees take part.
+    pub committee_bits: BitVector<U64>,
+}
+
+/// `DepositRequest` (EIP-6110).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct DepositRequest {
+    /// The validator's pubkey.
+    pub pubkey: PubkeyBytes,
+    /// Withdrawal credentials.
+    pub withdrawal_credentials: Hash256,
+    /// Amount in Gwei.
+    pub amount: u64,
+    /// Proof of possession.
+    pub signature: SignatureBytes,
+    /// Deposit index.
+    pub index: u64,
+}
+
+/// `WithdrawalRequest` (EIP-7002).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct WithdrawalRequest {
+    /// The requesting execution address.
+    pub source_address: Address,
+    /// The validator.
+    pub validator_pubkey: PubkeyBytes,
+    /// Amount in Gwei (0 for a full exit).
+    pub amount: u64,
+}
+
+/// `ConsolidationRequest` (EIP-7251).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct ConsolidationRequest {
+    /// The requesting execution address.
+    pub source_address: Address,
+    /// The validator consolidated from.
+    pub source_pubkey: PubkeyBytes,
+    /// The validator consolidated into.
+    pub target_pubkey: PubkeyBytes,
+}
+
+/// `ExecutionRequests` (Electra).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct ExecutionRequests {
+    /// At most 8192.
+    pub deposits: VariableList<DepositRequest, U8192>,
+    /// At most 16.
+    pub withdrawals: VariableList<WithdrawalRequest, U16>,
+    /// At most 2.
+    pub consolidations: VariableList<ConsolidationRequest, U2>,
+}
+
+/// `BeaconBlockBody` of Electra and Fulu.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct BeaconBlockBodyElectra {
+    /// RANDAO reveal.
+    pub randao_reveal: SignatureBytes,
+    /// Eth1 vote.
+    pub eth1_data: Eth1Data,
+    /// Graffiti.
+    pub graffiti: Hash256,
+    /// At most 16.
+    pub proposer_slashings: VariableList<ProposerSlashing, U16>,
+    /// At most 1.
+    pub attester_slashings: VariableList<AttesterSlashingElectra, U1>,
+    /// At most 8.
+    pub attestations: VariableList<AttestationElectra, U8>,
+    /// At most 16.
+    pub deposits: VariableList<Deposit, U16>,
+    /// At most 16.
+    pub voluntary_exits: VariableList<SignedVoluntaryExit, U16>,
+    /// The sync committee's vote.
+    pub sync_aggregate: SyncAggregate,
+    /// The execution block.
+    pub execution_payload: ExecutionPayloadDeneb,
+    /// At most 16.
+    pub bls_to_execution_changes: VariableList<SignedBlsToExecutionChange, U16>,
+    /// The blobs' KZG commitments.
+    pub blob_kzg_commitments: BlobKzgCommitments,
+    /// Requests from the execution layer.
+    pub execution_requests: ExecutionRequests,
+}

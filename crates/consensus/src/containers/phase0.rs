@@ -1,0 +1,110 @@
+//! Phase0 block-body operations and the phase0 body (mainnet preset limits).
+
+use ssz_derive::{Decode, Encode};
+use ssz_types::typenum::{U2, U16, U33, U128, U2048};
+use ssz_types::{BitList, FixedVector, VariableList};
+use tree_hash_derive::TreeHash;
+
+use super::common::{AttestationData, Eth1Data, SignedBeaconBlockHeader};
+use crate::primitives::{Hash256, PubkeyBytes, SignatureBytes};
+
+/// `ProposerSlashing`: two conflicting headers signed by one proposer.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct ProposerSlashing {
+    /// The first header.
+    pub signed_header_1: SignedBeaconBlockHeader,
+    /// The conflicting header.
+    pub signed_header_2: SignedBeaconBlockHeader,
+}
+
+/// `IndexedAttestation` (phase0 to Deneb): at most `MAX_VALIDATORS_PER_COMMITTEE` indices.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct IndexedAttestation {
+    /// The attesting validators, sorted.
+    pub attesting_indices: VariableList<u64, U2048>,
+    /// The vote.
+    pub data: AttestationData,
+    /// The aggregate signature.
+    pub signature: SignatureBytes,
+}
+
+/// `AttesterSlashing` (phase0 to Deneb).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct AttesterSlashing {
+    /// The first attestation.
+    pub attestation_1: IndexedAttestation,
+    /// The conflicting attestation.
+    pub attestation_2: IndexedAttestation,
+}
+
+/// `Attestation` (phase0 to Deneb).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct Attestation {
+    /// Which committee members signed.
+    pub aggregation_bits: BitList<U2048>,
+    /// The vote.
+    pub data: AttestationData,
+    /// The aggregate signature.
+    pub signature: SignatureBytes,
+}
+
+/// `DepositData`.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct DepositData {
+    /// The validator's pubkey.
+    pub pubkey: PubkeyBytes,
+    /// Withdrawal credentials.
+    pub withdrawal_credentials: Hash256,
+    /// Amount in Gwei.
+    pub amount: u64,
+    /// Proof of possession.
+    pub signature: SignatureBytes,
+}
+
+/// `Deposit`: a deposit with its Merkle proof (`DEPOSIT_CONTRACT_TREE_DEPTH + 1` = 33).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct Deposit {
+    /// Branch in the deposit tree.
+    pub proof: FixedVector<Hash256, U33>,
+    /// The deposit.
+    pub data: DepositData,
+}
+
+/// `VoluntaryExit`.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct VoluntaryExit {
+    /// Earliest epoch of the exit.
+    pub epoch: u64,
+    /// The exiting validator.
+    pub validator_index: u64,
+}
+
+/// `SignedVoluntaryExit`.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct SignedVoluntaryExit {
+    /// The exit.
+    pub message: VoluntaryExit,
+    /// The validator's signature.
+    pub signature: SignatureBytes,
+}
+
+/// `BeaconBlockBody` of phase0.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+pub struct BeaconBlockBodyPhase0 {
+    /// RANDAO reveal.
+    pub randao_reveal: SignatureBytes,
+    /// Eth1 vote.
+    pub eth1_data: Eth1Data,
+    /// Graffiti.
+    pub graffiti: Hash256,
+    /// At most 16.
+    pub proposer_slashings: VariableList<ProposerSlashing, U16>,
+    /// At most 2.
+    pub attester_slashings: VariableList<AttesterSlashing, U2>,
+    /// At most 128.
+    pub attestations: VariableList<Attestation, U128>,
+    /// At most 16.
+    pub deposits: VariableList<Deposit, U16>,
+    /// At most 16.
+    pub voluntary_exits: VariableList<SignedVoluntaryExit, U16>,
+}

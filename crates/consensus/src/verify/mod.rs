@@ -1,0 +1,183 @@
+//! Block verification without a state transition, as the `sync-types` [`BlockVerifier`].
+//!
+//! What is verified (DESIGN.md, "Verification in the bundled node"):
+//! - the hash chain from a trusted anchor, forward (parent roots) or backward (each block
+//!   is the parent its child names) — see [`linkage`];
+//! - the fork: a block's layout must be the fork scheduled at its slot;
+//! - proposer signatures, batch-verified with blst against the registry's keys;
+//! - blob sidecars against their block: header and signature, commitment, inclusion proof,
+//!   and KZG proofs batch-verified (one batch per segment).
+//!
+//! What is not: state roots, attestations, execution payloads (no state transition). A
+//! client with a full state transition plugs its own verifier in instead.
+//!
+//! The work runs on tokio's blocking pool when called inside a runtime, so BLS and KZG do
+//! not stall the sync's tasks. Verified blocks go to an [`ImportSink`] before they count as
+//! imported: if the sink fails, the segment is a [`VerifierFault::Storage`] and the anchor
+//! does not move.
+
+pub mod blobs;
+pub mod error;
+pub mod linkage;
+pub mod proposers;
+pub mod segment;
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sync_types::{BlockOutcome, BlockVerifier, VerifierFault};
+
+pub use self::error::VerifyError;
+pub use self::linkage::{Anchor, Linkage};
+pub use self::proposers::Proposers;
+pub use self::segment::{
+    BlockAndSidecars, SegmentContext, SegmentReport, UnknownProposers, check_segment,
+};
+use crate::block::Block;
+use crate::config::ChainConfig;
+use crate::sidecar::Sidecar;
+
+/// Where verified blocks go: a store commits them (atomically) before they count.
+pub trait ImportSink: Send + Sync + 'static {
+    /// Persists `blocks`, all verified, in processing order, together with the anchor the
+    /// chain has after them.
+    ///
+    /// # Errors
+    /// A [`VerifierFault`] (usually `Storage`) when they could not be kept.
+    fn import(&self, blocks: &[BlockAndSidecars], anchor: Anchor) -> Result<(), VerifierFault>;
+}
+
+/// Keeps nothing (tests, benchmarks, a dry run).
+impl ImportSink for () {
+    fn import(&self, _: &[BlockAndSidecars], _: Anchor) -> Result<(), VerifierFault> {
+        Ok(())
+    }
+}
+
+/// The bundled node's block verifier.
+#[derive(Debug)]
+pub struct ChainVerifier<S = ()> {
+    shared: Arc<Shared<S>>,
+}
+
+impl<S> Clone for ChainVerifier<S> {
+    fn clone(&self) -> Self {
+        ChainVerifier { shared: Arc::clone(&self.shared) }
+    }
+}
+
+#[derive(Debug)]
+struct Shared<S> {
+    config: ChainConfig,
+    proposers: Proposers,
+    unknown_proposers: UnknownProposers,
+    sink: S,
+    state: Mutex<VerifierState>,
+}
+
+#[derive(Debug)]
+struct VerifierState {
+    linkage: Linkage,
+    last_failure: Option<VerifyError>,
+}
+
+impl<S: ImportSink> ChainVerifier<S> {
+    /// A verifier that extends the chain from `anchor`, checking signatures against
+    /// `proposers`, and hands verified blocks to `sink`.
+    pub fn new(config: ChainConfig, proposers: Proposers, anchor: Anchor, sink: S) -> Self {
+        let state = VerifierState { linkage: Linkage::new(anchor), last_failure: None };
+        ChainVerifier {
+            shared: Arc::new(Shared {
+                config,
+                proposers,
+                unknown_proposers: UnknownProposers::default(),
+                sink,
+                state: Mutex::new(state),
+            }),
+        }
+    }
+
+    /// Sets the policy for proposers outside the registry (call before sharing).
+    #[must_use]
+    pub fn with_unknown_proposers(self, policy: UnknownProposers) -> Self {
+        match Arc::try_unwrap(self.shared) {
+            Ok(mut shared) => {
+                shared.unknown_proposers = policy;
+                ChainVerifier { shared: Arc::new(shared) }
+            }
+            Err(shared) => ChainVerifier { shared },
+        }
+    }
+
+    /// The current anchor of the verified chain.
+    pub fn anchor(&self) -> Anchor {
+        self.lock().linkage.anchor()
+    }
+
+    /// Why the last failing segment failed, if one did.
+    pub fn last_failure(&self) -> Option<VerifyError> {
+        self.lock().last_failure.clone()
+    }
+
+    /// Verifies and imports `segment` on the calling thread.
+    ///
+    /// # Errors
+    /// A [`VerifierFault`] when the fault is ours (see [`check_segment`]) or the sink
+    /// failed; nothing moves then.
+    pub fn verify_blocking(
+        &self,
+        segment: &[BlockAndSidecars],
+    ) -> Result<SegmentReport, VerifierFault> {
+        self.shared.verify(segment)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VerifierState> {
+        self.shared.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<S: ImportSink> Shared<S> {
+    fn verify(&self, segment: &[BlockAndSidecars]) -> Result<SegmentReport, VerifierFault> {
+        // Held for the whole segment: segments are verified one at a time, in order.
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let context = SegmentContext {
+            config: &self.config,
+            proposers: &self.proposers,
+            unknown_proposers: self.unknown_proposers,
+        };
+        let report = check_segment(segment, &context, &state.linkage)?;
+        let accepted: Vec<BlockAndSidecars> = segment
+            .iter()
+            .zip(&report.outcomes)
+            .filter(|(_, outcome)| **outcome == BlockOutcome::Ok)
+            .map(|(data, _)| data.clone())
+            .collect();
+        if !accepted.is_empty() {
+            self.sink.import(&accepted, report.linkage.anchor())?;
+        }
+        state.linkage = report.linkage.clone();
+        state.last_failure = report.failure.as_ref().map(|(_, error)| error.clone());
+        Ok(report)
+    }
+}
+
+impl<S: ImportSink> BlockVerifier for ChainVerifier<S> {
+    type Block = Block;
+    type Sidecar = Sidecar;
+
+    async fn verify_segment(
+        &self,
+        segment: Vec<BlockAndSidecars>,
+        _maybe_finalized: bool,
+    ) -> Result<Vec<BlockOutcome>, VerifierFault> {
+        let shared = Arc::clone(&self.shared);
+        let work = move || shared.verify(&segment).map(|report| report.outcomes);
+        if tokio::runtime::Handle::try_current().is_err() {
+            return work();
+        }
+        match tokio::task::spawn_blocking(work).await {
+            Ok(result) => result,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(_) => Err(VerifierFault::Shutdown),
+        }
+    }
+}

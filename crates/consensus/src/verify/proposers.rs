@@ -1,0 +1,50 @@
+//! The proposers' public keys, decompressed on first use.
+//!
+//! Decompressing and subgroup-checking a BLS key costs tens of microseconds; a mainnet
+//! registry has over a million keys, of which a sync touches only the proposers it meets.
+//! So keys are kept compressed and decompressed once, when first needed.
+
+use std::sync::OnceLock;
+
+use crate::bls::PublicKey;
+use crate::primitives::PubkeyBytes;
+
+/// The validators' public keys by index, decompressed lazily.
+#[derive(Debug)]
+pub struct Proposers {
+    compressed: Vec<PubkeyBytes>,
+    decompressed: Vec<OnceLock<Option<PublicKey>>>,
+}
+
+impl Proposers {
+    /// Keys from their compressed bytes (a state's registry).
+    pub fn from_compressed(compressed: Vec<PubkeyBytes>) -> Proposers {
+        let decompressed = compressed.iter().map(|_| OnceLock::new()).collect();
+        Proposers { compressed, decompressed }
+    }
+
+    /// Keys that are already decompressed (the interop keys of a devnet).
+    pub fn from_keys(keys: &[PublicKey]) -> Proposers {
+        let compressed = keys.iter().map(PublicKey::to_bytes).collect();
+        let decompressed = keys.iter().map(|key| OnceLock::from(Some(*key))).collect();
+        Proposers { compressed, decompressed }
+    }
+
+    /// The key of validator `index`; `None` when there is no such validator or its bytes
+    /// are not a valid key.
+    pub fn get(&self, index: u64) -> Option<&PublicKey> {
+        let index = usize::try_from(index).ok()?;
+        let cell = self.decompressed.get(index)?;
+        cell.get_or_init(|| PublicKey::from_bytes(self.compressed.get(index)?).ok()).as_ref()
+    }
+
+    /// The number of validators.
+    pub fn len(&self) -> usize {
+        self.compressed.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.compressed.is_empty()
+    }
+}
