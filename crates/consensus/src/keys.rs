@@ -176,6 +176,21 @@ mod tests {
         );
     }
 
+    /// The first two vectors of ethereum/eth2.0-pm `interop/mocked_start/keygen_test_vector.yaml`
+    /// (decimal secret keys): validator 0's hash is below r, validator 1's must be reduced.
+    #[test]
+    fn secret_keys_match_the_eth2_pm_keygen_vectors() {
+        let expected = [
+            "16808672146709759238327133555736750089977066230599028589193936481731504400486",
+            "37006103240406073079686739739280712467525465637222501547219594975923976982528",
+        ];
+        for (index, decimal) in (0_u64..).zip(expected) {
+            let scalar = U256::from_str_radix(decimal, 10).unwrap();
+            let secret = interop_secret_key(index).to_be_bytes();
+            assert_eq!(U256::from_be_bytes(secret), scalar, "validator {index}");
+        }
+    }
+
     #[test]
     fn generating_zero_keys_is_empty() {
         assert!(InteropKeys::generate(0).is_empty());

@@ -33,6 +33,8 @@
 //! blobs (128 KiB each) and cells (2 KiB each) once. A copy takes microseconds, against about
 //! a millisecond per blob for the verification itself; callers bound the batch size.
 
+use std::slice;
+
 use c_kzg::{Bytes48, CkzgError, KzgSettings};
 use thiserror::Error;
 
@@ -179,9 +181,10 @@ const _: () = assert!(BYTES_PER_BLOB == c_kzg::BYTES_PER_BLOB);
 
 /// Copies blobs into c-kzg's type, straight into a heap buffer.
 ///
-/// A c-kzg blob is a 128 KiB value; going through `c_kzg::Blob::from_bytes` puts several such
-/// temporaries on the stack in unoptimised builds, enough to overflow a 2 MiB thread stack
-/// (tokio's default). Here at most one zeroed blob passes through the stack per element.
+/// A c-kzg blob is a 128 KiB value. Building them with `c_kzg::Blob::from_bytes` and collecting
+/// through iterator adapters put several such temporaries on the stack in unoptimised builds
+/// and overflowed a 2 MiB thread stack (the default of test threads and tokio workers). Here
+/// at most one zeroed blob passes through the stack per element.
 fn to_ckzg_blobs(blobs: &[&Blob]) -> Vec<c_kzg::Blob> {
     let mut out = Vec::with_capacity(blobs.len());
     for blob in blobs {
@@ -201,23 +204,22 @@ fn to_boxed_ckzg_blob(blob: &Blob) -> Box<c_kzg::Blob> {
     boxed
 }
 
-fn to_ckzg_cell(cell: &Cell) -> Result<c_kzg::Cell, KzgError> {
-    c_kzg::Cell::from_bytes(cell.as_slice()).map_err(map_err("cell conversion"))
+fn to_ckzg_cells(cells: &[&Cell]) -> Vec<c_kzg::Cell> {
+    cells.iter().map(|cell| c_kzg::Cell::new(cell.0)).collect()
 }
 
 fn to_bytes48(bytes: &crate::primitives::FixedBytes<48>) -> Bytes48 {
     Bytes48::new(bytes.0)
 }
 
-/// Runs `check` on every position; returns the bad ones, or the first library failure.
+/// Collects the positions whose single check failed, or returns the first library failure.
 fn find_invalid(
     operation: &'static str,
-    len: usize,
-    mut check: impl FnMut(usize) -> Result<bool, c_kzg::Error>,
+    checks: impl Iterator<Item = Result<bool, c_kzg::Error>>,
 ) -> Result<Vec<usize>, KzgError> {
     let mut indices = Vec::new();
-    for position in 0..len {
-        match outcome(check(position)) {
+    for (position, check) in checks.enumerate() {
+        match outcome(check) {
             Outcome::Valid => {}
             Outcome::Invalid => indices.push(position),
             Outcome::Internal(reason) => return Err(KzgError::Internal { operation, reason }),
@@ -264,19 +266,15 @@ pub fn verify_blob_proofs(
             reason,
         }),
         Outcome::Invalid => {
-            let indices = find_invalid(OPERATION, ckzg_blobs.len(), |i| {
-                match (
-                    ckzg_blobs.get(i),
-                    ckzg_commitments.get(i),
-                    ckzg_proofs.get(i),
-                ) {
-                    (Some(blob), Some(commitment), Some(proof)) => {
-                        kzg.verify_blob_kzg_proof(blob, commitment, proof)
-                    }
-                    // Unreachable: the three lists have the same length, checked above.
-                    _ => Ok(false),
-                }
-            })?;
+            // The lists have the same length (checked above), so the zip drops nothing.
+            let singles = ckzg_blobs
+                .iter()
+                .zip(&ckzg_commitments)
+                .zip(&ckzg_proofs)
+                .map(|((blob, commitment), proof)| {
+                    kzg.verify_blob_kzg_proof(blob, commitment, proof)
+                });
+            let indices = find_invalid(OPERATION, singles)?;
             Err(KzgError::InvalidBlobProofs { indices })
         }
     }
@@ -304,10 +302,7 @@ pub fn verify_cell_proofs(
     check_len("commitments", commitments.len(), "cells", cells.len())?;
     check_len("cell_indices", cell_indices.len(), "cells", cells.len())?;
     check_len("proofs", proofs.len(), "cells", cells.len())?;
-    let ckzg_cells = cells
-        .iter()
-        .map(|cell| to_ckzg_cell(cell))
-        .collect::<Result<Vec<_>, _>>()?;
+    let ckzg_cells = to_ckzg_cells(cells);
     let ckzg_commitments: Vec<Bytes48> = commitments.iter().map(to_bytes48).collect();
     let ckzg_proofs: Vec<Bytes48> = proofs.iter().map(to_bytes48).collect();
 
@@ -321,21 +316,22 @@ pub fn verify_cell_proofs(
             reason,
         }),
         Outcome::Invalid => {
-            let indices = find_invalid(OPERATION, ckzg_cells.len(), |i| {
-                // Batches of one: c-kzg has no single-cell verification call.
-                match (
-                    ckzg_commitments.get(i..=i),
-                    cell_indices.get(i..=i),
-                    ckzg_cells.get(i..=i),
-                    ckzg_proofs.get(i..=i),
-                ) {
-                    (Some(commitment), Some(index), Some(cell), Some(proof)) => {
-                        kzg.verify_cell_kzg_proof_batch(commitment, index, cell, proof)
-                    }
-                    // Unreachable: the four lists have the same length, checked above.
-                    _ => Ok(false),
-                }
-            })?;
+            // Batches of one: c-kzg has no single-cell call. The lists have the same length
+            // (checked above), so the zip drops nothing.
+            let singles = ckzg_commitments
+                .iter()
+                .zip(cell_indices)
+                .zip(&ckzg_cells)
+                .zip(&ckzg_proofs)
+                .map(|(((commitment, index), cell), proof)| {
+                    kzg.verify_cell_kzg_proof_batch(
+                        slice::from_ref(commitment),
+                        slice::from_ref(index),
+                        slice::from_ref(cell),
+                        slice::from_ref(proof),
+                    )
+                });
+            let indices = find_invalid(OPERATION, singles)?;
             Err(KzgError::InvalidCellProofs { indices })
         }
     }
@@ -383,7 +379,7 @@ fn from_ckzg_cells_and_proofs(
 /// Extends a blob and computes its [`CELLS_PER_EXT_BLOB`] cells and their proofs; cell `i`
 /// goes into data column `i`. The first half of the cells is the blob itself.
 ///
-/// This is slow (hundreds of milliseconds) with [`PRECOMPUTE`] = 0; it serves the devnet
+/// This is slow (about 150 ms per blob with [`PRECOMPUTE`] = 0); it serves the devnet
 /// builder, not the sync path.
 ///
 /// # Errors
@@ -409,10 +405,7 @@ pub fn recover_cells_and_proofs(
     cells: &[&Cell],
 ) -> Result<(Vec<Cell>, Vec<KzgProof>), KzgError> {
     check_len("cell_indices", cell_indices.len(), "cells", cells.len())?;
-    let ckzg_cells = cells
-        .iter()
-        .map(|cell| to_ckzg_cell(cell))
-        .collect::<Result<Vec<_>, _>>()?;
+    let ckzg_cells = to_ckzg_cells(cells);
     let (cells, proofs) = settings()
         .recover_cells_and_kzg_proofs(cell_indices, &ckzg_cells)
         .map_err(map_err("recover_cells_and_kzg_proofs"))?;

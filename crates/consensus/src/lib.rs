@@ -5,11 +5,43 @@
 //! Layering: depends on `sync-types` only among our crates, and implements its
 //! `BlockView`, `SidecarView` and `BlockVerifier` seams; `store`, `net` and the binary
 //! build on it.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`containers`] | the SSZ containers (mainnet preset) with their encodings and roots |
+//! | [`block`], [`sidecar`] | fork-aware decoded blocks and sidecars, roots computed once |
+//! | [`config`] | networks, fork schedule, fork digests (Fulu BPO rule), signing domains |
+//! | [`state`] | `BeaconState` of every fork, and cheap readers of a state file's registry |
+//! | [`bls`], [`keys`] | blst signatures, batch verification, the interop keys |
+//! | [`kzg`] | blob and cell proofs with c-kzg and the Ethereum trusted setup |
+//! | [`merkle`] | commitment inclusion proofs |
+//! | [`verify`] | the [`ChainVerifier`]: linkage, signatures, sidecars, without a state transition |
+//!
+//! ```no_run
+//! use consensus::config::ChainConfig;
+//! use consensus::verify::{Anchor, Proposers};
+//! use consensus::{Block, ChainVerifier, Fork};
+//! use sync_types::BlockData;
+//!
+//! # fn example(genesis_root: consensus::primitives::Hash256, pubkeys: Vec<consensus::primitives::PubkeyBytes>, bytes: &[u8]) {
+//! let verifier = ChainVerifier::new(
+//!     ChainConfig::mainnet(),
+//!     Proposers::from_compressed(pubkeys),
+//!     Anchor::Head { root: genesis_root, slot: 0 },
+//!     (),
+//! );
+//! let block = Block::from_ssz_bytes(bytes, Fork::Phase0).expect("a phase0 block");
+//! let report = verifier.verify_blocking(&[BlockData { block, sidecars: None }]);
+//! # }
+//! ```
+//!
+//! No feature flags.
 
 pub mod block;
 pub mod bls;
 pub mod config;
 pub mod containers;
+pub mod devnet;
 pub mod fork;
 pub mod keys;
 pub mod kzg;
@@ -20,6 +52,7 @@ pub mod state;
 pub mod verify;
 
 pub use block::{Block, BlockDecodeError, SignedBeaconBlock};
+pub use config::{ChainConfig, ConfigError};
 pub use fork::Fork;
 pub use sidecar::Sidecar;
 pub use verify::{ChainVerifier, VerifyError};

@@ -9,7 +9,9 @@ use ethereum_hashing::{ZERO_HASHES, hash32_concat};
 use tree_hash::TreeHash;
 
 use crate::block::SignedBeaconBlock;
-use crate::containers::{KZG_COMMITMENT_INCLUSION_PROOF_DEPTH, KZG_COMMITMENTS_INCLUSION_PROOF_DEPTH};
+use crate::containers::{
+    KZG_COMMITMENT_INCLUSION_PROOF_DEPTH, KZG_COMMITMENTS_INCLUSION_PROOF_DEPTH,
+};
 use crate::primitives::{Hash256, KzgCommitment};
 
 /// The index of `blob_kzg_commitments` among the body's fields (Deneb to Fulu).
@@ -19,45 +21,67 @@ const BODY_DEPTH: usize = KZG_COMMITMENTS_INCLUSION_PROOF_DEPTH;
 /// Depth of the commitments list's data tree (`MAX_BLOB_COMMITMENTS_PER_BLOCK` = 2^12).
 const COMMITMENTS_DEPTH: usize = 12;
 
-/// Lists the `hash_tree_root` of each named field of `$body`.
-macro_rules! field_roots {
-    ($body:expr, $($field:ident),+ $(,)?) => {
-        vec![$($body.$field.tree_hash_root()),+]
+/// The field roots of a body, fork by fork: each fork's list is the previous fork's plus
+/// the fields it added, so each macro names only the new fields.
+macro_rules! phase0_roots {
+    ($body:expr) => {
+        vec![
+            $body.randao_reveal.tree_hash_root(),
+            $body.eth1_data.tree_hash_root(),
+            $body.graffiti.tree_hash_root(),
+            $body.proposer_slashings.tree_hash_root(),
+            $body.attester_slashings.tree_hash_root(),
+            $body.attestations.tree_hash_root(),
+            $body.deposits.tree_hash_root(),
+            $body.voluntary_exits.tree_hash_root(),
+        ]
+    };
+}
+
+/// `$base` (a macro for the previous fork) followed by the roots of `$field`s.
+macro_rules! extend_roots {
+    ($base:ident, $body:expr, $($field:ident),+) => {{
+        let mut roots: Vec<Hash256> = $base!($body);
+        roots.extend([$($body.$field.tree_hash_root()),+]);
+        roots
+    }};
+}
+
+macro_rules! altair_roots {
+    ($body:expr) => {
+        extend_roots!(phase0_roots, $body, sync_aggregate)
+    };
+}
+
+macro_rules! bellatrix_roots {
+    ($body:expr) => {
+        extend_roots!(altair_roots, $body, execution_payload)
+    };
+}
+
+macro_rules! capella_roots {
+    ($body:expr) => {
+        extend_roots!(bellatrix_roots, $body, bls_to_execution_changes)
+    };
+}
+
+macro_rules! deneb_roots {
+    ($body:expr) => {
+        extend_roots!(capella_roots, $body, blob_kzg_commitments)
     };
 }
 
 /// The `hash_tree_root` of each body field, in field order.
 pub fn body_field_roots(block: &SignedBeaconBlock) -> Vec<Hash256> {
     match block {
-        SignedBeaconBlock::Phase0(b) => field_roots!(
-            b.message.body, randao_reveal, eth1_data, graffiti, proposer_slashings,
-            attester_slashings, attestations, deposits, voluntary_exits,
-        ),
-        SignedBeaconBlock::Altair(b) => field_roots!(
-            b.message.body, randao_reveal, eth1_data, graffiti, proposer_slashings,
-            attester_slashings, attestations, deposits, voluntary_exits, sync_aggregate,
-        ),
-        SignedBeaconBlock::Bellatrix(b) => field_roots!(
-            b.message.body, randao_reveal, eth1_data, graffiti, proposer_slashings,
-            attester_slashings, attestations, deposits, voluntary_exits, sync_aggregate,
-            execution_payload,
-        ),
-        SignedBeaconBlock::Capella(b) => field_roots!(
-            b.message.body, randao_reveal, eth1_data, graffiti, proposer_slashings,
-            attester_slashings, attestations, deposits, voluntary_exits, sync_aggregate,
-            execution_payload, bls_to_execution_changes,
-        ),
-        SignedBeaconBlock::Deneb(b) => field_roots!(
-            b.message.body, randao_reveal, eth1_data, graffiti, proposer_slashings,
-            attester_slashings, attestations, deposits, voluntary_exits, sync_aggregate,
-            execution_payload, bls_to_execution_changes, blob_kzg_commitments,
-        ),
-        SignedBeaconBlock::Electra(b) | SignedBeaconBlock::Fulu(b) => field_roots!(
-            b.message.body, randao_reveal, eth1_data, graffiti, proposer_slashings,
-            attester_slashings, attestations, deposits, voluntary_exits, sync_aggregate,
-            execution_payload, bls_to_execution_changes, blob_kzg_commitments,
-            execution_requests,
-        ),
+        SignedBeaconBlock::Phase0(b) => phase0_roots!(b.message.body),
+        SignedBeaconBlock::Altair(b) => altair_roots!(b.message.body),
+        SignedBeaconBlock::Bellatrix(b) => bellatrix_roots!(b.message.body),
+        SignedBeaconBlock::Capella(b) => capella_roots!(b.message.body),
+        SignedBeaconBlock::Deneb(b) => deneb_roots!(b.message.body),
+        SignedBeaconBlock::Electra(b) | SignedBeaconBlock::Fulu(b) => {
+            extend_roots!(deneb_roots, b.message.body, execution_requests)
+        }
     }
 }
 
@@ -80,7 +104,10 @@ pub fn merkle_branch(leaves: &[Hash256], depth: usize, index: usize) -> Option<V
     let mut layer: Vec<Hash256> = leaves.to_vec();
     let mut position = index;
     for level in 0..depth {
-        let sibling = layer.get(position ^ 1).copied().unwrap_or_else(|| zero_hash(level));
+        let sibling = layer
+            .get(position ^ 1)
+            .copied()
+            .unwrap_or_else(|| zero_hash(level));
         branch.push(sibling);
         layer = parent_layer(&layer, level);
         position /= 2;
@@ -130,7 +157,11 @@ pub fn commitments_inclusion_proof(block: &SignedBeaconBlock) -> Option<Vec<Hash
     if !block.fork().has_blobs() {
         return None;
     }
-    merkle_branch(&body_field_roots(block), BODY_DEPTH, BLOB_KZG_COMMITMENTS_FIELD_INDEX)
+    merkle_branch(
+        &body_field_roots(block),
+        BODY_DEPTH,
+        BLOB_KZG_COMMITMENTS_FIELD_INDEX,
+    )
 }
 
 /// Whether `proof` shows `commitment` at `index` of the body with root `body_root`.
@@ -183,7 +214,9 @@ fn parent_layer(layer: &[Hash256], level: usize) -> Vec<Hash256> {
 }
 
 fn zero_hash(level: usize) -> Hash256 {
-    ZERO_HASHES.get(level).map_or(Hash256::ZERO, |hash| Hash256::from(*hash))
+    ZERO_HASHES
+        .get(level)
+        .map_or(Hash256::ZERO, |hash| Hash256::from(*hash))
 }
 
 fn length_chunk(len: usize) -> Hash256 {
@@ -219,5 +252,26 @@ mod tests {
             ssz_types::FixedVector::new([leaves.clone(), vec![Hash256::ZERO; 5]].concat()).unwrap();
         assert_eq!(merkle_root(&leaves, 3), vector.tree_hash_root());
         assert_eq!(merkle_root(&[], 3), Hash256::from(ZERO_HASHES[3]));
+    }
+
+    #[test]
+    fn body_field_roots_merkleize_to_the_body_root() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors");
+        let cases = [
+            ("lodestar-dev/block_192.ssz", crate::Fork::Capella),
+            ("pyspec/deneb/blocks/5.ssz", crate::Fork::Deneb),
+            ("pyspec/electra/blocks/5.ssz", crate::Fork::Electra),
+            ("pyspec/fulu/blocks/5.ssz", crate::Fork::Fulu),
+        ];
+        for (file, fork) in cases {
+            let bytes = std::fs::read(format!("{dir}/{file}")).unwrap();
+            let block = SignedBeaconBlock::from_ssz_bytes(&bytes, fork).unwrap();
+            let roots = body_field_roots(&block);
+            assert_eq!(
+                merkle_root(&roots, BODY_DEPTH),
+                block.compute_body_root(),
+                "{file}"
+            );
+        }
     }
 }

@@ -16,7 +16,11 @@ use tree_hash::TreeHash;
 #[track_caller]
 fn decode_round_trip(bytes: &[u8], fork: Fork) -> Block {
     let block = Block::from_ssz_bytes(bytes, fork).expect("decodes");
-    assert_eq!(block.signed().as_ssz_bytes(), bytes, "re-encodes byte for byte");
+    assert_eq!(
+        block.signed().as_ssz_bytes(),
+        bytes,
+        "re-encodes byte for byte"
+    );
     assert_eq!(block.signed().ssz_len(), bytes.len());
     assert_eq!(block.signed().fork(), fork);
     block
@@ -34,8 +38,16 @@ fn mainnet_blocks_of_slots_1_to_4_chain_to_the_genesis_block() {
         assert_eq!(block.signed().slot(), number(&entry["slot"]));
         assert_eq!(block.root(), root(&text(&entry["block_root"])));
         assert_eq!(block.body_root(), root(&text(&entry["body_root"])));
-        assert_eq!(block.signed().parent_root(), parent, "slot {} links", block.signed().slot());
-        assert_eq!(block.signed().proposer_index(), number(&entry["proposer_index"]));
+        assert_eq!(
+            block.signed().parent_root(),
+            parent,
+            "slot {} links",
+            block.signed().slot()
+        );
+        assert_eq!(
+            block.signed().proposer_index(),
+            number(&entry["proposer_index"])
+        );
         parent = block.root();
         roots.push(block.root());
     }
@@ -43,7 +55,11 @@ fn mainnet_blocks_of_slots_1_to_4_chain_to_the_genesis_block() {
     let constants = json("chain_constants.json");
     for (slot, got) in (1..=4).zip(&roots) {
         let want = &constants["mainnet"]["block_roots"][slot.to_string()]["value"];
-        assert_eq!(*got, root(&text(want)), "chain_constants root of slot {slot}");
+        assert_eq!(
+            *got,
+            root(&text(want)),
+            "chain_constants root of slot {slot}"
+        );
     }
 }
 
@@ -60,9 +76,17 @@ fn lodestar_capella_blocks_have_the_roots_lodestar_served() {
         let block = decode_round_trip(&bytes, Fork::Capella);
         assert_eq!(block.root(), root(&text(&entry["block_root"])));
         assert_eq!(block.body_root(), root(&text(&entry["body_root"])));
-        assert_eq!(block.signed().state_root(), root(&text(&entry["state_root"])));
-        let SignedBeaconBlock::Capella(inner) = block.signed() else { unreachable!() };
-        assert_eq!(inner.tree_hash_root(), root(&text(&entry["signed_block_root"])));
+        assert_eq!(
+            block.signed().state_root(),
+            root(&text(&entry["state_root"]))
+        );
+        let SignedBeaconBlock::Capella(inner) = block.signed() else {
+            unreachable!()
+        };
+        assert_eq!(
+            inner.tree_hash_root(),
+            root(&text(&entry["signed_block_root"]))
+        );
         if let Some(parent) = previous {
             assert_eq!(block.signed().parent_root(), parent);
         }
@@ -75,7 +99,11 @@ fn pyspec_blocks_decode_and_chain_from_their_genesis_block() {
     for (name, fork) in PYSPEC_FORKS {
         let expected = json(&format!("pyspec/{name}/expected.json"));
         let genesis = decode_round_trip(&read(&format!("pyspec/{name}/genesis_block.ssz")), fork);
-        assert_eq!(genesis.root(), root(&text(&expected["genesis_block_root"])), "{name}");
+        assert_eq!(
+            genesis.root(),
+            root(&text(&expected["genesis_block_root"])),
+            "{name}"
+        );
         let mut parent = genesis.root();
         let blocks = pyspec_blocks(&expected);
         assert_eq!(blocks.len(), 16, "{name}");
@@ -84,22 +112,41 @@ fn pyspec_blocks_decode_and_chain_from_their_genesis_block() {
             let block = decode_round_trip(&bytes, fork);
             let slot = number(&entry["slot"]);
             assert_eq!(block.signed().slot(), slot);
-            assert_eq!(block.root(), root(&text(&entry["block_root"])), "{name} slot {slot}");
+            assert_eq!(
+                block.root(),
+                root(&text(&entry["block_root"])),
+                "{name} slot {slot}"
+            );
             assert_eq!(block.body_root(), root(&text(&entry["body_root"])));
-            assert_eq!(block.signed().state_root(), root(&text(&entry["state_root"])));
-            assert_eq!(block.signed().parent_root(), parent, "{name} slot {slot} links");
+            assert_eq!(
+                block.signed().state_root(),
+                root(&text(&entry["state_root"]))
+            );
+            assert_eq!(
+                block.signed().parent_root(),
+                parent,
+                "{name} slot {slot} links"
+            );
             let commitments: Vec<String> = entry["kzg_commitments"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .map(text)
                 .collect();
-            let got: Vec<String> =
-                block.signed().blob_kzg_commitments().iter().map(|c| c.to_string()).collect();
+            let got: Vec<String> = block
+                .signed()
+                .blob_kzg_commitments()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
             assert_eq!(got, commitments, "{name} slot {slot} commitments");
             parent = block.root();
         }
-        assert_eq!(parent, root(&text(&expected["head"]["block_root"])), "{name} head");
+        assert_eq!(
+            parent,
+            root(&text(&expected["head"]["block_root"])),
+            "{name} head"
+        );
     }
 }
 
@@ -118,11 +165,17 @@ fn pyspec_blob_sidecars_match_their_blocks_and_prove_their_commitments() {
                 let bytes = read(&format!("pyspec/{name}/{}", text(&sidecar_entry["file"])));
                 let sidecar = BlobSidecar::from_ssz_bytes(&bytes).expect("sidecar decodes");
                 assert_eq!(sidecar.as_ssz_bytes(), bytes);
-                assert_eq!(sidecar.tree_hash_root(), root(&text(&sidecar_entry["hash_tree_root"])));
+                assert_eq!(
+                    sidecar.tree_hash_root(),
+                    root(&text(&sidecar_entry["hash_tree_root"]))
+                );
                 assert_eq!(sidecar.index, number(&sidecar_entry["index"]));
                 assert_eq!(sidecar.signed_block_header, block.signed_header());
                 let index = usize::try_from(sidecar.index).unwrap();
-                assert_eq!(sidecar.kzg_commitment, block.signed().blob_kzg_commitments()[index]);
+                assert_eq!(
+                    sidecar.kzg_commitment,
+                    block.signed().blob_kzg_commitments()[index]
+                );
                 assert!(verify_commitment_inclusion(
                     &sidecar.kzg_commitment,
                     sidecar.index,
@@ -130,7 +183,10 @@ fn pyspec_blob_sidecars_match_their_blocks_and_prove_their_commitments() {
                     block.body_root(),
                 ));
                 let built = commitment_inclusion_proof(block.signed(), index).unwrap();
-                assert_eq!(built.as_slice(), &sidecar.kzg_commitment_inclusion_proof[..]);
+                assert_eq!(
+                    built.as_slice(),
+                    &sidecar.kzg_commitment_inclusion_proof[..]
+                );
                 checked += 1;
             }
         }
@@ -143,18 +199,26 @@ fn pyspec_data_columns_match_their_blocks_and_prove_the_commitment_list() {
     let expected = json("pyspec/fulu/expected.json");
     let mut checked = 0;
     for entry in pyspec_blocks(&expected) {
-        let block =
-            Block::from_ssz_bytes(&read(&format!("pyspec/fulu/{}", text(&entry["file"]))), Fork::Fulu)
-                .unwrap();
+        let block = Block::from_ssz_bytes(
+            &read(&format!("pyspec/fulu/{}", text(&entry["file"]))),
+            Fork::Fulu,
+        )
+        .unwrap();
         let list_root = block_commitments_root(&block);
         for column_entry in entry["columns"].as_array().into_iter().flatten() {
             let bytes = read(&format!("pyspec/fulu/{}", text(&column_entry["file"])));
             let column = DataColumnSidecar::from_ssz_bytes(&bytes).expect("column decodes");
             assert_eq!(column.as_ssz_bytes(), bytes);
-            assert_eq!(column.tree_hash_root(), root(&text(&column_entry["hash_tree_root"])));
+            assert_eq!(
+                column.tree_hash_root(),
+                root(&text(&column_entry["hash_tree_root"]))
+            );
             assert_eq!(column.index, number(&column_entry["index"]));
             assert_eq!(column.signed_block_header, block.signed_header());
-            assert_eq!(&column.kzg_commitments[..], block.signed().blob_kzg_commitments());
+            assert_eq!(
+                &column.kzg_commitments[..],
+                block.signed().blob_kzg_commitments()
+            );
             assert_eq!(column.kzg_commitments.tree_hash_root(), list_root);
             assert!(verify_commitments_inclusion(
                 list_root,
@@ -162,7 +226,10 @@ fn pyspec_data_columns_match_their_blocks_and_prove_the_commitment_list() {
                 block.body_root(),
             ));
             let built = commitments_inclusion_proof(block.signed()).unwrap();
-            assert_eq!(built.as_slice(), &column.kzg_commitments_inclusion_proof[..]);
+            assert_eq!(
+                built.as_slice(),
+                &column.kzg_commitments_inclusion_proof[..]
+            );
             checked += 1;
         }
     }
@@ -170,7 +237,9 @@ fn pyspec_data_columns_match_their_blocks_and_prove_the_commitment_list() {
 }
 
 fn block_commitments_root(block: &Block) -> consensus::primitives::Hash256 {
-    let SignedBeaconBlock::Fulu(inner) = block.signed() else { panic!("a Fulu block") };
+    let SignedBeaconBlock::Fulu(inner) = block.signed() else {
+        panic!("a Fulu block")
+    };
     inner.message.body.blob_kzg_commitments.tree_hash_root()
 }
 
@@ -210,10 +279,21 @@ fn the_blocks_inside_the_wire_vectors_decode() {
 #[test]
 fn a_block_decoded_with_the_wrong_fork_or_truncated_is_an_error() {
     let electra = read("pyspec/electra/blocks/4.ssz");
-    for fork in [Fork::Phase0, Fork::Altair, Fork::Bellatrix, Fork::Capella, Fork::Deneb] {
+    for fork in [
+        Fork::Phase0,
+        Fork::Altair,
+        Fork::Bellatrix,
+        Fork::Capella,
+        Fork::Deneb,
+    ] {
         let error = SignedBeaconBlock::from_ssz_bytes(&electra, fork).unwrap_err();
         assert_eq!(error.fork, fork);
-        assert!(error.to_string().starts_with(&format!("invalid {fork} block")), "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("invalid {fork} block")),
+            "{error}"
+        );
     }
     for cut in [0, 1, 4, 99, 100, 101, electra.len() / 2, electra.len() - 1] {
         assert!(SignedBeaconBlock::from_ssz_bytes(&electra[..cut], Fork::Electra).is_err());

@@ -323,3 +323,99 @@ fn pubkey_at_infinity_or_malformed_is_a_typed_error() {
     assert_eq!(problem([0; 48]), PointProblem::BadEncoding); // no compression flag
     assert_eq!(problem([0xff; 48]), PointProblem::BadEncoding); // x >= p
 }
+
+/// Lodestar's own dev chain (8 interop validators, Capella): an independent client's
+/// signatures, made with its interop keys, must verify against ours and be reproduced by them.
+#[test]
+fn lodestar_dev_chain_blocks_are_signed_by_our_interop_keys() {
+    let genesis = read_json("lodestar-dev/genesis.json");
+    let validators_root: Hash256 = field(&genesis["genesis"], "genesis_validators_root");
+    let capella_version = [3_u8, 0, 0, 0];
+    // fork_data_root = hash_tree_root(ForkData(version, validators_root)): two 32-byte leaves.
+    let mut version_leaf = [0_u8; 32];
+    version_leaf[..4].copy_from_slice(&capella_version);
+    let fork_data_root = ethereum_hashing::hash32_concat(&version_leaf, validators_root.as_slice());
+    assert_eq!(
+        hex::encode(&fork_data_root[..4]),
+        "88b30898",
+        "the published fork digest"
+    );
+    // DOMAIN_BEACON_PROPOSER (0x00000000) followed by the first 28 bytes of the fork data root.
+    let mut domain = [0_u8; 32];
+    domain[4..].copy_from_slice(&fork_data_root[..28]);
+
+    let blocks = read_json("lodestar-dev/blocks.json");
+    let mut signed = Vec::new();
+    for entry in blocks.as_array().unwrap() {
+        let slot = entry["slot"].as_u64().unwrap();
+        let proposer_index = entry["proposer_index"].as_u64().unwrap();
+        let block_root: Hash256 = field(entry, "block_root");
+        let ssz = std::fs::read(format!("{VECTORS}/lodestar-dev/block_{slot}.ssz")).unwrap();
+        let signing_root = Hash256::from(ethereum_hashing::hash32_concat(
+            block_root.as_slice(),
+            &domain,
+        ));
+        let block = SignedRoot {
+            proposer_index,
+            pubkey: interop_public_key(proposer_index),
+            signing_root,
+            signature: signature_of_signed_block(&ssz),
+        };
+        assert!(
+            verify_single(&block.pubkey, block.signing_root, &block.signature),
+            "slot {slot}"
+        );
+        let resigned = interop_secret_key(block.proposer_index).sign(block.signing_root);
+        assert_eq!(resigned, block.signature, "slot {slot}");
+        signed.push(block);
+    }
+    assert_eq!(signed.len(), 4);
+    verify_signature_sets(&sets_of(&signed)).unwrap();
+}
+
+/// The pyspec negative blocks whose signature was replaced: a signature by another validator
+/// (which that validator's interop key reproduces) and a signature with a flipped byte that
+/// is no curve point. Both must be named by a batch made of the rest of their chain.
+#[test]
+fn pyspec_negative_block_signatures_are_rejected() {
+    for fork in PYSPEC_FORKS {
+        let expected = read_json(&format!("pyspec/{fork}/expected.json"));
+        let blocks = pyspec_chain(fork);
+        // Every negative block is a mutation of blocks/4.ssz, the third block of the chain.
+        let base_position = 2;
+        let base = &blocks[base_position];
+        let mut checked = 0;
+        for negative in expected["negative"].as_array().unwrap() {
+            let file = negative["file"].as_str().unwrap();
+            if !file.starts_with("negative/block_") || file.contains("body_altered") {
+                continue; // sidecar cases, and a changed body (its signing root changes)
+            }
+            assert_eq!(negative["base"], "blocks/4.ssz");
+            let ssz = std::fs::read(format!("{VECTORS}/pyspec/{fork}/{file}")).unwrap();
+            let signature = signature_of_signed_block(&ssz);
+            assert!(
+                !verify_single(&base.pubkey, base.signing_root, &signature),
+                "{fork} {file}"
+            );
+            let mutation = negative["mutation"].as_str().unwrap();
+            if let Some((_, rest)) = mutation.split_once("by validator ") {
+                let signer: u64 = rest.split(' ').next().unwrap().parse().unwrap();
+                assert_eq!(
+                    interop_secret_key(signer).sign(base.signing_root),
+                    signature
+                );
+            } else {
+                let parsed = Signature::from_bytes(&signature);
+                assert!(
+                    matches!(parsed, Err(BlsError::InvalidSignature { .. })),
+                    "{parsed:?}"
+                );
+            }
+            let mut mutated = pyspec_chain(fork);
+            mutated[base_position].signature = signature;
+            expect_invalid_on_any_threads(&sets_of(&mutated), &[base_position]);
+            checked += 1;
+        }
+        assert_eq!(checked, 2, "{fork}: wrong key and flipped byte");
+    }
+}

@@ -43,7 +43,7 @@ pub struct SignatureSet<'a> {
 }
 
 /// Why a batch of signatures was not accepted.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BatchError {
     /// Some signatures are invalid or do not parse.
     #[error("{} invalid signature(s) in the batch, at indices {indices:?}", indices.len())]

@@ -240,6 +240,12 @@ impl SecretKey {
         Self::from_be_bytes(&scalar.to_be_bytes::<32>())
     }
 
+    /// The 32-byte big-endian encoding of the scalar (the EIP-2335 keystore form). It is
+    /// the secret itself: do not log it.
+    pub fn to_be_bytes(&self) -> [u8; 32] {
+        self.inner.to_bytes()
+    }
+
     /// The matching public key (`sk · G1`).
     pub fn public_key(&self) -> PublicKey {
         let point = self.inner.sk_to_pk();

@@ -61,7 +61,9 @@ pub struct ChainVerifier<S = ()> {
 
 impl<S> Clone for ChainVerifier<S> {
     fn clone(&self) -> Self {
-        ChainVerifier { shared: Arc::clone(&self.shared) }
+        ChainVerifier {
+            shared: Arc::clone(&self.shared),
+        }
     }
 }
 
@@ -84,7 +86,10 @@ impl<S: ImportSink> ChainVerifier<S> {
     /// A verifier that extends the chain from `anchor`, checking signatures against
     /// `proposers`, and hands verified blocks to `sink`.
     pub fn new(config: ChainConfig, proposers: Proposers, anchor: Anchor, sink: S) -> Self {
-        let state = VerifierState { linkage: Linkage::new(anchor), last_failure: None };
+        let state = VerifierState {
+            linkage: Linkage::new(anchor),
+            last_failure: None,
+        };
         ChainVerifier {
             shared: Arc::new(Shared {
                 config,
@@ -102,7 +107,9 @@ impl<S: ImportSink> ChainVerifier<S> {
         match Arc::try_unwrap(self.shared) {
             Ok(mut shared) => {
                 shared.unknown_proposers = policy;
-                ChainVerifier { shared: Arc::new(shared) }
+                ChainVerifier {
+                    shared: Arc::new(shared),
+                }
             }
             Err(shared) => ChainVerifier { shared },
         }
@@ -131,7 +138,10 @@ impl<S: ImportSink> ChainVerifier<S> {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, VerifierState> {
-        self.shared.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -1,0 +1,374 @@
+//! Opening the database and the write path: the trusted anchor and verified segments,
+//! each in one durable write transaction.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use consensus::config::ChainConfig;
+use consensus::primitives::Hash256;
+use consensus::verify::{Anchor, BlockAndSidecars};
+use consensus::{Block, Fork, Sidecar};
+use redb::{ReadableDatabase, ReadableTableMetadata, TableError};
+
+use crate::anchors::{Anchors, BlockId, NetworkIdentity};
+use crate::config::StoreConfig;
+use crate::error::{Failure, StoreError, classify};
+use crate::chunks;
+use crate::schema::{
+    self, BLOB_SIDECAR_CHUNKS, BLOB_SIDECARS, BLOCK_CHUNKS, BLOCKS, CANONICAL_SLOTS,
+    GENESIS_VALIDATORS_ROOT_KEY, META, NETWORK_NAME_KEY, SCHEMA_VERSION, SCHEMA_VERSION_KEY,
+};
+use crate::segment::{self, Link};
+
+/// The tracing target of this crate.
+pub(crate) const TARGET: &str = "store";
+
+/// The block and blob store: one redb database file holding one chain.
+///
+/// Cloning is cheap and shares the database: hand one clone to the verifier (as its
+/// [`ImportSink`](consensus::verify::ImportSink)) and others to the server. Writes are
+/// serialised by redb; reads see the last committed state and never block writes.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) db: redb::Database,
+    pub(crate) path: PathBuf,
+    pub(crate) config: StoreConfig,
+    pub(crate) chain: ChainConfig,
+}
+
+/// A block ready to be written: its identity, fork and SSZ, and its sidecars' indices and
+/// SSZ, with their lengths checked to fit the records.
+struct Prepared {
+    link: Link,
+    fork: Fork,
+    ssz: Vec<u8>,
+    len: u32,
+    sidecars: Vec<(u64, u32, Vec<u8>)>,
+}
+
+impl Store {
+    /// Opens the database at `path` (a file; it and its parent folders are created when
+    /// missing) for the chain of `chain`, with the default [`StoreConfig`].
+    ///
+    /// # Errors
+    /// [`StoreError::Locked`] when the database is already open, [`StoreError::Corrupt`]
+    /// for a file that is not a database or is damaged, [`StoreError::SchemaMismatch`],
+    /// [`StoreError::WrongNetwork`], and I/O failures.
+    pub fn open(path: impl AsRef<Path>, chain: &ChainConfig) -> Result<Store, StoreError> {
+        Store::open_with(path, chain, StoreConfig::default())
+    }
+
+    /// Like [`Store::open`], with `config`.
+    ///
+    /// # Errors
+    /// As [`Store::open`].
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        chain: &ChainConfig,
+        config: StoreConfig,
+    ) -> Result<Store, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                path: path.clone(),
+                operation: "creating the database folder",
+                source,
+            })?;
+        }
+        let db = redb::Builder::new()
+            .set_cache_size(config.cache_bytes)
+            .set_check_integrity_on_open(config.check_integrity_on_open)
+            .create(&path)
+            .map_err(|error| classify(&path, "open", error))?;
+        let store = Store {
+            inner: Arc::new(Inner {
+                db,
+                path,
+                config,
+                chain: chain.clone(),
+            }),
+        };
+        store
+            .check_or_initialise()
+            .map_err(|failure| failure.at(&store.inner.path, "open"))?;
+        let anchors = store.anchors()?;
+        tracing::info!(
+            target: TARGET,
+            path = %store.inner.path.display(),
+            network = chain.name(),
+            head = ?anchors.map(|a| a.head.slot),
+            backfill = ?anchors.map(|a| a.backfill.slot),
+            "store opened"
+        );
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The store's limits.
+    pub fn config(&self) -> &StoreConfig {
+        &self.inner.config
+    }
+
+    /// Checks the schema version and network of an existing database, or writes them
+    /// into a new one (with every table, so readers never meet a missing table).
+    fn check_or_initialise(&self) -> Result<(), Failure> {
+        let read = self.inner.db.begin_read()?;
+        let meta = match read.open_table(META) {
+            Ok(meta) => meta,
+            Err(TableError::TableDoesNotExist(_)) => return self.initialise(),
+            Err(error) => return Err(error.into()),
+        };
+        let Some(version) = meta.get(SCHEMA_VERSION_KEY)? else {
+            return Err(self.corrupt("the meta table has no schema version").into());
+        };
+        let found = schema::decode_u32(SCHEMA_VERSION_KEY, version.value())?;
+        if found != SCHEMA_VERSION {
+            let path = self.inner.path.clone();
+            return Err(StoreError::SchemaMismatch {
+                path,
+                found,
+                expected: SCHEMA_VERSION,
+            }
+            .into());
+        }
+        let name = meta.get(NETWORK_NAME_KEY)?.map(|v| v.value().to_vec());
+        let root = meta
+            .get(GENESIS_VALIDATORS_ROOT_KEY)?
+            .map(|v| v.value().to_vec());
+        let (Some(name), Some(root)) = (name, root) else {
+            return Err(self
+                .corrupt("the meta table has no network identity")
+                .into());
+        };
+        let stored_name = String::from_utf8_lossy(&name).into_owned();
+        let stored_root = schema::decode_root(GENESIS_VALIDATORS_ROOT_KEY, &root)?;
+        let chain = &self.inner.chain;
+        let stored = NetworkIdentity {
+            name: stored_name,
+            genesis_validators_root: stored_root,
+        };
+        let expected = NetworkIdentity {
+            name: chain.name().to_owned(),
+            genesis_validators_root: chain.genesis_validators_root(),
+        };
+        if stored != expected {
+            let path = self.inner.path.clone();
+            let (stored, expected) = (Box::new(stored), Box::new(expected));
+            return Err(StoreError::WrongNetwork {
+                path,
+                stored,
+                expected,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    fn initialise(&self) -> Result<(), Failure> {
+        let txn = self.inner.db.begin_write()?;
+        {
+            let empty = [
+                txn.open_table(BLOCKS)?.is_empty()?,
+                txn.open_table(BLOCK_CHUNKS)?.is_empty()?,
+                txn.open_table(CANONICAL_SLOTS)?.is_empty()?,
+                txn.open_table(BLOB_SIDECARS)?.is_empty()?,
+                txn.open_table(BLOB_SIDECAR_CHUNKS)?.is_empty()?,
+            ];
+            if empty.contains(&false) {
+                return Err(self.corrupt("data tables without a meta table").into());
+            }
+            let mut meta = txn.open_table(META)?;
+            let chain = &self.inner.chain;
+            meta.insert(SCHEMA_VERSION_KEY, SCHEMA_VERSION.to_le_bytes().as_slice())?;
+            meta.insert(NETWORK_NAME_KEY, chain.name().as_bytes())?;
+            meta.insert(
+                GENESIS_VALIDATORS_ROOT_KEY,
+                chain.genesis_validators_root().as_slice(),
+            )?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    fn corrupt(&self, detail: &str) -> StoreError {
+        StoreError::Corrupt {
+            path: self.inner.path.clone(),
+            detail: detail.to_owned(),
+        }
+    }
+
+    /// Stores the trusted anchor (the genesis block or a checkpoint block, with its blob
+    /// sidecars if any) and sets the head and the backfill mark to it. Calling it again
+    /// with the same block changes nothing.
+    ///
+    /// # Errors
+    /// [`StoreError::AnchorAlreadySet`] when the store was started from another block;
+    /// [`StoreError::WrongFork`], [`StoreError::SidecarMismatch`]; database failures.
+    pub fn init_anchor(&self, block: &Block, sidecars: &[Sidecar]) -> Result<Anchors, StoreError> {
+        let prepared = self.prepare(block, Some(sidecars))?;
+        let given = BlockId {
+            root: prepared.link.root,
+            slot: prepared.link.slot,
+        };
+        let write = || -> Result<Anchors, Failure> {
+            let txn = self.inner.db.begin_write()?;
+            let anchors = {
+                let meta = txn.open_table(META)?;
+                schema::read_anchors(&meta)?
+            };
+            if let Some(stored) = anchors {
+                return if stored.trusted == given {
+                    Ok(stored)
+                } else {
+                    Err(StoreError::AnchorAlreadySet {
+                        stored: stored.trusted,
+                        given,
+                    }
+                    .into())
+                };
+            }
+            let anchors = Anchors::at_trusted(given.root, given.slot, prepared.link.parent_root);
+            write_blocks(&txn, std::slice::from_ref(&prepared), &anchors)?;
+            txn.commit()?;
+            Ok(anchors)
+        };
+        let anchors = write().map_err(|failure| failure.at(&self.inner.path, "init_anchor"))?;
+        tracing::info!(target: TARGET, root = %given.root, slot = given.slot, "trusted anchor stored");
+        Ok(anchors)
+    }
+
+    /// Commits a verified segment (in processing order: ascending slots forward,
+    /// descending backward) and the anchor after it, in one durable write transaction:
+    /// after a crash either all of it is stored and the anchor has moved, or none of it.
+    ///
+    /// The blocks must extend the stored chain at the head (`anchor` is
+    /// [`Anchor::Head`]) or below the backfill mark ([`Anchor::Parent`]), and `anchor`
+    /// must be where they end; otherwise nothing is written. Returns the new anchors.
+    ///
+    /// # Errors
+    /// [`StoreError::NoAnchor`], [`StoreError::NotLinked`],
+    /// [`StoreError::AnchorMismatch`], [`StoreError::WrongFork`],
+    /// [`StoreError::SidecarMismatch`]; database failures.
+    pub fn commit_segment(
+        &self,
+        blocks: &[BlockAndSidecars],
+        anchor: Anchor,
+    ) -> Result<Anchors, StoreError> {
+        // Encoding happens before the write lock is taken.
+        let prepared = blocks
+            .iter()
+            .map(|data| self.prepare(&data.block, data.sidecars.as_deref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let links: Vec<Link> = prepared.iter().map(|p| p.link).collect();
+        let write = || -> Result<Anchors, Failure> {
+            let txn = self.inner.db.begin_write()?;
+            let stored = {
+                let meta = txn.open_table(META)?;
+                schema::read_anchors(&meta)?.ok_or(StoreError::NoAnchor)?
+            };
+            let next = segment::advance(&stored, &links, anchor)?;
+            if next == stored {
+                return Ok(stored);
+            }
+            write_blocks(&txn, &prepared, &next)?;
+            txn.commit()?;
+            Ok(next)
+        };
+        let anchors = write().map_err(|failure| failure.at(&self.inner.path, "commit_segment"))?;
+        tracing::debug!(
+            target: TARGET,
+            blocks = blocks.len(),
+            sidecars = prepared.iter().map(|p| p.sidecars.len()).sum::<usize>(),
+            head = anchors.head.slot,
+            backfill = anchors.backfill.slot,
+            "segment committed"
+        );
+        Ok(anchors)
+    }
+
+    /// Checks `block` against the chain's fork schedule and `sidecars` against the block,
+    /// and encodes them.
+    fn prepare(&self, block: &Block, sidecars: Option<&[Sidecar]>) -> Result<Prepared, StoreError> {
+        let signed = block.signed();
+        let slot = signed.slot();
+        let expected = self.inner.chain.fork_at_slot(slot);
+        if signed.fork() != expected {
+            return Err(StoreError::WrongFork {
+                slot,
+                got: signed.fork(),
+                expected,
+            });
+        }
+        let root = block.root();
+        let sidecars = sidecars
+            .unwrap_or_default()
+            .iter()
+            .map(|sidecar| {
+                let index = sidecar.sidecar().index;
+                if sidecar.block_root() != root {
+                    let got = sidecar.block_root();
+                    return Err(StoreError::SidecarMismatch { index, expected: root, got });
+                }
+                let ssz = sidecar.as_ssz_bytes();
+                Ok((index, record_len("blob sidecar", &ssz)?, ssz))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let ssz = signed.as_ssz_bytes();
+        Ok(Prepared {
+            link: Link { root, parent_root: signed.parent_root(), slot },
+            fork: signed.fork(),
+            len: record_len("block", &ssz)?,
+            ssz,
+            sidecars,
+        })
+    }
+}
+
+/// The length of a record, which must fit its u32 length field.
+fn record_len(what: &'static str, ssz: &[u8]) -> Result<u32, StoreError> {
+    u32::try_from(ssz.len()).map_err(|_| StoreError::RecordTooLarge { what, len: ssz.len() })
+}
+
+/// Writes blocks, their slots, their sidecars and the anchors into `txn`.
+fn write_blocks(
+    txn: &redb::WriteTransaction,
+    prepared: &[Prepared],
+    anchors: &Anchors,
+) -> Result<(), Failure> {
+    let mut blocks = txn.open_table(BLOCKS)?;
+    let mut block_chunks = txn.open_table(BLOCK_CHUNKS)?;
+    let mut slots = txn.open_table(CANONICAL_SLOTS)?;
+    let mut sidecars = txn.open_table(BLOB_SIDECARS)?;
+    let mut sidecar_chunks = txn.open_table(BLOB_SIDECAR_CHUNKS)?;
+    let mut meta = txn.open_table(META)?;
+    for block in prepared {
+        let root: &[u8; 32] = &block.link.root.0;
+        blocks.insert(root, schema::encode_block(block.fork, block.len).as_slice())?;
+        for (number, chunk) in chunks::split(&block.ssz) {
+            block_chunks.insert((root, number), chunk)?;
+        }
+        slots.insert(block.link.slot, root)?;
+        for (index, len, ssz) in &block.sidecars {
+            sidecars.insert((root, *index), *len)?;
+            for (number, chunk) in chunks::split(ssz) {
+                sidecar_chunks.insert((root, *index, number), chunk)?;
+            }
+        }
+    }
+    schema::write_anchors(&mut meta, anchors)?;
+    Ok(())
+}
+
+/// The root bytes of `root` as redb keys them.
+pub(crate) fn key(root: &Hash256) -> &[u8; 32] {
+    &root.0
+}

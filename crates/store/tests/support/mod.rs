@@ -1,0 +1,188 @@
+//! The pyspec reference chains (`../shared/vectors/pyspec`) and store helpers for tests.
+#![allow(dead_code, unreachable_pub)]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failure is a test failure"
+)]
+
+use std::path::{Path, PathBuf};
+
+use consensus::config::ChainConfig;
+use consensus::primitives::Hash256;
+use consensus::verify::{Anchor, BlockAndSidecars};
+use consensus::{Block, Fork, Sidecar};
+use store::Store;
+use sync_types::BlockData;
+
+/// The pyspec vectors folder of chain `name` (`deneb`, `electra`).
+pub fn pyspec_dir(name: &str) -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/vectors/pyspec"
+    ))
+    .join(name)
+}
+
+#[track_caller]
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+/// A pyspec chain: its config, genesis block and its 16 blocks with their sidecars.
+pub struct Chain {
+    /// The fork of every block.
+    pub fork: Fork,
+    /// `ChainConfig::devnet` with the chain's genesis identity.
+    pub config: ChainConfig,
+    /// The genesis block (slot 0).
+    pub genesis: Block,
+    /// The blocks in slot order (slots 1..=20 without 3, 7, 8, 15), with sidecars.
+    pub blocks: Vec<BlockAndSidecars>,
+}
+
+impl Chain {
+    /// Loads chain `name`.
+    pub fn load(name: &str, fork: Fork) -> Chain {
+        let dir = pyspec_dir(name);
+        let config: serde_json::Value =
+            serde_json::from_slice(&read(&dir.join("config.json"))).expect("config.json");
+        let gvr: Hash256 = config["genesis_validators_root"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let genesis_time = config["genesis_time"].as_u64().unwrap();
+        let chain = ChainConfig::devnet(fork, genesis_time, gvr);
+        let genesis = Block::from_ssz_bytes(&read(&dir.join("genesis_block.ssz")), fork).unwrap();
+        let mut blocks = Vec::new();
+        for slot in 1..=20 {
+            let path = dir.join(format!("blocks/{slot}.ssz"));
+            if !path.exists() {
+                continue;
+            }
+            let block = Block::from_ssz_bytes(&read(&path), fork).expect("block decodes");
+            let sidecars = (0..block.signed().blob_kzg_commitments().len())
+                .map(|i| {
+                    let path = dir.join(format!("sidecars/{slot}_{i}.ssz"));
+                    Sidecar::from_ssz_bytes(&read(&path)).expect("sidecar decodes")
+                })
+                .collect();
+            blocks.push(BlockData {
+                block,
+                sidecars: Some(sidecars),
+            });
+        }
+        assert_eq!(blocks.len(), 16, "the pyspec chains have 16 blocks");
+        Chain {
+            fork,
+            config: chain,
+            genesis,
+            blocks,
+        }
+    }
+
+    /// The electra chain.
+    pub fn electra() -> Chain {
+        Chain::load("electra", Fork::Electra)
+    }
+
+    /// The block at `slot`.
+    #[track_caller]
+    pub fn at(&self, slot: u64) -> &BlockAndSidecars {
+        self.blocks
+            .iter()
+            .find(|b| b.block.signed().slot() == slot)
+            .expect("a block at slot")
+    }
+
+    /// The head block (slot 20).
+    pub fn head(&self) -> &BlockAndSidecars {
+        self.blocks.last().unwrap()
+    }
+}
+
+/// The forward anchor after `segment` (ascending).
+pub fn head_after(segment: &[BlockAndSidecars]) -> Anchor {
+    let last = &segment.last().unwrap().block;
+    Anchor::Head {
+        root: last.root(),
+        slot: last.signed().slot(),
+    }
+}
+
+/// The backward anchor after `segment` (descending).
+pub fn parent_after(segment: &[BlockAndSidecars]) -> Anchor {
+    let last = &segment.last().unwrap().block;
+    Anchor::Parent {
+        root: last.signed().parent_root(),
+        child_slot: last.signed().slot(),
+    }
+}
+
+/// A fresh store in a new temporary folder (kept alive by the returned guard).
+pub fn fresh_store(config: &ChainConfig) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("chain.redb"), config).unwrap();
+    (dir, store)
+}
+
+/// The segment's blocks, descending (backfill's processing order).
+pub fn descending(blocks: &[BlockAndSidecars]) -> Vec<BlockAndSidecars> {
+    blocks.iter().rev().cloned().collect()
+}
+
+/// `template` moved to `slot` under `parent_root`, carrying `blobs` sidecars made from its
+/// own (or the chain's first) sidecars, re-headed and re-indexed: realistic sizes for
+/// benchmarks, without valid signatures.
+pub fn synthetic(
+    template: &BlockAndSidecars,
+    donor: &[Sidecar],
+    slot: u64,
+    parent_root: Hash256,
+    blobs: u64,
+) -> BlockAndSidecars {
+    let consensus::SignedBeaconBlock::Electra(mut inner) = template.block.signed().clone() else {
+        panic!("an electra template")
+    };
+    inner.message.slot = slot;
+    inner.message.parent_root = parent_root;
+    let block = Block::new(consensus::SignedBeaconBlock::Electra(inner));
+    let sidecars = (0..blobs)
+        .map(|index| {
+            let source = donor[usize::try_from(index).unwrap() % donor.len()].sidecar();
+            let mut moved = source.clone();
+            moved.index = index;
+            moved.signed_block_header = block.signed_header();
+            Sidecar::new(moved)
+        })
+        .collect();
+    BlockData {
+        block,
+        sidecars: Some(sidecars),
+    }
+}
+
+/// `count` synthetic blocks with `blobs` sidecars each, extending `parent` (root, slot)
+/// one slot at a time.
+pub fn synthetic_segment(
+    chain: &Chain,
+    parent: (Hash256, u64),
+    count: u64,
+    blobs: u64,
+) -> Vec<BlockAndSidecars> {
+    let donor: Vec<Sidecar> = chain
+        .blocks
+        .iter()
+        .flat_map(|b| b.sidecars.clone().unwrap())
+        .collect();
+    let (mut root, mut slot) = parent;
+    let mut out = Vec::new();
+    for n in 0..count {
+        slot += 1;
+        let template = &chain.blocks[usize::try_from(n).unwrap() % chain.blocks.len()];
+        let data = synthetic(template, &donor, slot, root, blobs);
+        root = data.block.root();
+        out.push(data);
+    }
+    out
+}
