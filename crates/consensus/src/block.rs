@@ -12,9 +12,9 @@ use ssz::{Decode, Encode};
 use tree_hash::TreeHash;
 
 use crate::containers::{
-    BeaconBlockBodyAltair, BeaconBlockBodyBellatrix, BeaconBlockBodyCapella,
-    BeaconBlockBodyDeneb, BeaconBlockBodyElectra, BeaconBlockBodyPhase0, BeaconBlockHeader,
-    SignedBeaconBlockHeader, SignedBeaconBlockOf,
+    BeaconBlockBodyAltair, BeaconBlockBodyBellatrix, BeaconBlockBodyCapella, BeaconBlockBodyDeneb,
+    BeaconBlockBodyElectra, BeaconBlockBodyPhase0, BeaconBlockHeader, SignedBeaconBlockHeader,
+    SignedBeaconBlockOf,
 };
 use crate::fork::Fork;
 use crate::primitives::{Hash256, KzgCommitment, SignatureBytes, to_root};
@@ -71,10 +71,18 @@ impl SignedBeaconBlock {
     /// # Errors
     /// [`BlockDecodeError`] when the bytes are not a valid block of that fork.
     pub fn from_ssz_bytes(bytes: &[u8], fork: Fork) -> Result<Self, BlockDecodeError> {
-        let error = |detail| BlockDecodeError { fork, len: bytes.len(), detail };
+        let error = |detail| BlockDecodeError {
+            fork,
+            len: bytes.len(),
+            detail,
+        };
         Ok(match fork {
-            Fork::Phase0 => Self::Phase0(SignedBeaconBlockOf::from_ssz_bytes(bytes).map_err(error)?),
-            Fork::Altair => Self::Altair(SignedBeaconBlockOf::from_ssz_bytes(bytes).map_err(error)?),
+            Fork::Phase0 => {
+                Self::Phase0(SignedBeaconBlockOf::from_ssz_bytes(bytes).map_err(error)?)
+            }
+            Fork::Altair => {
+                Self::Altair(SignedBeaconBlockOf::from_ssz_bytes(bytes).map_err(error)?)
+            }
             Fork::Bellatrix => {
                 Self::Bellatrix(SignedBeaconBlockOf::from_ssz_bytes(bytes).map_err(error)?)
             }
@@ -185,7 +193,11 @@ impl Block {
     pub fn new(signed: SignedBeaconBlock) -> Block {
         let body_root = signed.compute_body_root();
         let root = signed.header(body_root).tree_hash_root();
-        Block { signed: Arc::new(signed), root, body_root }
+        Block {
+            signed: Arc::new(signed),
+            root,
+            body_root,
+        }
     }
 
     /// Decodes `bytes` as a block of `fork` and computes its roots.
@@ -218,7 +230,10 @@ impl Block {
 
     /// The signed block header (what sidecars carry).
     pub fn signed_header(&self) -> SignedBeaconBlockHeader {
-        SignedBeaconBlockHeader { message: self.header(), signature: *self.signed.signature() }
+        SignedBeaconBlockHeader {
+            message: self.header(),
+            signature: *self.signed.signature(),
+        }
     }
 }
 

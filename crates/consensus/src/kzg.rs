@@ -251,9 +251,64 @@ pub fn verify_blob_proofs(
     commitments: &[KzgCommitment],
     proofs: &[KzgProof],
 ) -> Result<(), KzgError> {
-    const OPERATION: &str = "verify_blob_kzg_proof_batch";
     check_len("commitments", commitments.len(), "blobs", blobs.len())?;
     check_len("proofs", proofs.len(), "blobs", blobs.len())?;
+    // One batch per core: c-kzg's batch check runs on one thread, and a segment's blobs
+    // are independent, so splitting them keeps the random-linear-combination check per
+    // part and uses both cores.
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let parts = threads
+        .min(blobs.len().div_ceil(MIN_BLOBS_PER_THREAD))
+        .max(1);
+    let part_len = blobs.len().div_ceil(parts).max(1);
+    let results: Vec<Result<(), KzgError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = blobs
+            .chunks(part_len)
+            .zip(commitments.chunks(part_len))
+            .zip(proofs.chunks(part_len))
+            .enumerate()
+            .map(|(part, ((blobs, commitments), proofs))| {
+                let offset = part * part_len;
+                scope.spawn(move || verify_blob_part(blobs, commitments, proofs, offset))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle.join().unwrap_or(Err(KzgError::Internal {
+                    operation: "verify_blob_kzg_proof_batch",
+                    reason: "a verification thread panicked",
+                }))
+            })
+            .collect()
+    });
+    let mut bad = Vec::new();
+    for result in results {
+        match result {
+            Ok(()) => {}
+            Err(KzgError::InvalidBlobProofs { indices }) => bad.extend(indices),
+            Err(other) => return Err(other),
+        }
+    }
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        Err(KzgError::InvalidBlobProofs { indices: bad })
+    }
+}
+
+/// Below this many blobs per thread, splitting a batch costs more than it saves.
+const MIN_BLOBS_PER_THREAD: usize = 2;
+
+/// One batch over a part of the input; bad positions are reported relative to the whole
+/// input (`offset` is the part's first position).
+fn verify_blob_part(
+    blobs: &[&Blob],
+    commitments: &[KzgCommitment],
+    proofs: &[KzgProof],
+    offset: usize,
+) -> Result<(), KzgError> {
+    const OPERATION: &str = "verify_blob_kzg_proof_batch";
     let ckzg_blobs = to_ckzg_blobs(blobs);
     let ckzg_commitments: Vec<Bytes48> = commitments.iter().map(to_bytes48).collect();
     let ckzg_proofs: Vec<Bytes48> = proofs.iter().map(to_bytes48).collect();
@@ -266,7 +321,7 @@ pub fn verify_blob_proofs(
             reason,
         }),
         Outcome::Invalid => {
-            // The lists have the same length (checked above), so the zip drops nothing.
+            // The lists have the same length (checked by the caller), so the zip drops nothing.
             let singles = ckzg_blobs
                 .iter()
                 .zip(&ckzg_commitments)
@@ -275,7 +330,9 @@ pub fn verify_blob_proofs(
                     kzg.verify_blob_kzg_proof(blob, commitment, proof)
                 });
             let indices = find_invalid(OPERATION, singles)?;
-            Err(KzgError::InvalidBlobProofs { indices })
+            Err(KzgError::InvalidBlobProofs {
+                indices: indices.into_iter().map(|i| i + offset).collect(),
+            })
         }
     }
 }

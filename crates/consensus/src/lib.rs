@@ -16,6 +16,7 @@
 //! | [`kzg`] | blob and cell proofs with c-kzg and the Ethereum trusted setup |
 //! | [`merkle`] | commitment inclusion proofs |
 //! | [`verify`] | the [`ChainVerifier`]: linkage, signatures, sidecars, without a state transition |
+//! | [`devnet`] | the deterministic devnet chain builder (interop keys, real signatures and blobs) |
 //!
 //! ```no_run
 //! use consensus::config::ChainConfig;

@@ -31,7 +31,10 @@ impl Sidecar {
     /// Wraps `sidecar`, computing its block root.
     pub fn new(sidecar: BlobSidecar) -> Sidecar {
         let block_root = sidecar.signed_block_header.message.tree_hash_root();
-        Sidecar { inner: Arc::new(sidecar), block_root }
+        Sidecar {
+            inner: Arc::new(sidecar),
+            block_root,
+        }
     }
 
     /// Decodes a `BlobSidecar`.
@@ -41,7 +44,10 @@ impl Sidecar {
     pub fn from_ssz_bytes(bytes: &[u8]) -> Result<Sidecar, SidecarDecodeError> {
         BlobSidecar::from_ssz_bytes(bytes)
             .map(Sidecar::new)
-            .map_err(|detail| SidecarDecodeError { len: bytes.len(), detail })
+            .map_err(|detail| SidecarDecodeError {
+                len: bytes.len(),
+                detail,
+            })
     }
 
     /// The SSZ encoding.

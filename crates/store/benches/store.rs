@@ -89,8 +89,10 @@ fn open(c: &mut Criterion) {
     let (dir, store) = fresh_store(&chain.config);
     store.init_anchor(&chain.genesis, &[]).unwrap();
     let mut parent = (chain.genesis.root(), 0);
+    let mut data = 0;
     for _ in 0..4 {
         let segment = synthetic_segment(&chain, parent, BLOCKS, BLOBS);
+        data += segment_bytes(&segment);
         store
             .commit_segment(&segment, head_after(&segment))
             .unwrap();
@@ -100,6 +102,7 @@ fn open(c: &mut Criterion) {
     let path = store.path().to_path_buf();
     drop(store);
     let size = std::fs::metadata(&path).unwrap().len();
+    eprintln!("store_open: a {size}-byte file holds {data} bytes of SSZ");
     let mut group = c.benchmark_group("store_open");
     group.sample_size(10);
     group.throughput(Throughput::Bytes(size));

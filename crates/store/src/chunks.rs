@@ -24,7 +24,11 @@ impl Assembler {
     /// Expects `len` bytes.
     pub(crate) fn new(len: u32) -> Assembler {
         let len = usize::try_from(len).unwrap_or(usize::MAX);
-        Assembler { len, next: 0, bytes: Vec::with_capacity(len.min(MAX_RESERVE_BYTES)) }
+        Assembler {
+            len,
+            next: 0,
+            bytes: Vec::with_capacity(len.min(MAX_RESERVE_BYTES)),
+        }
     }
 
     /// Appends chunk `number`; it must be the next one, and full unless it is the last.
@@ -32,7 +36,7 @@ impl Assembler {
         if number != self.next {
             return Err(format!("chunk {number} where chunk {} belongs", self.next));
         }
-        if self.bytes.len() % CHUNK_BYTES != 0 {
+        if !self.bytes.len().is_multiple_of(CHUNK_BYTES) {
             return Err(format!("chunk {} follows a short chunk", self.next));
         }
         if self.bytes.len() + chunk.len() > self.len {
@@ -48,7 +52,11 @@ impl Assembler {
         if self.bytes.len() == self.len {
             Ok(self.bytes)
         } else {
-            Err(format!("chunks hold {} of the recorded {} bytes", self.bytes.len(), self.len))
+            Err(format!(
+                "chunks hold {} of the recorded {} bytes",
+                self.bytes.len(),
+                self.len
+            ))
         }
     }
 }
@@ -68,7 +76,15 @@ mod tests {
 
     #[test]
     fn values_of_every_shape_come_back_whole() {
-        for len in [0, 1, CHUNK_BYTES - 1, CHUNK_BYTES, CHUNK_BYTES + 1, 131_928, 3 * CHUNK_BYTES] {
+        for len in [
+            0,
+            1,
+            CHUNK_BYTES - 1,
+            CHUNK_BYTES,
+            CHUNK_BYTES + 1,
+            131_928,
+            3 * CHUNK_BYTES,
+        ] {
             roundtrip(len);
         }
     }

@@ -155,6 +155,16 @@ pub enum StoreError {
         /// Its SSZ length.
         len: usize,
     },
+    /// A block's sidecars are not in strictly increasing index order.
+    #[error("store: sidecar {index} of block {root} follows sidecar {previous}")]
+    SidecarOrder {
+        /// The block root.
+        root: Hash256,
+        /// The index out of order.
+        index: u64,
+        /// The index before it.
+        previous: u64,
+    },
     /// A sidecar handed over with a block belongs to another block.
     #[error("store: sidecar {index} given with block {expected} belongs to block {got}")]
     SidecarMismatch {

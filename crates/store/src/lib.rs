@@ -10,8 +10,10 @@
 //!
 //! ## What is stored
 //!
-//! - blocks by root (fork byte ‖ SSZ), and a slot index of the stored chain;
+//! - blocks by root (fork and SSZ), and a slot index of the stored chain;
 //! - blob sidecars by (block root, index);
+//! - both as 8,000-byte chunks, which fit redb's pages (a whole 128 KiB sidecar would
+//!   take a 256 KiB page);
 //! - meta: schema version, network identity (config name and genesis validators root),
 //!   and the [`Anchors`]: trusted anchor, forward head, backfill low-water mark, earliest
 //!   available slot.
@@ -27,7 +29,7 @@
 //! every block). A segment's blocks, sidecars, slot entries and moved anchor are written
 //! in one redb write transaction with immediate durability: when the call returns the
 //! segment is on disk, and a crash at any instant leaves the store at the last committed
-//! segment. redb repairs its allocator state on the next open; the anchors then say
+//! segment. redb recovers the file on the next open; the anchors then say
 //! exactly where to resume. `tests/crash.rs` kills a writer with SIGKILL 20 times to show
 //! it.
 //!

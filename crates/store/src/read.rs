@@ -10,8 +10,11 @@ use consensus::{Block, Fork, Sidecar};
 use redb::{ReadOnlyTable, ReadableDatabase, ReadableTableMetadata};
 
 use crate::anchors::{Anchors, BlockId};
+use crate::chunks::Assembler;
 use crate::error::{Failure, StoreError};
-use crate::schema::{self, BLOB_SIDECARS, BLOCKS, CANONICAL_SLOTS, META};
+use crate::schema::{
+    self, BLOB_SIDECAR_CHUNKS, BLOB_SIDECARS, BLOCK_CHUNKS, BLOCKS, CANONICAL_SLOTS, META,
+};
 use crate::store::{Store, key};
 
 /// A stored block as its SSZ bytes.
@@ -41,10 +44,14 @@ pub struct StoredSidecar {
 pub struct StoreStats {
     /// Blocks.
     pub blocks: u64,
+    /// Chunks of the blocks' SSZ.
+    pub block_chunks: u64,
     /// Entries of the slot index (one per stored block).
     pub canonical_slots: u64,
     /// Blob sidecars.
     pub blob_sidecars: u64,
+    /// Chunks of the sidecars' SSZ.
+    pub blob_sidecar_chunks: u64,
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -52,26 +59,59 @@ type Result<T> = std::result::Result<T, StoreError>;
 /// The tables of one snapshot.
 struct Snapshot {
     blocks: ReadOnlyTable<&'static [u8; 32], &'static [u8]>,
+    block_chunks: ReadOnlyTable<(&'static [u8; 32], u32), &'static [u8]>,
     slots: ReadOnlyTable<u64, &'static [u8; 32]>,
-    sidecars: ReadOnlyTable<(&'static [u8; 32], u64), &'static [u8]>,
+    sidecars: ReadOnlyTable<(&'static [u8; 32], u64), u32>,
+    sidecar_chunks: ReadOnlyTable<(&'static [u8; 32], u64, u32), &'static [u8]>,
     meta: ReadOnlyTable<&'static str, &'static [u8]>,
 }
 
+type Snap<T> = std::result::Result<T, Failure>;
+
 impl Snapshot {
-    fn block_ssz(&self, root: &Hash256) -> std::result::Result<Option<(Fork, Vec<u8>)>, Failure> {
-        let Some(value) = self.blocks.get(key(root))? else {
+    fn block_ssz(&self, root: &Hash256) -> Snap<Option<(Fork, Vec<u8>)>> {
+        let Some(record) = self.blocks.get(key(root))? else {
             return Ok(None);
         };
-        Ok(Some(schema::decode_block(key(root), value.value())?))
+        let (fork, len) = schema::decode_block(root, record.value())?;
+        let corrupt = |detail| corrupt_chunks("block_chunks", root.to_string(), detail);
+        let mut assembler = Assembler::new(len);
+        for entry in self
+            .block_chunks
+            .range((key(root), 0)..=(key(root), u32::MAX))?
+        {
+            let (k, v) = entry?;
+            assembler.push(k.value().1, v.value()).map_err(corrupt)?;
+        }
+        Ok(Some((fork, assembler.finish().map_err(corrupt)?)))
+    }
+
+    fn sidecar_ssz(&self, block: BlockId, index: u64, len: u32) -> Snap<StoredSidecar> {
+        let root = key(&block.root);
+        let corrupt = |detail| {
+            corrupt_chunks(
+                "blob_sidecar_chunks",
+                format!("{}/{index}", block.root),
+                detail,
+            )
+        };
+        let mut assembler = Assembler::new(len);
+        for entry in self
+            .sidecar_chunks
+            .range((root, index, 0)..=(root, index, u32::MAX))?
+        {
+            let (k, v) = entry?;
+            assembler.push(k.value().2, v.value()).map_err(corrupt)?;
+        }
+        Ok(StoredSidecar {
+            block,
+            index,
+            ssz: assembler.finish().map_err(corrupt)?,
+        })
     }
 
     /// The stored chain's (slot, root) pairs in `start..start + count`, capped.
-    fn canonical(
-        &self,
-        start: u64,
-        count: u64,
-        max: u64,
-    ) -> std::result::Result<Vec<BlockId>, Failure> {
+    fn canonical(&self, start: u64, count: u64, max: u64) -> Snap<Vec<BlockId>> {
         let end = start.saturating_add(count.min(max));
         let mut ids = Vec::new();
         for entry in self.slots.range(start..end)? {
@@ -84,18 +124,24 @@ impl Snapshot {
         Ok(ids)
     }
 
-    fn sidecars_of(&self, block: BlockId) -> std::result::Result<Vec<StoredSidecar>, Failure> {
-        let root = key(&block.root);
+    /// The indices and lengths of the sidecars of `root`.
+    fn sidecar_lengths(&self, root: &Hash256) -> Snap<Vec<(u64, u32)>> {
         let mut out = Vec::new();
-        for entry in self.sidecars.range((root, 0)..=(root, u64::MAX))? {
+        for entry in self
+            .sidecars
+            .range((key(root), 0)..=(key(root), u64::MAX))?
+        {
             let (k, v) = entry?;
-            out.push(StoredSidecar {
-                block,
-                index: k.value().1,
-                ssz: v.value().to_vec(),
-            });
+            out.push((k.value().1, v.value()));
         }
         Ok(out)
+    }
+
+    fn sidecars_of(&self, block: BlockId) -> Snap<Vec<StoredSidecar>> {
+        self.sidecar_lengths(&block.root)?
+            .into_iter()
+            .map(|(index, len)| self.sidecar_ssz(block, index, len))
+            .collect()
     }
 }
 
@@ -104,8 +150,10 @@ impl Store {
         let txn = self.inner.db.begin_read()?;
         Ok(Snapshot {
             blocks: txn.open_table(BLOCKS)?,
+            block_chunks: txn.open_table(BLOCK_CHUNKS)?,
             slots: txn.open_table(CANONICAL_SLOTS)?,
             sidecars: txn.open_table(BLOB_SIDECARS)?,
+            sidecar_chunks: txn.open_table(BLOB_SIDECAR_CHUNKS)?,
             meta: txn.open_table(META)?,
         })
     }
@@ -208,19 +256,12 @@ impl Store {
     /// # Errors
     /// Database failures and corrupt records.
     pub fn sidecar(&self, root: Hash256, index: u64) -> Result<Option<Sidecar>> {
-        let ssz = self.read("sidecar", |s| {
-            Ok(s.sidecars
-                .get((key(&root), index))?
-                .map(|v| v.value().to_vec()))
+        let block = BlockId { root, slot: 0 };
+        let stored = self.read("sidecar", |s| {
+            let len = s.sidecars.get((key(&root), index))?.map(|v| v.value());
+            len.map(|len| s.sidecar_ssz(block, index, len)).transpose()
         })?;
-        ssz.map(|ssz| {
-            decode_sidecar(&StoredSidecar {
-                block: BlockId { root, slot: 0 },
-                index,
-                ssz,
-            })
-        })
-        .transpose()
+        stored.as_ref().map(decode_sidecar).transpose()
     }
 
     /// The blob sidecars of the stored chain's blocks in slots `start..start + count`
@@ -266,8 +307,10 @@ impl Store {
         self.read("stats", |s| {
             Ok(StoreStats {
                 blocks: s.blocks.len()?,
+                block_chunks: s.block_chunks.len()?,
                 canonical_slots: s.slots.len()?,
                 blob_sidecars: s.sidecars.len()?,
+                blob_sidecar_chunks: s.sidecar_chunks.len()?,
             })
         })
     }
@@ -312,4 +355,8 @@ fn missing_block(id: BlockId) -> Failure {
         key: id.slot.to_string(),
         detail: format!("names block {} which is not stored", id.root),
     })
+}
+
+fn corrupt_chunks(table: &'static str, key: String, detail: String) -> Failure {
+    Failure::Store(StoreError::CorruptRecord { table, key, detail })
 }

@@ -105,8 +105,9 @@ pub(crate) fn decode_block(root: &Hash256, value: &[u8]) -> Result<(Fork, u32), 
         return Err(corrupt("empty record".into()));
     };
     let fork = fork_from_byte(*byte).ok_or_else(|| corrupt(format!("unknown fork byte {byte}")))?;
-    let length: [u8; 4] =
-        length.try_into().map_err(|_| corrupt(format!("{} bytes, expected 5", value.len())))?;
+    let length: [u8; 4] = length
+        .try_into()
+        .map_err(|_| corrupt(format!("{} bytes, expected 5", value.len())))?;
     Ok((fork, u32::from_le_bytes(length)))
 }
 
@@ -243,8 +244,16 @@ mod tests {
     fn a_block_record_with_an_unknown_fork_or_length_is_corrupt() {
         let root = Hash256::repeat_byte(3);
         assert!(decode_block(&root, &[]).unwrap_err().is_corruption());
-        assert!(decode_block(&root, &[99, 1, 0, 0, 0]).unwrap_err().is_corruption());
-        assert!(decode_block(&root, &[4, 1, 0, 0]).unwrap_err().is_corruption());
+        assert!(
+            decode_block(&root, &[99, 1, 0, 0, 0])
+                .unwrap_err()
+                .is_corruption()
+        );
+        assert!(
+            decode_block(&root, &[4, 1, 0, 0])
+                .unwrap_err()
+                .is_corruption()
+        );
         let decoded = decode_block(&root, &encode_block(Fork::Deneb, 70_000)).unwrap();
         assert_eq!(decoded, (Fork::Deneb, 70_000));
     }

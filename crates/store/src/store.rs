@@ -11,9 +11,9 @@ use consensus::{Block, Fork, Sidecar};
 use redb::{ReadableDatabase, ReadableTableMetadata, TableError};
 
 use crate::anchors::{Anchors, BlockId, NetworkIdentity};
+use crate::chunks;
 use crate::config::StoreConfig;
 use crate::error::{Failure, StoreError, classify};
-use crate::chunks;
 use crate::schema::{
     self, BLOB_SIDECAR_CHUNKS, BLOB_SIDECARS, BLOCK_CHUNKS, BLOCKS, CANONICAL_SLOTS,
     GENESIS_VALIDATORS_ROOT_KEY, META, NETWORK_NAME_KEY, SCHEMA_VERSION, SCHEMA_VERSION_KEY,
@@ -212,7 +212,8 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::AnchorAlreadySet`] when the store was started from another block;
-    /// [`StoreError::WrongFork`], [`StoreError::SidecarMismatch`]; database failures.
+    /// [`StoreError::WrongFork`], [`StoreError::SidecarMismatch`],
+    /// [`StoreError::SidecarOrder`], [`StoreError::RecordTooLarge`]; database failures.
     pub fn init_anchor(&self, block: &Block, sidecars: &[Sidecar]) -> Result<Anchors, StoreError> {
         let prepared = self.prepare(block, Some(sidecars))?;
         let given = BlockId {
@@ -257,7 +258,8 @@ impl Store {
     /// # Errors
     /// [`StoreError::NoAnchor`], [`StoreError::NotLinked`],
     /// [`StoreError::AnchorMismatch`], [`StoreError::WrongFork`],
-    /// [`StoreError::SidecarMismatch`]; database failures.
+    /// [`StoreError::SidecarMismatch`], [`StoreError::SidecarOrder`],
+    /// [`StoreError::RecordTooLarge`]; database failures.
     pub fn commit_segment(
         &self,
         blocks: &[BlockAndSidecars],
@@ -316,15 +318,35 @@ impl Store {
                 let index = sidecar.sidecar().index;
                 if sidecar.block_root() != root {
                     let got = sidecar.block_root();
-                    return Err(StoreError::SidecarMismatch { index, expected: root, got });
+                    return Err(StoreError::SidecarMismatch {
+                        index,
+                        expected: root,
+                        got,
+                    });
                 }
                 let ssz = sidecar.as_ssz_bytes();
                 Ok((index, record_len("blob sidecar", &ssz)?, ssz))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        // Two records under one key would leave the first one's chunks behind.
+        for pair in sidecars.windows(2) {
+            if let [(previous, ..), (index, ..)] = pair
+                && index <= previous
+            {
+                return Err(StoreError::SidecarOrder {
+                    root,
+                    index: *index,
+                    previous: *previous,
+                });
+            }
+        }
         let ssz = signed.as_ssz_bytes();
         Ok(Prepared {
-            link: Link { root, parent_root: signed.parent_root(), slot },
+            link: Link {
+                root,
+                parent_root: signed.parent_root(),
+                slot,
+            },
             fork: signed.fork(),
             len: record_len("block", &ssz)?,
             ssz,
@@ -335,7 +357,10 @@ impl Store {
 
 /// The length of a record, which must fit its u32 length field.
 fn record_len(what: &'static str, ssz: &[u8]) -> Result<u32, StoreError> {
-    u32::try_from(ssz.len()).map_err(|_| StoreError::RecordTooLarge { what, len: ssz.len() })
+    u32::try_from(ssz.len()).map_err(|_| StoreError::RecordTooLarge {
+        what,
+        len: ssz.len(),
+    })
 }
 
 /// Writes blocks, their slots, their sidecars and the anchors into `txn`.

@@ -24,7 +24,7 @@ use std::process::{ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use consensus::primitives::Hash256;
-use store::{BackfillMark, BlockId, Store};
+use store::{BackfillMark, BlockId, Store, StoreStats};
 use support::{Chain, pyspec_dir};
 
 const RUNS: u64 = 20;
@@ -99,6 +99,11 @@ impl Transcript {
             _ => panic!("unexpected line from the writer: {line}"),
         }
     }
+}
+
+/// How many chunks a record of `len` bytes takes.
+fn chunks(len: usize) -> u64 {
+    len.div_ceil(store::schema::CHUNK_BYTES) as u64
 }
 
 fn root(hex: &str) -> Hash256 {
@@ -230,8 +235,10 @@ fn check_store(
         "{context}: the trusted anchor never moves"
     );
 
-    // Walk the chain from the head down to the backfill mark, reading everything.
-    let (mut root, mut blocks, mut sidecars) = (anchors.head.root, 0, 0);
+    // Walk the chain from the head down to the backfill mark, reading and decoding
+    // everything, and count what the chain accounts for.
+    let mut expected = StoreStats::default();
+    let mut root = anchors.head.root;
     let lowest = loop {
         let block = store
             .block(root)
@@ -243,14 +250,20 @@ fn check_store(
             Some(root),
             "{context}: slot index at {slot}"
         );
-        let stored = store.sidecars(root).unwrap();
+        let decoded = store.sidecars(root).unwrap();
+        let commitments = block.signed().blob_kzg_commitments().len();
+        assert_eq!(decoded.len(), commitments, "{context}: sidecars at {slot}");
+        let raw = store.blob_sidecars_ssz_by_range(slot, 1).unwrap();
         assert_eq!(
-            stored.len(),
-            block.signed().blob_kzg_commitments().len(),
-            "{context}: sidecars at {slot}"
+            raw.len(),
+            commitments,
+            "{context}: sidecars served at {slot}"
         );
-        blocks += 1;
-        sidecars += stored.len() as u64;
+        expected.blocks += 1;
+        expected.canonical_slots += 1;
+        expected.block_chunks += chunks(block.signed().ssz_len());
+        expected.blob_sidecars += raw.len() as u64;
+        expected.blob_sidecar_chunks += raw.iter().map(|s| chunks(s.ssz.len())).sum::<u64>();
         if slot == anchors.backfill.slot {
             break block;
         }
@@ -261,12 +274,12 @@ fn check_store(
         anchors.backfill.parent_root,
         "{context}"
     );
-    let stats = store.stats().unwrap();
     assert_eq!(
-        (stats.blocks, stats.canonical_slots, stats.blob_sidecars),
-        (blocks, blocks, sidecars),
+        store.stats().unwrap(),
+        expected,
         "{context}: records outside the committed chain (a partial segment)"
     );
+    let blocks = expected.blocks;
     let served = store.blocks_by_range(
         anchors.backfill.slot,
         anchors.head.slot - anchors.backfill.slot + 1,

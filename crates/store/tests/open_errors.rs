@@ -12,7 +12,7 @@ mod support;
 use std::path::Path;
 
 use consensus::primitives::Hash256;
-use store::schema::{META, SCHEMA_VERSION, SCHEMA_VERSION_KEY};
+use store::schema::{BLOB_SIDECAR_CHUNKS, BLOCK_CHUNKS, META, SCHEMA_VERSION, SCHEMA_VERSION_KEY};
 use store::{Store, StoreError};
 use support::{Chain, head_after};
 
@@ -196,6 +196,57 @@ fn damage_anywhere_in_the_file_is_a_typed_error_never_a_panic() {
     assert!(
         refused >= 4,
         "most of the file is live data: {refused} of 24 refused"
+    );
+}
+
+#[test]
+fn a_missing_chunk_is_a_corrupt_record_not_a_short_value() {
+    let chain = Chain::electra();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain.redb");
+    populated(&path, &chain);
+    let (slot_2, slot_4) = (chain.at(2).block.root(), chain.at(4).block.root());
+    let db = redb::Database::open(&path).unwrap();
+    let txn = db.begin_write().unwrap();
+    txn.open_table(BLOCK_CHUNKS)
+        .unwrap()
+        .remove((&slot_2.0, 0))
+        .unwrap()
+        .unwrap();
+    txn.open_table(BLOB_SIDECAR_CHUNKS)
+        .unwrap()
+        .remove((&slot_4.0, 1, 3))
+        .unwrap()
+        .unwrap();
+    txn.commit().unwrap();
+    drop(db);
+
+    let store = Store::open(&path, &chain.config).unwrap();
+    let corrupt = |result: Result<(), StoreError>, what: &str| {
+        let error = result.expect_err(what);
+        assert!(
+            matches!(error, StoreError::CorruptRecord { .. }),
+            "{what}: {error}"
+        );
+        one_line(&error);
+    };
+    corrupt(store.block(slot_2).map(drop), "block");
+    corrupt(store.block_ssz(slot_2).map(drop), "block bytes");
+    corrupt(store.blocks_by_range(0, 10).map(drop), "blocks by range");
+    corrupt(store.sidecar(slot_4, 1).map(drop), "sidecar");
+    corrupt(store.sidecars(slot_4).map(drop), "sidecars");
+    corrupt(
+        store.blob_sidecars_ssz_by_range(4, 1).map(drop),
+        "sidecars by range",
+    );
+    // What is intact still reads.
+    assert_eq!(
+        store.sidecar(slot_4, 0).unwrap().as_ref(),
+        Some(&chain.at(4).sidecars.as_ref().unwrap()[0])
+    );
+    assert_eq!(
+        store.block(chain.at(1).block.root()).unwrap().as_ref(),
+        Some(&chain.at(1).block)
     );
 }
 

@@ -72,10 +72,13 @@ fn forward_sync_stores_every_block_and_sidecar_of_both_forks() {
         );
         assert!(anchors.is_backfill_complete());
         assert_eq!(anchors.earliest_available_slot, 0);
+        // Every block is under 8,000 bytes (one chunk); a 131,928-byte sidecar is 17.
         let stats = StoreStats {
             blocks: 17,
+            block_chunks: 17,
             canonical_slots: 17,
             blob_sidecars: 18,
+            blob_sidecar_chunks: 18 * 17,
         };
         assert_eq!(store.stats().unwrap(), stats);
         assert_stored(
@@ -362,6 +365,25 @@ fn a_segment_that_does_not_extend_the_stored_chain_writes_nothing() {
         "{error}"
     );
     unchanged("a foreign sidecar");
+    // The same sidecar twice.
+    let mut doubled = chain.blocks[..4].to_vec();
+    let sidecars = doubled[2].sidecars.as_mut().unwrap();
+    sidecars[1] = sidecars[0].clone();
+    let error = store
+        .commit_segment(&doubled, head_after(&doubled))
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::SidecarOrder {
+                index: 0,
+                previous: 0,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    unchanged("a repeated sidecar");
     // A block of another fork than the chain's at that slot.
     let deneb = Chain::load("deneb", Fork::Deneb);
     let error = store

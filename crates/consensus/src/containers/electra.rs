@@ -1,15 +1,11 @@
 //! Electra (also Fulu): the new attestation format, execution requests and the body.
 
 use ssz_derive::{Decode, Encode};
-use ssz_types::typenum::{U1, U2, U8, U16, U64, U8192, U131072};
+use ssz_types::typenum::{U2, U16, U64, U8192, U131072};
 use ssz_types::{BitList, BitVector, VariableList};
 use tree_hash_derive::TreeHash;
 
-use super::altair::SyncAggregate;
-use super::bodies::BlobKzgCommitments;
-use super::common::{AttestationData, Eth1Data};
-use super::execution::{ExecutionPayloadDeneb, SignedBlsToExecutionChange};
-use super::phase0::{Deposit, ProposerSlashing, SignedVoluntaryExit};
+use super::common::AttestationData;
 use crate::primitives::{Address, Hash256, PubkeyBytes, SignatureBytes};
 
 /// `IndexedAttestation` of Electra: up to `MAX_VALIDATORS_PER_COMMITTEE *
@@ -92,35 +88,4 @@ pub struct ExecutionRequests {
     pub withdrawals: VariableList<WithdrawalRequest, U16>,
     /// At most 2.
     pub consolidations: VariableList<ConsolidationRequest, U2>,
-}
-
-/// `BeaconBlockBody` of Electra and Fulu.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-pub struct BeaconBlockBodyElectra {
-    /// RANDAO reveal.
-    pub randao_reveal: SignatureBytes,
-    /// Eth1 vote.
-    pub eth1_data: Eth1Data,
-    /// Graffiti.
-    pub graffiti: Hash256,
-    /// At most 16.
-    pub proposer_slashings: VariableList<ProposerSlashing, U16>,
-    /// At most 1.
-    pub attester_slashings: VariableList<AttesterSlashingElectra, U1>,
-    /// At most 8.
-    pub attestations: VariableList<AttestationElectra, U8>,
-    /// At most 16.
-    pub deposits: VariableList<Deposit, U16>,
-    /// At most 16.
-    pub voluntary_exits: VariableList<SignedVoluntaryExit, U16>,
-    /// The sync committee's vote.
-    pub sync_aggregate: SyncAggregate,
-    /// The execution block.
-    pub execution_payload: ExecutionPayloadDeneb,
-    /// At most 16.
-    pub bls_to_execution_changes: VariableList<SignedBlsToExecutionChange, U16>,
-    /// The blobs' KZG commitments.
-    pub blob_kzg_commitments: BlobKzgCommitments,
-    /// Requests from the execution layer.
-    pub execution_requests: ExecutionRequests,
 }

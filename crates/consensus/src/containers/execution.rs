@@ -30,112 +30,71 @@ pub struct Withdrawal {
     pub amount: u64,
 }
 
-/// `ExecutionPayload` of Bellatrix.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-pub struct ExecutionPayloadBellatrix {
-    /// Parent execution block hash.
-    pub parent_hash: Hash256,
-    /// Fee recipient.
-    pub fee_recipient: Address,
-    /// Execution state root.
-    pub state_root: Hash256,
-    /// Receipts root.
-    pub receipts_root: Hash256,
-    /// Logs bloom.
-    pub logs_bloom: LogsBloom,
-    /// `prev_randao`.
-    pub prev_randao: Hash256,
-    /// Execution block number.
-    pub block_number: u64,
-    /// Gas limit.
-    pub gas_limit: u64,
-    /// Gas used.
-    pub gas_used: u64,
-    /// Timestamp.
-    pub timestamp: u64,
-    /// Extra data.
-    pub extra_data: ExtraData,
-    /// Base fee.
-    pub base_fee_per_gas: U256,
-    /// Execution block hash.
-    pub block_hash: Hash256,
-    /// Transactions.
-    pub transactions: Transactions,
+/// Defines an `ExecutionPayload`: the Bellatrix fields, then the fork's additions.
+macro_rules! execution_payload {
+    (
+        $(#[$meta:meta])*
+        $name:ident
+        $(, $(#[$field_meta:meta])* $field:ident: $ty:ty)* $(,)?
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+        pub struct $name {
+            /// Parent execution block hash.
+            pub parent_hash: Hash256,
+            /// Fee recipient.
+            pub fee_recipient: Address,
+            /// Execution state root.
+            pub state_root: Hash256,
+            /// Receipts root.
+            pub receipts_root: Hash256,
+            /// Logs bloom.
+            pub logs_bloom: LogsBloom,
+            /// `prev_randao`.
+            pub prev_randao: Hash256,
+            /// Execution block number.
+            pub block_number: u64,
+            /// Gas limit.
+            pub gas_limit: u64,
+            /// Gas used.
+            pub gas_used: u64,
+            /// Timestamp.
+            pub timestamp: u64,
+            /// Extra data.
+            pub extra_data: ExtraData,
+            /// Base fee.
+            pub base_fee_per_gas: U256,
+            /// Execution block hash.
+            pub block_hash: Hash256,
+            /// Transactions.
+            pub transactions: Transactions,
+            $($(#[$field_meta])* pub $field: $ty,)*
+        }
+    };
 }
 
-/// `ExecutionPayload` of Capella: Bellatrix's plus withdrawals.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-pub struct ExecutionPayloadCapella {
-    /// Parent execution block hash.
-    pub parent_hash: Hash256,
-    /// Fee recipient.
-    pub fee_recipient: Address,
-    /// Execution state root.
-    pub state_root: Hash256,
-    /// Receipts root.
-    pub receipts_root: Hash256,
-    /// Logs bloom.
-    pub logs_bloom: LogsBloom,
-    /// `prev_randao`.
-    pub prev_randao: Hash256,
-    /// Execution block number.
-    pub block_number: u64,
-    /// Gas limit.
-    pub gas_limit: u64,
-    /// Gas used.
-    pub gas_used: u64,
-    /// Timestamp.
-    pub timestamp: u64,
-    /// Extra data.
-    pub extra_data: ExtraData,
-    /// Base fee.
-    pub base_fee_per_gas: U256,
-    /// Execution block hash.
-    pub block_hash: Hash256,
-    /// Transactions.
-    pub transactions: Transactions,
-    /// At most `MAX_WITHDRAWALS_PER_PAYLOAD` (16).
-    pub withdrawals: VariableList<Withdrawal, U16>,
-}
+execution_payload!(
+    /// `ExecutionPayload` of Bellatrix.
+    ExecutionPayloadBellatrix
+);
 
-/// `ExecutionPayload` of Deneb (also Electra and Fulu): Capella's plus blob gas.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-pub struct ExecutionPayloadDeneb {
-    /// Parent execution block hash.
-    pub parent_hash: Hash256,
-    /// Fee recipient.
-    pub fee_recipient: Address,
-    /// Execution state root.
-    pub state_root: Hash256,
-    /// Receipts root.
-    pub receipts_root: Hash256,
-    /// Logs bloom.
-    pub logs_bloom: LogsBloom,
-    /// `prev_randao`.
-    pub prev_randao: Hash256,
-    /// Execution block number.
-    pub block_number: u64,
-    /// Gas limit.
-    pub gas_limit: u64,
-    /// Gas used.
-    pub gas_used: u64,
-    /// Timestamp.
-    pub timestamp: u64,
-    /// Extra data.
-    pub extra_data: ExtraData,
-    /// Base fee.
-    pub base_fee_per_gas: U256,
-    /// Execution block hash.
-    pub block_hash: Hash256,
-    /// Transactions.
-    pub transactions: Transactions,
+execution_payload!(
+    /// `ExecutionPayload` of Capella: Bellatrix's plus withdrawals.
+    ExecutionPayloadCapella,
     /// At most `MAX_WITHDRAWALS_PER_PAYLOAD` (16).
-    pub withdrawals: VariableList<Withdrawal, U16>,
+    withdrawals: VariableList<Withdrawal, U16>,
+);
+
+execution_payload!(
+    /// `ExecutionPayload` of Deneb (also Electra and Fulu): Capella's plus blob gas.
+    ExecutionPayloadDeneb,
+    /// At most `MAX_WITHDRAWALS_PER_PAYLOAD` (16).
+    withdrawals: VariableList<Withdrawal, U16>,
     /// Blob gas used.
-    pub blob_gas_used: u64,
+    blob_gas_used: u64,
     /// Excess blob gas.
-    pub excess_blob_gas: u64,
-}
+    excess_blob_gas: u64,
+);
 
 /// `BLSToExecutionChange` (Capella).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]

@@ -1,11 +1,11 @@
 //! Phase0 block-body operations and the phase0 body (mainnet preset limits).
 
 use ssz_derive::{Decode, Encode};
-use ssz_types::typenum::{U2, U16, U33, U128, U2048};
+use ssz_types::typenum::{U33, U2048};
 use ssz_types::{BitList, FixedVector, VariableList};
 use tree_hash_derive::TreeHash;
 
-use super::common::{AttestationData, Eth1Data, SignedBeaconBlockHeader};
+use super::common::{AttestationData, SignedBeaconBlockHeader};
 use crate::primitives::{Hash256, PubkeyBytes, SignatureBytes};
 
 /// `ProposerSlashing`: two conflicting headers signed by one proposer.
@@ -86,25 +86,4 @@ pub struct SignedVoluntaryExit {
     pub message: VoluntaryExit,
     /// The validator's signature.
     pub signature: SignatureBytes,
-}
-
-/// `BeaconBlockBody` of phase0.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-pub struct BeaconBlockBodyPhase0 {
-    /// RANDAO reveal.
-    pub randao_reveal: SignatureBytes,
-    /// Eth1 vote.
-    pub eth1_data: Eth1Data,
-    /// Graffiti.
-    pub graffiti: Hash256,
-    /// At most 16.
-    pub proposer_slashings: VariableList<ProposerSlashing, U16>,
-    /// At most 2.
-    pub attester_slashings: VariableList<AttesterSlashing, U2>,
-    /// At most 128.
-    pub attestations: VariableList<Attestation, U128>,
-    /// At most 16.
-    pub deposits: VariableList<Deposit, U16>,
-    /// At most 16.
-    pub voluntary_exits: VariableList<SignedVoluntaryExit, U16>,
 }

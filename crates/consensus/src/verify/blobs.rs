@@ -16,7 +16,9 @@ use super::proposers::Proposers;
 use crate::block::Block;
 use crate::bls;
 use crate::config::{ChainConfig, compute_signing_root};
-use crate::containers::{BlobSidecar, DataColumnSidecar, NUMBER_OF_COLUMNS, SignedBeaconBlockHeader};
+use crate::containers::{
+    BlobSidecar, DataColumnSidecar, NUMBER_OF_COLUMNS, SignedBeaconBlockHeader,
+};
 use crate::kzg;
 use crate::merkle::{verify_commitment_inclusion, verify_commitments_inclusion};
 use crate::sidecar::Sidecar;
@@ -67,9 +69,17 @@ pub fn check_blob_sidecars(block: &Block, sidecars: &[Sidecar]) -> Result<(), Ve
 pub fn check_data_column(block: &Block, column: &DataColumnSidecar) -> Result<(), VerifyError> {
     let slot = block.signed().slot();
     check_column_structure(column, slot)?;
-    check_header(&column.signed_block_header, &block.signed_header(), slot, column.index)?;
+    check_header(
+        &column.signed_block_header,
+        &block.signed_header(),
+        slot,
+        column.index,
+    )?;
     if &column.kzg_commitments[..] != block.signed().blob_kzg_commitments() {
-        return Err(VerifyError::CommitmentMismatch { slot, index: column.index });
+        return Err(VerifyError::CommitmentMismatch {
+            slot,
+            index: column.index,
+        });
     }
     check_column_inclusion(column, slot)
 }
@@ -85,8 +95,11 @@ pub fn verify_column_cells(columns: &[&DataColumnSidecar], slot: u64) -> Result<
     let mut proofs = Vec::new();
     let mut owner = Vec::new();
     for column in columns {
-        for ((cell, commitment), proof) in
-            column.column.iter().zip(column.kzg_commitments.iter()).zip(column.kzg_proofs.iter())
+        for ((cell, commitment), proof) in column
+            .column
+            .iter()
+            .zip(column.kzg_commitments.iter())
+            .zip(column.kzg_proofs.iter())
         {
             commitments.push(*commitment);
             cell_indices.push(column.index);
@@ -133,8 +146,12 @@ pub fn verify_blob_sidecar(
         return Err(VerifyError::InclusionProofInvalid { slot, index });
     }
     verify_header_signature(header, config, proposers, index)?;
-    kzg::verify_blob_proofs(&[&sidecar.blob], &[sidecar.kzg_commitment], &[sidecar.kzg_proof])
-        .map_err(|_| VerifyError::KzgProofInvalid { slot, index })
+    kzg::verify_blob_proofs(
+        &[&sidecar.blob],
+        &[sidecar.kzg_commitment],
+        &[sidecar.kzg_proof],
+    )
+    .map_err(|_| VerifyError::KzgProofInvalid { slot, index })
 }
 
 /// Verifies a data column on its own: structure, inclusion proof, header signature against
@@ -176,7 +193,10 @@ fn check_column_structure(column: &DataColumnSidecar, slot: u64) -> Result<(), V
         || column.kzg_commitments.len() != cells
         || column.kzg_proofs.len() != cells
     {
-        return Err(VerifyError::ColumnStructureInvalid { slot, index: column.index });
+        return Err(VerifyError::ColumnStructureInvalid {
+            slot,
+            index: column.index,
+        });
     }
     Ok(())
 }
@@ -189,7 +209,10 @@ fn check_column_inclusion(column: &DataColumnSidecar, slot: u64) -> Result<(), V
     ) {
         Ok(())
     } else {
-        Err(VerifyError::InclusionProofInvalid { slot, index: column.index })
+        Err(VerifyError::InclusionProofInvalid {
+            slot,
+            index: column.index,
+        })
     }
 }
 
@@ -201,11 +224,13 @@ fn verify_header_signature(
 ) -> Result<(), VerifyError> {
     let slot = header.message.slot;
     let proposer_index = header.message.proposer_index;
-    let pubkey = proposers.get(proposer_index).ok_or(VerifyError::UnknownProposer {
-        slot,
-        proposer_index,
-        validators: proposers.len(),
-    })?;
+    let pubkey = proposers
+        .get(proposer_index)
+        .ok_or(VerifyError::UnknownProposer {
+            slot,
+            proposer_index,
+            validators: proposers.len(),
+        })?;
     let domain = config.proposer_domain(config.slot_to_epoch(slot));
     let signing_root = compute_signing_root(header.message.tree_hash_root(), domain);
     if bls::verify_single(pubkey, signing_root, &header.signature) {

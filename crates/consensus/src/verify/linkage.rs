@@ -55,7 +55,11 @@ pub struct Linkage {
 impl Linkage {
     /// Starts from a trusted anchor.
     pub fn new(anchor: Anchor) -> Linkage {
-        let mut linkage = Linkage { anchor, recent: VecDeque::new(), known: HashSet::new() };
+        let mut linkage = Linkage {
+            anchor,
+            recent: VecDeque::new(),
+            known: HashSet::new(),
+        };
         if let Anchor::Head { root, .. } = anchor {
             linkage.remember(root);
         }
@@ -95,7 +99,10 @@ impl Linkage {
     /// Moves the anchor over `block`, which must [`Link::Extends`] the chain.
     pub fn extend(&mut self, block: &Block) {
         self.anchor = match self.anchor {
-            Anchor::Head { .. } => Anchor::Head { root: block.root(), slot: block.signed().slot() },
+            Anchor::Head { .. } => Anchor::Head {
+                root: block.root(),
+                slot: block.signed().slot(),
+            },
             Anchor::Parent { .. } => Anchor::Parent {
                 root: block.signed().parent_root(),
                 child_slot: block.signed().slot(),

@@ -20,14 +20,20 @@ impl Proposers {
     /// Keys from their compressed bytes (a state's registry).
     pub fn from_compressed(compressed: Vec<PubkeyBytes>) -> Proposers {
         let decompressed = compressed.iter().map(|_| OnceLock::new()).collect();
-        Proposers { compressed, decompressed }
+        Proposers {
+            compressed,
+            decompressed,
+        }
     }
 
     /// Keys that are already decompressed (the interop keys of a devnet).
     pub fn from_keys(keys: &[PublicKey]) -> Proposers {
         let compressed = keys.iter().map(PublicKey::to_bytes).collect();
         let decompressed = keys.iter().map(|key| OnceLock::from(Some(*key))).collect();
-        Proposers { compressed, decompressed }
+        Proposers {
+            compressed,
+            decompressed,
+        }
     }
 
     /// The key of validator `index`; `None` when there is no such validator or its bytes
@@ -35,7 +41,8 @@ impl Proposers {
     pub fn get(&self, index: u64) -> Option<&PublicKey> {
         let index = usize::try_from(index).ok()?;
         let cell = self.decompressed.get(index)?;
-        cell.get_or_init(|| PublicKey::from_bytes(self.compressed.get(index)?).ok()).as_ref()
+        cell.get_or_init(|| PublicKey::from_bytes(self.compressed.get(index)?).ok())
+            .as_ref()
     }
 
     /// The number of validators.

@@ -87,7 +87,11 @@ pub fn check_segment(
     if let Some((_, error)) = &failure {
         outcomes.push(error.outcome());
     }
-    Ok(SegmentReport { outcomes, failure, linkage })
+    Ok(SegmentReport {
+        outcomes,
+        failure,
+        linkage,
+    })
 }
 
 /// Per block: `Some(must_check_signature)` for a block that extends the chain, `None` for
@@ -125,7 +129,11 @@ fn check_block(
     let epoch = context.config.slot_to_epoch(slot);
     let expected = context.config.fork_at_epoch(epoch);
     if block.fork() != expected {
-        return Err(VerifyError::WrongFork { slot, got: block.fork(), expected });
+        return Err(VerifyError::WrongFork {
+            slot,
+            got: block.fork(),
+            expected,
+        });
     }
     let max = context.config.max_blobs_per_block_at_epoch(epoch);
     let got = block.blob_kzg_commitments().len();
@@ -141,7 +149,10 @@ fn check_block(
         check_blob_sidecars(&data.block, sidecars)?;
     }
     let proposer_index = block.proposer_index();
-    match (context.proposers.get(proposer_index), context.unknown_proposers) {
+    match (
+        context.proposers.get(proposer_index),
+        context.unknown_proposers,
+    ) {
         (Some(_), _) => Ok(Some(true)),
         (None, UnknownProposers::AcceptOnLinkage) => Ok(Some(false)),
         (None, UnknownProposers::Reject) => Err(VerifyError::UnknownProposer {
@@ -166,8 +177,12 @@ fn blame_block_before_sidecars(
     }
     let Some(data) = segment.get(at) else { return };
     let block = data.block.signed();
-    let Some(pubkey) = context.proposers.get(block.proposer_index()) else { return };
-    let domain = context.config.proposer_domain(context.config.slot_to_epoch(block.slot()));
+    let Some(pubkey) = context.proposers.get(block.proposer_index()) else {
+        return;
+    };
+    let domain = context
+        .config
+        .proposer_domain(context.config.slot_to_epoch(block.slot()));
     let signing_root = compute_signing_root(data.block.root(), domain);
     if !bls::verify_single(pubkey, signing_root, block.signature()) {
         *error = VerifyError::InvalidProposerSignature { slot: block.slot() };
@@ -190,7 +205,9 @@ fn signature_pass(
         let Some(pubkey) = context.proposers.get(block.proposer_index()) else {
             continue;
         };
-        let domain = context.config.proposer_domain(context.config.slot_to_epoch(block.slot()));
+        let domain = context
+            .config
+            .proposer_domain(context.config.slot_to_epoch(block.slot()));
         sets.push(SignatureSet {
             pubkey,
             signing_root: compute_signing_root(data.block.root(), domain),
@@ -239,10 +256,20 @@ fn kzg_pass(
     match kzg::verify_blob_proofs(&blobs, &commitments, &proofs) {
         Ok(()) => Ok(None),
         Err(error) if error.is_invalid_data() => {
-            let first = error.invalid_indices().and_then(|bad| bad.first()).copied().unwrap_or(0);
+            let first = error
+                .invalid_indices()
+                .and_then(|bad| bad.first())
+                .copied()
+                .unwrap_or(0);
             Ok(owners.get(first).and_then(|(position, index)| {
                 let slot = segment.get(*position)?.block.signed().slot();
-                Some((*position, VerifyError::KzgProofInvalid { slot, index: *index }))
+                Some((
+                    *position,
+                    VerifyError::KzgProofInvalid {
+                        slot,
+                        index: *index,
+                    },
+                ))
             }))
         }
         Err(_) => Err(VerifierFault::Overloaded),
