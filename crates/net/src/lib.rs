@@ -1,21 +1,53 @@
 //! beacon-sync's eth2 req/resp networking.
 //!
-//! Today this crate holds the `ssz_snappy` codec ([`codec`]): the byte format of every
-//! request and response chunk of the eth2 req/resp protocols (Status, Goodbye, Ping,
-//! MetaData, blocks and blob/data-column sidecars by range and by root), with the
-//! protocol ids, the size bounds of each type, result codes, context bytes and typed
-//! decoding of blocks and sidecars. The libp2p transport and the client/server protocols
-//! are built on top of it.
+//! Two layers:
+//!
+//! - the `ssz_snappy` codec ([`codec`]): the byte format of every request and response
+//!   chunk of the eth2 req/resp protocols (Status, Goodbye, Ping, MetaData, blocks and
+//!   blob/data-column sidecars by range and by root), with the protocol ids, the size
+//!   bounds of each type, result codes, context bytes and typed decoding of blocks and
+//!   sidecars;
+//! - the libp2p node on top of it: TCP + noise + yamux/mplex ([`transport`]) with a
+//!   persisted secp256k1 identity ([`identity`]), the protocols as libp2p
+//!   request-response behaviours ([`rpc`]), the status handshake ([`status`]), the
+//!   serving side with its quotas ([`server`], [`quota`], [`source`]), and [`NetPeer`],
+//!   the `sync-types` [`SyncPeer`](sync_types::SyncPeer) over the network, which joins a
+//!   [`peer_pool::PeerPool`] once its status is accepted. [`Node::start`] runs it all in
+//!   one swarm task driven through a [`NetworkHandle`].
 //!
 //! # Where it sits
 //!
-//! `net` depends on `consensus` (SSZ containers, fork digests) and `sync-types`, and
-//! only the binary and the end-to-end tests depend on it. The sync crates (`sync-queue`,
-//! `peer-pool`, `sync-manager`) never see it: they reach peers through the `SyncPeer`
-//! seam of `sync-types`, which `net` is to implement (the project's DESIGN.md, section
-//! "Workspace").
+//! `net` depends on `consensus` (SSZ containers, fork digests), `sync-types` (the
+//! `SyncPeer` seam it implements) and `peer-pool`; only the binary and the end-to-end
+//! tests depend on it. The sync crates (`sync-queue`, `peer-pool`, `sync-manager`) never
+//! see libp2p: they reach peers through the `SyncPeer` seam (the project's DESIGN.md,
+//! section "Workspace").
 //!
-//! # Example
+//! # Starting a node
+//!
+//! ```no_run
+//! # async fn example(devnet: &consensus::devnet::Devnet) -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use net::{MemorySource, NetConfig, Node, NodeSetup, SystemClock};
+//! use peer_pool::{PeerPool, PoolConfig};
+//!
+//! let node = Node::start(NodeSetup {
+//!     keypair: net::load_or_create_identity("data".as_ref())?,
+//!     config: NetConfig::default(),
+//!     chain: devnet.config().clone(),
+//!     source: Arc::new(MemorySource::from_devnet(devnet)),
+//!     clock: Arc::new(SystemClock),
+//!     pool: PeerPool::new(PoolConfig::default())?,
+//!     listen: "/ip4/127.0.0.1/tcp/0".parse()?,
+//! })
+//! .await?;
+//! println!("dial me at {:?}", node.handle().dial_addr());
+//! node.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The codec
 //!
 //! ```
 //! use bytes::BytesMut;
@@ -42,4 +74,26 @@
 //!
 //! None.
 
+pub mod clock;
 pub mod codec;
+pub mod config;
+pub mod identity;
+pub mod node;
+pub mod peer;
+pub mod quota;
+pub mod rpc;
+pub mod server;
+pub mod source;
+pub mod status;
+pub mod transport;
+
+pub use clock::{ManualClock, SystemClock, WallClock};
+pub use config::NetConfig;
+pub use identity::{IdentityError, load_or_create_identity};
+pub use node::{NetError, NetEvent, NetworkHandle, Node, NodeSetup};
+pub use peer::NetPeer;
+pub use quota::{Quota, QuotaSet};
+pub use rpc::{MetaDataMessage, ReceivedResponse, RpcError, RpcKind, RpcRequest, rpc_error};
+pub use source::{BlockBytes, ChainInfo, ChainSource, MemorySource, SidecarBytes, SourceError};
+pub use status::{GoodbyeReason, StatusError, StatusMessage};
+pub use transport::Muxers;

@@ -1,0 +1,88 @@
+//! The swarm's behaviour: one libp2p `request_response` behaviour per [`RpcKind`], each
+//! offering the protocol ids of its versions (newest first) with the same codec.
+
+#![allow(missing_docs, unreachable_pub)] // the derive macro generates an undocumented event enum
+
+use std::sync::Arc;
+
+use consensus::config::ChainConfig;
+use libp2p::request_response::{self, ProtocolSupport};
+use libp2p::swarm::NetworkBehaviour;
+
+use crate::config::NetConfig;
+use crate::rpc::{RpcCodec, RpcKind};
+
+pub(crate) type RequestResponse = request_response::Behaviour<RpcCodec>;
+
+/// Every req/resp protocol of the node.
+#[derive(NetworkBehaviour)]
+#[behaviour(prelude = "libp2p::swarm::derive_prelude")]
+pub(crate) struct Behaviour {
+    pub(crate) status: RequestResponse,
+    pub(crate) goodbye: RequestResponse,
+    pub(crate) ping: RequestResponse,
+    pub(crate) metadata: RequestResponse,
+    pub(crate) blocks_by_range: RequestResponse,
+    pub(crate) blocks_by_root: RequestResponse,
+    pub(crate) blobs_by_range: RequestResponse,
+    pub(crate) blobs_by_root: RequestResponse,
+}
+
+impl Behaviour {
+    pub(crate) fn new(config: &NetConfig, chain: &Arc<ChainConfig>) -> Behaviour {
+        let make = |kind: RpcKind| {
+            let codec = RpcCodec::new(Arc::clone(chain), config.codec_limits());
+            let protocols = kind
+                .protocols(config.fulu_protocols)
+                .into_iter()
+                .map(|p| (p, ProtocolSupport::Full));
+            let rr_config = request_response::Config::default()
+                .with_request_timeout(config.stream_timeout)
+                .with_max_concurrent_streams(config.max_concurrent_streams);
+            RequestResponse::with_codec(codec, protocols, rr_config)
+        };
+        Behaviour {
+            status: make(RpcKind::Status),
+            goodbye: make(RpcKind::Goodbye),
+            ping: make(RpcKind::Ping),
+            metadata: make(RpcKind::MetaData),
+            blocks_by_range: make(RpcKind::BlocksByRange),
+            blocks_by_root: make(RpcKind::BlocksByRoot),
+            blobs_by_range: make(RpcKind::BlobsByRange),
+            blobs_by_root: make(RpcKind::BlobsByRoot),
+        }
+    }
+
+    /// The behaviour of `kind`.
+    pub(crate) fn of(&mut self, kind: RpcKind) -> &mut RequestResponse {
+        match kind {
+            RpcKind::Status => &mut self.status,
+            RpcKind::Goodbye => &mut self.goodbye,
+            RpcKind::Ping => &mut self.ping,
+            RpcKind::MetaData => &mut self.metadata,
+            RpcKind::BlocksByRange => &mut self.blocks_by_range,
+            RpcKind::BlocksByRoot => &mut self.blocks_by_root,
+            RpcKind::BlobsByRange => &mut self.blobs_by_range,
+            RpcKind::BlobsByRoot => &mut self.blobs_by_root,
+        }
+    }
+}
+
+/// Splits a behaviour event into its kind and the request-response event.
+pub(crate) fn split(
+    event: BehaviourEvent,
+) -> (
+    RpcKind,
+    request_response::Event<crate::rpc::RpcRequest, crate::rpc::RpcResponse>,
+) {
+    match event {
+        BehaviourEvent::Status(e) => (RpcKind::Status, e),
+        BehaviourEvent::Goodbye(e) => (RpcKind::Goodbye, e),
+        BehaviourEvent::Ping(e) => (RpcKind::Ping, e),
+        BehaviourEvent::Metadata(e) => (RpcKind::MetaData, e),
+        BehaviourEvent::BlocksByRange(e) => (RpcKind::BlocksByRange, e),
+        BehaviourEvent::BlocksByRoot(e) => (RpcKind::BlocksByRoot, e),
+        BehaviourEvent::BlobsByRange(e) => (RpcKind::BlobsByRange, e),
+        BehaviourEvent::BlobsByRoot(e) => (RpcKind::BlobsByRoot, e),
+    }
+}

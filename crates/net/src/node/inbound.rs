@@ -1,0 +1,124 @@
+//! The swarm task's serving side: every inbound request is answered here.
+//!
+//! Invalid requests get `InvalidRequest` and cost the peer
+//! [`PEER_SCORE_INVALID_REQUEST`]; a Goodbye is acknowledged with an empty answer and
+//! the peer is let go; everything else is charged to the peer's and the global quotas
+//! first (refusal: code 139). Blocks and blobs are produced on tokio's blocking pool into
+//! the response stream ([`crate::server::produce`]).
+
+use std::sync::Arc;
+
+use libp2p::PeerId;
+use libp2p::request_response::ResponseChannel;
+use sync_types::ScoredPeer;
+use sync_types::score::PEER_SCORE_INVALID_REQUEST;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::NetEvent;
+use super::swarm::{PeerState, SwarmTask, Timer};
+use crate::clock::epoch_at;
+use crate::codec::{ErrorMessage, ResultCode};
+use crate::rpc::{RpcKind, RpcRequest, RpcResponse};
+use crate::server::{plan, produce};
+
+impl SwarmTask {
+    pub(super) fn respond(
+        &mut self,
+        kind: RpcKind,
+        channel: ResponseChannel<RpcResponse>,
+        response: RpcResponse,
+    ) {
+        // Err: the stream is gone (the peer gave up); nothing to do.
+        let _ = self
+            .swarm
+            .behaviour_mut()
+            .of(kind)
+            .send_response(channel, response);
+    }
+
+    pub(super) fn penalize(&self, peer: &PeerId, delta: i64) {
+        if let Some(PeerState::Ready { peer: p, .. }) = self.peers.get(peer).map(|e| &e.state) {
+            p.update_score(delta);
+        }
+    }
+
+    pub(super) fn on_request(
+        &mut self,
+        peer: PeerId,
+        kind: RpcKind,
+        request: RpcRequest,
+        channel: ResponseChannel<RpcResponse>,
+    ) {
+        tracing::debug!(target: "net", %peer, %kind, "inbound request");
+        match request {
+            RpcRequest::Invalid { protocol, error } => {
+                tracing::debug!(target: "net", %peer, %protocol, %error, "invalid request");
+                let message = ErrorMessage::from("invalid request");
+                self.respond(
+                    kind,
+                    channel,
+                    RpcResponse::Error(ResultCode::InvalidRequest, message),
+                );
+                self.penalize(&peer, PEER_SCORE_INVALID_REQUEST);
+                return;
+            }
+            RpcRequest::Goodbye(reason) => {
+                tracing::debug!(target: "net", %peer, %reason, "goodbye received");
+                self.respond(kind, channel, RpcResponse::Empty);
+                self.emit(NetEvent::GoodbyeReceived { peer, reason });
+                if let Some(entry) = self.peers.get_mut(&peer) {
+                    entry.state = PeerState::Leaving;
+                }
+                self.after(self.net.config.goodbye_timeout, Timer::Goodbye(peer));
+                return;
+            }
+            _ => {}
+        }
+        let cost = request.cost(&self.net.chain);
+        if let Err(wait) = self.quotas.try_take(peer, kind, cost, Instant::now()) {
+            tracing::debug!(target: "net", %peer, %kind, cost, ?wait, "rate limited");
+            let message = ErrorMessage::from("rate limited");
+            self.respond(
+                kind,
+                channel,
+                RpcResponse::Error(ResultCode::RateLimited, message),
+            );
+            return;
+        }
+        match request {
+            RpcRequest::Status(status) => {
+                let ours = self.local_status();
+                self.respond(kind, channel, RpcResponse::Status(ours));
+                let _ = self.on_peer_status(peer, status);
+            }
+            RpcRequest::Ping(_) => {
+                let seq = self.net.config.metadata.seq_number;
+                self.respond(kind, channel, RpcResponse::Ping(seq));
+            }
+            RpcRequest::MetaData => {
+                let metadata = self.net.config.metadata;
+                self.respond(kind, channel, RpcResponse::MetaData(metadata));
+            }
+            data => self.serve(kind, &data, channel),
+        }
+    }
+
+    fn serve(
+        &mut self,
+        kind: RpcKind,
+        request: &RpcRequest,
+        channel: ResponseChannel<RpcResponse>,
+    ) {
+        let chain = Arc::clone(&self.net.chain);
+        let wall_epoch = epoch_at(&chain, self.clock.unix_time());
+        let Some(plan) = plan(request, &chain, &self.source.chain_info(), wall_epoch) else {
+            return;
+        };
+        let (tx, rx) = mpsc::channel(self.net.config.serve_buffer_chunks.max(1));
+        self.respond(kind, channel, RpcResponse::Stream(rx));
+        let source = Arc::clone(&self.source);
+        let batch = self.net.config.serve_batch_slots;
+        tokio::task::spawn_blocking(move || produce(plan, source.as_ref(), &chain, batch, &tx));
+    }
+}

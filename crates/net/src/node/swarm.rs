@@ -1,0 +1,401 @@
+//! The swarm task: the one owner of the libp2p swarm.
+//!
+//! It reacts to three sources, in a biased `select!`: commands from handles, swarm
+//! events, and its own timers (handshake deadlines, goodbye grace periods).
+//!
+//! - **Handshake.** On a new connection the dialer sends our status at once; both sides
+//!   give the other [`NetConfig::handshake_timeout`](crate::NetConfig::handshake_timeout)
+//!   to complete the exchange, or say Goodbye(3). Statuses are checked in `handshake.rs`.
+//! - **Goodbye.** Leaving peers are taken out of the pool at once, sent a Goodbye, and
+//!   disconnected when it is answered or after
+//!   [`NetConfig::goodbye_timeout`](crate::NetConfig::goodbye_timeout).
+//! - **Outbound requests** go only to connected peers (never a dial); their replies, or
+//!   failures mapped to `RequestError`, go back through one-shot channels.
+//! - **Serving** is in `inbound.rs`.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::stream::FuturesUnordered;
+use futures::{Future, StreamExt};
+use libp2p::request_response::{Event, Message, OutboundRequestId};
+use libp2p::swarm::SwarmEvent;
+use libp2p::{PeerId, Swarm};
+use peer_pool::{LifetimeHandle, PeerPool, PeerType};
+use sync_types::score::PEER_SCORE_LOW_LIMIT;
+use sync_types::{RequestError, ScoredPeer};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::time::Instant;
+
+use super::behaviour::{Behaviour, BehaviourEvent, split};
+use super::{Command, NetError, NetEvent};
+use crate::clock::WallClock;
+use crate::peer::{NetPeer, PeerNet};
+use crate::rpc::{
+    ReceivedResponse, RpcKind, RpcRequest, RpcResponse, outbound_failure_to_request_error,
+};
+use crate::server::ServerQuotas;
+use crate::source::ChainSource;
+use crate::status::{GoodbyeReason, StatusMessage};
+
+type Reply = oneshot::Sender<Result<ReceivedResponse, RequestError>>;
+type TimerFuture = Pin<Box<dyn Future<Output = Timer> + Send>>;
+
+pub(super) enum PeerState {
+    /// Connected, status not yet accepted.
+    Handshaking,
+    /// In the pool; dropping the handle takes it out.
+    Ready {
+        peer: NetPeer,
+        _lifetime: LifetimeHandle,
+    },
+    /// Goodbye sent or received; the connection is closing.
+    Leaving,
+}
+
+pub(super) struct PeerEntry {
+    pub(super) direction: PeerType,
+    pub(super) state: PeerState,
+}
+
+enum Pending {
+    Handshake,
+    Reply(Reply),
+    Goodbye,
+}
+
+#[derive(Clone, Copy)]
+pub(super) enum Timer {
+    Handshake(PeerId),
+    Goodbye(PeerId),
+}
+
+pub(crate) struct SwarmTask {
+    pub(super) swarm: Swarm<Behaviour>,
+    commands: mpsc::Receiver<Command>,
+    events: broadcast::Sender<NetEvent>,
+    pub(super) net: PeerNet,
+    pub(super) source: Arc<dyn ChainSource>,
+    pub(super) clock: Arc<dyn WallClock>,
+    pub(super) pool: PeerPool<NetPeer>,
+    pub(super) peers: HashMap<PeerId, PeerEntry>,
+    pending: HashMap<(RpcKind, OutboundRequestId), Pending>,
+    pub(super) quotas: ServerQuotas,
+    timers: FuturesUnordered<TimerFuture>,
+}
+
+impl SwarmTask {
+    pub(crate) fn new(
+        swarm: Swarm<Behaviour>,
+        commands: mpsc::Receiver<Command>,
+        events: broadcast::Sender<NetEvent>,
+        net: PeerNet,
+        source: Arc<dyn ChainSource>,
+        clock: Arc<dyn WallClock>,
+        pool: PeerPool<NetPeer>,
+    ) -> SwarmTask {
+        let quotas = ServerQuotas::new(
+            net.config.server_peer_quotas,
+            &net.config.server_global_quotas,
+            Instant::now(),
+        );
+        SwarmTask {
+            swarm,
+            commands,
+            events,
+            net,
+            source,
+            clock,
+            pool,
+            peers: HashMap::new(),
+            pending: HashMap::new(),
+            quotas,
+            timers: FuturesUnordered::new(),
+        }
+    }
+
+    pub(crate) async fn run(mut self) {
+        loop {
+            tokio::select! {
+                biased;
+                command = self.commands.recv() => match command {
+                    Some(Command::Shutdown { reply }) => {
+                        self.shutdown().await;
+                        let _ = reply.send(());
+                        return;
+                    }
+                    Some(command) => self.on_command(command),
+                    None => return,
+                },
+                event = self.swarm.select_next_some() => self.on_swarm_event(event),
+                Some(timer) = self.timers.next() => self.on_timer(timer),
+            }
+        }
+    }
+
+    pub(super) fn emit(&self, event: NetEvent) {
+        // Err only means nobody is subscribed.
+        let _ = self.events.send(event);
+    }
+
+    pub(super) fn after(&mut self, delay: Duration, timer: Timer) {
+        self.timers.push(Box::pin(async move {
+            tokio::time::sleep(delay).await;
+            timer
+        }));
+    }
+
+    pub(super) fn local_status(&self) -> StatusMessage {
+        let chain = &self.net.chain;
+        StatusMessage::local(chain, &self.source.chain_info(), self.clock.unix_time())
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Dial { addr, reply } => {
+                let result = self
+                    .swarm
+                    .dial(addr.clone())
+                    .map_err(|source| NetError::Dial { addr, source });
+                let _ = reply.send(result);
+            }
+            Command::Request {
+                peer,
+                request,
+                reply,
+            } => {
+                let request = match request {
+                    RpcRequest::Status(_) => RpcRequest::Status(self.local_status()),
+                    other => other,
+                };
+                if !self.send_request(peer, request, Pending::Reply(reply)) {
+                    tracing::debug!(target: "net", %peer, "request to a peer that is not connected");
+                }
+            }
+            Command::Disconnect { peer, reason } => self.goodbye(peer, reason),
+            Command::ScoreBelowLimit { peer } => {
+                let low = matches!(
+                    self.peers.get(&peer).map(|e| &e.state),
+                    Some(PeerState::Ready { peer: p, .. }) if p.score() < PEER_SCORE_LOW_LIMIT
+                );
+                if low {
+                    self.goodbye(peer, GoodbyeReason::BadScore);
+                }
+            }
+            Command::Shutdown { reply } => {
+                let _ = reply.send(());
+            }
+        }
+    }
+
+    /// Sends a request if the peer is connected (never dials); a failed send answers the
+    /// reply with `Disconnected` and returns false.
+    fn send_request(&mut self, peer: PeerId, request: RpcRequest, pending: Pending) -> bool {
+        if !self.swarm.is_connected(&peer) {
+            if let Pending::Reply(reply) = pending {
+                let _ = reply.send(Err(RequestError::Disconnected));
+            }
+            return false;
+        }
+        let kind = request.kind();
+        let id = self
+            .swarm
+            .behaviour_mut()
+            .of(kind)
+            .send_request(&peer, request);
+        self.pending.insert((kind, id), pending);
+        true
+    }
+
+    fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                endpoint,
+                num_established,
+                ..
+            } if num_established.get() == 1 => {
+                let direction = if endpoint.is_dialer() {
+                    PeerType::Outgoing
+                } else {
+                    PeerType::Incoming
+                };
+                tracing::debug!(target: "net", peer = %peer_id, ?direction, "connected");
+                self.peers.insert(
+                    peer_id,
+                    PeerEntry {
+                        direction,
+                        state: PeerState::Handshaking,
+                    },
+                );
+                self.after(self.net.config.handshake_timeout, Timer::Handshake(peer_id));
+                if direction == PeerType::Outgoing {
+                    let status = RpcRequest::Status(self.local_status());
+                    self.send_request(peer_id, status, Pending::Handshake);
+                }
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
+                tracing::debug!(target: "net", peer = %peer_id, "disconnected");
+                self.quotas.remove_peer(&peer_id);
+                if self.peers.remove(&peer_id).is_some() {
+                    self.emit(NetEvent::PeerDisconnected { peer: peer_id });
+                }
+            }
+            SwarmEvent::Behaviour(event) => {
+                let (kind, event) = split(event);
+                self.on_rpc_event(kind, event);
+            }
+            SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
+                tracing::debug!(target: "net", peer = ?peer_id, %error, "dial failed");
+            }
+            SwarmEvent::NewListenAddr { address, .. } => {
+                tracing::debug!(target: "net", %address, "listening");
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, timer: Timer) {
+        match timer {
+            Timer::Handshake(peer) => {
+                if matches!(
+                    self.peers.get(&peer).map(|e| &e.state),
+                    Some(PeerState::Handshaking)
+                ) {
+                    tracing::debug!(target: "net", %peer, "no status in time");
+                    self.goodbye(peer, GoodbyeReason::Fault);
+                }
+            }
+            Timer::Goodbye(peer) => {
+                if self.swarm.is_connected(&peer) {
+                    let _ = self.swarm.disconnect_peer_id(peer);
+                }
+            }
+        }
+    }
+
+    /// Takes the peer out of the pool, sends it a Goodbye and closes the connection once
+    /// it is answered or after the grace period.
+    pub(super) fn goodbye(&mut self, peer: PeerId, reason: GoodbyeReason) {
+        let Some(entry) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        if matches!(entry.state, PeerState::Leaving) {
+            return;
+        }
+        entry.state = PeerState::Leaving;
+        tracing::debug!(target: "net", %peer, %reason, "saying goodbye");
+        self.emit(NetEvent::GoodbyeSent { peer, reason });
+        self.send_request(peer, RpcRequest::Goodbye(reason), Pending::Goodbye);
+        self.after(self.net.config.goodbye_timeout, Timer::Goodbye(peer));
+    }
+
+    fn on_rpc_event(&mut self, kind: RpcKind, event: Event<RpcRequest, RpcResponse>) {
+        match event {
+            Event::Message {
+                peer,
+                message:
+                    Message::Request {
+                        request, channel, ..
+                    },
+                ..
+            } => self.on_request(peer, kind, request, channel),
+            Event::Message {
+                peer,
+                message:
+                    Message::Response {
+                        request_id,
+                        response,
+                    },
+                ..
+            } => self.on_response(peer, kind, request_id, response),
+            Event::OutboundFailure {
+                peer,
+                request_id,
+                error,
+                ..
+            } => {
+                tracing::debug!(target: "net", %peer, %kind, %error, "request failed");
+                let error = outbound_failure_to_request_error(kind, error);
+                match self.pending.remove(&(kind, request_id)) {
+                    Some(Pending::Reply(reply)) => {
+                        let _ = reply.send(Err(error));
+                    }
+                    Some(Pending::Handshake) => self.goodbye(peer, GoodbyeReason::Fault),
+                    Some(Pending::Goodbye) => {
+                        let _ = self.swarm.disconnect_peer_id(peer);
+                    }
+                    None => {}
+                }
+            }
+            Event::InboundFailure { peer, error, .. } => {
+                tracing::debug!(target: "net", %peer, %kind, %error, "serving a request failed");
+            }
+            Event::ResponseSent { .. } => {}
+        }
+    }
+
+    fn on_response(
+        &mut self,
+        peer: PeerId,
+        kind: RpcKind,
+        request_id: OutboundRequestId,
+        response: RpcResponse,
+    ) {
+        let Some(pending) = self.pending.remove(&(kind, request_id)) else {
+            return;
+        };
+        let RpcResponse::Received(received) = response else {
+            return; // the read side only produces `Received`
+        };
+        let outcome = if kind == RpcKind::Status {
+            self.on_status_response(peer, &received)
+        } else {
+            Ok(())
+        };
+        match pending {
+            Pending::Reply(reply) => {
+                let _ = reply.send(outcome.map(|()| received));
+            }
+            Pending::Handshake => {
+                if let Err(error) = outcome {
+                    tracing::debug!(target: "net", %peer, %error, "handshake failed");
+                    self.goodbye(peer, GoodbyeReason::Fault);
+                }
+            }
+            Pending::Goodbye => {
+                let _ = self.swarm.disconnect_peer_id(peer);
+            }
+        }
+    }
+
+    /// Says goodbye (1) to every peer and waits, at most the goodbye timeout, for the
+    /// goodbyes to be answered.
+    async fn shutdown(&mut self) {
+        let peers: Vec<PeerId> = self.peers.keys().copied().collect();
+        for peer in peers {
+            self.goodbye(peer, GoodbyeReason::ClientShutdown);
+        }
+        let deadline = Instant::now() + self.net.config.goodbye_timeout;
+        while self.pending.values().any(|p| matches!(p, Pending::Goodbye)) {
+            let Ok(event) = tokio::time::timeout_at(deadline, self.swarm.select_next_some()).await
+            else {
+                break;
+            };
+            self.on_swarm_event(event);
+        }
+        self.peers.clear();
+        for reply in self.pending.drain().filter_map(|(_, p)| match p {
+            Pending::Reply(reply) => Some(reply),
+            _ => None,
+        }) {
+            let _ = reply.send(Err(RequestError::Cancelled));
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! The serving side: what to answer an inbound request with, the quotas that protect us
+//! from a flooding peer, and the producer that reads the chain source and feeds a
+//! response stream.
+//!
+//! Decisions are plain functions ([`plan`]) and plain state ([`ServerQuotas`]); only
+//! [`produce`] touches the source, on tokio's blocking pool, sending chunks into a
+//! bounded channel that the response stream drains (so a large blob response is never
+//! held in memory whole).
+//!
+//! Rules (spec A.7, with the seed's bugs fixed):
+//! - a zero `count`, a `step` other than 1, or an empty root list is `InvalidRequest`;
+//! - a range starting before our earliest available slot is `ResourceUnavailable`, as
+//!   is a blob range starting before the blob window, which is counted back from the
+//!   **wall-clock** epoch (D.28), not from our head;
+//! - a range starting at our head slot returns the head block (D.22);
+//! - counts are capped at `MAX_REQUEST_BLOCKS(_DENEB)` and root lists at what the
+//!   protocol allows; responses never exceed them.
+
+mod quotas;
+
+pub use self::quotas::ServerQuotas;
+
+use consensus::config::ChainConfig;
+use consensus::containers::BlobIdentifier;
+use consensus::primitives::Hash256;
+use tokio::sync::mpsc;
+
+use crate::codec::{
+    ErrorChunk, ErrorMessage, MAX_REQUEST_BLOB_SIDECARS, ResponseChunk, ResultCode, SuccessChunk,
+};
+use crate::rpc::{RpcRequest, max_blobs_in};
+use crate::source::{ChainInfo, ChainSource, SourceError};
+
+/// What an inbound block or blob request is answered with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServePlan {
+    /// One error chunk.
+    Reject {
+        /// The result code.
+        code: ResultCode,
+        /// The message.
+        message: &'static str,
+    },
+    /// Blocks of slots `start_slot .. start_slot + count`.
+    BlocksByRange {
+        /// First slot.
+        start_slot: u64,
+        /// Number of slots (capped).
+        count: u64,
+    },
+    /// Blocks with these roots.
+    BlocksByRoot(Vec<Hash256>),
+    /// Blob sidecars of slots `start_slot .. start_slot + count`, at most `max`.
+    BlobsByRange {
+        /// First slot.
+        start_slot: u64,
+        /// Number of slots (capped).
+        count: u64,
+        /// The most sidecars to send.
+        max: u64,
+    },
+    /// Blob sidecars with these identifiers.
+    BlobsByRoot(Vec<BlobIdentifier>),
+}
+
+const fn reject(code: ResultCode, message: &'static str) -> ServePlan {
+    ServePlan::Reject { code, message }
+}
+
+/// Decides how to answer a block or blob request (`None` for other kinds). `wall_epoch`
+/// is the wall-clock epoch; `info` is our chain as of now.
+pub fn plan(
+    request: &RpcRequest,
+    chain: &ChainConfig,
+    info: &ChainInfo,
+    wall_epoch: u64,
+) -> Option<ServePlan> {
+    let spe = chain.slots_per_epoch().max(1);
+    let invalid = |message| Some(reject(ResultCode::InvalidRequest, message));
+    let unavailable = |message| Some(reject(ResultCode::ResourceUnavailable, message));
+    match request {
+        RpcRequest::BlocksByRange(request) => {
+            if request.count == 0 {
+                return invalid("count is zero");
+            }
+            if request.step != 1 {
+                return invalid("step must be 1");
+            }
+            if request.start_slot < info.earliest_available_slot {
+                return unavailable("blocks before our earliest available slot");
+            }
+            let max = chain.max_request_blocks_at_epoch(request.start_slot / spe);
+            Some(ServePlan::BlocksByRange {
+                start_slot: request.start_slot,
+                count: request.count.min(max),
+            })
+        }
+        RpcRequest::BlocksByRoot(roots) => {
+            if roots.is_empty() {
+                return invalid("no roots");
+            }
+            let max = usize::try_from(chain.max_request_blocks_at_epoch(wall_epoch))
+                .unwrap_or(usize::MAX);
+            Some(ServePlan::BlocksByRoot(
+                roots.iter().take(max).copied().collect(),
+            ))
+        }
+        RpcRequest::BlobsByRange(request) => {
+            if request.count == 0 {
+                return invalid("count is zero");
+            }
+            let window_start =
+                wall_epoch.saturating_sub(chain.min_epochs_for_blob_sidecars_requests());
+            if request.start_slot / spe < window_start {
+                return unavailable("blobs before the retention window");
+            }
+            if request.start_slot < info.earliest_available_slot {
+                return unavailable("blobs before our earliest available slot");
+            }
+            let count = request.count.min(chain.max_request_blocks_deneb());
+            let max = count.saturating_mul(max_blobs_in(chain, request.start_slot, count));
+            Some(ServePlan::BlobsByRange {
+                start_slot: request.start_slot,
+                count,
+                max,
+            })
+        }
+        RpcRequest::BlobsByRoot(ids) => {
+            if ids.is_empty() {
+                return invalid("no blob identifiers");
+            }
+            Some(ServePlan::BlobsByRoot(
+                ids.iter()
+                    .take(MAX_REQUEST_BLOB_SIDECARS)
+                    .copied()
+                    .collect(),
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn error_chunk(code: ResultCode, message: &str) -> ResponseChunk {
+    ResponseChunk::Error(ErrorChunk {
+        code,
+        message: ErrorMessage::from(message),
+    })
+}
+
+/// Reads what `plan` asks for from `source`, `batch_slots` slots per query, and sends
+/// the chunks (context bytes: the fork digest of each item's epoch) into `out`. Stops
+/// early when the response stream is gone. Blocking: run it on the blocking pool.
+pub fn produce(
+    plan: ServePlan,
+    source: &dyn ChainSource,
+    chain: &ChainConfig,
+    batch_slots: u64,
+    out: &mpsc::Sender<ResponseChunk>,
+) {
+    let spe = chain.slots_per_epoch().max(1);
+    let send = |slot: u64, ssz: &[u8]| {
+        let chunk = ResponseChunk::Success(SuccessChunk {
+            context: Some(chain.fork_digest_at_epoch(slot / spe)),
+            ssz: ssz.to_vec(),
+        });
+        out.blocking_send(chunk).is_ok()
+    };
+    let result: Result<(), SourceError> = (|| {
+        match plan {
+            ServePlan::Reject { code, message } => {
+                let _ = out.blocking_send(error_chunk(code, message));
+            }
+            ServePlan::BlocksByRange { start_slot, count } => {
+                let mut limit = usize::try_from(count).unwrap_or(usize::MAX);
+                for (start, n) in batches(start_slot, count, batch_slots) {
+                    for block in source.blocks_by_range(start, n, limit)? {
+                        if !send(block.slot, &block.ssz) {
+                            return Ok(());
+                        }
+                        limit = limit.saturating_sub(1);
+                    }
+                }
+            }
+            ServePlan::BlocksByRoot(roots) => {
+                for block in source.blocks_by_root(&roots, roots.len())? {
+                    if !send(block.slot, &block.ssz) {
+                        return Ok(());
+                    }
+                }
+            }
+            ServePlan::BlobsByRange {
+                start_slot,
+                count,
+                max,
+            } => {
+                let mut limit = usize::try_from(max).unwrap_or(usize::MAX);
+                for (start, n) in batches(start_slot, count, batch_slots) {
+                    for sidecar in source.blob_sidecars_by_range(start, n, limit)? {
+                        if !send(sidecar.slot, &sidecar.ssz) {
+                            return Ok(());
+                        }
+                        limit = limit.saturating_sub(1);
+                    }
+                }
+            }
+            ServePlan::BlobsByRoot(ids) => {
+                for sidecar in source.blob_sidecars_by_root(&ids, ids.len())? {
+                    if !send(sidecar.slot, &sidecar.ssz) {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        Ok(())
+    })();
+    if let Err(error) = result {
+        tracing::warn!(target: "net::server", %error, "chain source failed while serving");
+        let _ = out.blocking_send(error_chunk(ResultCode::ServerError, "chain source failed"));
+    }
+}
+
+/// `(start, count)` pieces of at most `batch` slots covering `start .. start + count`.
+fn batches(start: u64, count: u64, batch: u64) -> impl Iterator<Item = (u64, u64)> {
+    let batch = batch.max(1);
+    let end = start.saturating_add(count);
+    let mut next = start;
+    std::iter::from_fn(move || {
+        (next < end).then(|| {
+            let n = batch.min(end - next);
+            let piece = (next, n);
+            next += n;
+            piece
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,337 @@
+//! Where the server gets what it serves: the [`ChainSource`] seam, and [`MemorySource`],
+//! an in-memory chain of verified blocks and blob sidecars (the devnet's serving peers
+//! use it; a store-backed source implements the same trait).
+//!
+//! Items come out as SSZ bytes ([`bytes::Bytes`], so an in-memory source hands out
+//! shared buffers without copying), with the slot the server needs for the context bytes.
+//! Every query takes a `limit`: a source never returns more items than that.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use bytes::Bytes;
+use consensus::containers::{BlobIdentifier, Checkpoint};
+use consensus::devnet::Devnet;
+use consensus::primitives::Hash256;
+use consensus::{Block, Fork, Sidecar};
+
+/// What our status says about the chain we serve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChainInfo {
+    /// The finalized checkpoint (epoch 0 and a zero root at genesis).
+    pub finalized: Checkpoint,
+    /// The head block's root.
+    pub head_root: Hash256,
+    /// The head block's slot.
+    pub head_slot: u64,
+    /// The earliest slot from which blocks (and, in the window, blobs) are served.
+    pub earliest_available_slot: u64,
+}
+
+/// A block to serve: its SSZ, its fork (the SSZ layout) and its slot (the context bytes
+/// are the fork digest of the slot's epoch).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockBytes {
+    /// The block's slot.
+    pub slot: u64,
+    /// The block's fork.
+    pub fork: Fork,
+    /// The `SignedBeaconBlock` SSZ.
+    pub ssz: Bytes,
+}
+
+/// A blob sidecar to serve: its SSZ and the slot of its block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SidecarBytes {
+    /// The slot of the sidecar's block.
+    pub slot: u64,
+    /// The `BlobSidecar` SSZ.
+    pub ssz: Bytes,
+}
+
+/// A source failed to read its data (a database error, say). The server answers
+/// `ServerError`.
+#[derive(Debug, thiserror::Error)]
+#[error("chain source failed: {source}")]
+pub struct SourceError {
+    /// What failed.
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+/// The chain a node serves to its peers. Methods are synchronous and may block briefly
+/// (the server calls them on tokio's blocking pool).
+pub trait ChainSource: Send + Sync + 'static {
+    /// Finalized checkpoint, head and earliest available slot, for our status.
+    fn chain_info(&self) -> ChainInfo;
+
+    /// The root of our canonical block at `slot`, or of the last one before it; `None`
+    /// if we have no block at or before `slot`.
+    fn block_root_at_slot(&self, slot: u64) -> Option<Hash256>;
+
+    /// The canonical blocks in slots `start_slot .. start_slot + count`, ascending, at
+    /// most `limit` of them.
+    ///
+    /// # Errors
+    ///
+    /// [`SourceError`] when the data cannot be read.
+    fn blocks_by_range(
+        &self,
+        start_slot: u64,
+        count: u64,
+        limit: usize,
+    ) -> Result<Vec<BlockBytes>, SourceError>;
+
+    /// The blocks with these roots that we have, in request order, at most `limit`.
+    ///
+    /// # Errors
+    ///
+    /// [`SourceError`] when the data cannot be read.
+    fn blocks_by_root(
+        &self,
+        roots: &[Hash256],
+        limit: usize,
+    ) -> Result<Vec<BlockBytes>, SourceError>;
+
+    /// The blob sidecars of the canonical blocks in slots `start_slot .. start_slot +
+    /// count`, in (slot, index) order, at most `limit`.
+    ///
+    /// # Errors
+    ///
+    /// [`SourceError`] when the data cannot be read.
+    fn blob_sidecars_by_range(
+        &self,
+        start_slot: u64,
+        count: u64,
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError>;
+
+    /// The blob sidecars with these identifiers that we have, in request order, at most
+    /// `limit`.
+    ///
+    /// # Errors
+    ///
+    /// [`SourceError`] when the data cannot be read.
+    fn blob_sidecars_by_root(
+        &self,
+        ids: &[BlobIdentifier],
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError>;
+}
+
+#[derive(Clone, Debug)]
+struct StoredBlock {
+    root: Hash256,
+    fork: Fork,
+    ssz: Bytes,
+}
+
+#[derive(Debug, Default)]
+struct MemoryChain {
+    /// The canonical chain, by slot.
+    blocks: BTreeMap<u64, StoredBlock>,
+    slot_of_root: HashMap<Hash256, u64>,
+    /// By (slot, index): the block root and the SSZ.
+    sidecars: BTreeMap<(u64, u64), (Hash256, Bytes)>,
+    finalized: Checkpoint,
+    earliest_available_slot: u64,
+}
+
+/// An in-memory [`ChainSource`]: blocks and blob sidecars that were verified elsewhere,
+/// kept as SSZ. `Send + Sync`; feed it while it serves.
+///
+/// The chain is the blocks inserted, one per slot (inserting a block at a taken slot
+/// replaces the old one, a reorg); the head is the block at the highest slot. The
+/// finalized checkpoint starts at epoch 0 with a zero root (genesis, as the spec's
+/// status says) until [`MemorySource::set_finalized`].
+#[derive(Debug, Default)]
+pub struct MemorySource {
+    chain: RwLock<MemoryChain>,
+}
+
+impl MemorySource {
+    /// A source holding only `genesis` (its earliest available slot is the block's slot).
+    pub fn new(genesis: &Block) -> MemorySource {
+        let source = MemorySource::default();
+        source.write().earliest_available_slot = genesis.signed().slot();
+        source.insert_block(genesis);
+        source
+    }
+
+    /// A source with a whole devnet: its genesis block, every block and, before Fulu,
+    /// every blob sidecar (built now: 128 KiB each).
+    pub fn from_devnet(devnet: &Devnet) -> MemorySource {
+        let source = MemorySource::new(devnet.genesis_block());
+        for (index, block) in devnet.blocks().iter().enumerate() {
+            source.insert_block(block);
+            if let Some(sidecars) = devnet.sidecars_for(index) {
+                source.insert_sidecars(&sidecars);
+            }
+        }
+        source
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, MemoryChain> {
+        // Writers only insert whole entries; a panic elsewhere cannot leave half of one.
+        self.chain.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, MemoryChain> {
+        self.chain.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds a verified block to the chain (replacing the block at its slot, if any).
+    pub fn insert_block(&self, block: &Block) {
+        let slot = block.signed().slot();
+        let stored = StoredBlock {
+            root: block.root(),
+            fork: block.signed().fork(),
+            ssz: Bytes::from(block.signed().as_ssz_bytes()),
+        };
+        let mut chain = self.write();
+        chain.slot_of_root.insert(stored.root, slot);
+        if let Some(old) = chain.blocks.insert(slot, stored) {
+            chain.slot_of_root.remove(&old.root);
+        }
+    }
+
+    /// Adds verified blob sidecars.
+    pub fn insert_sidecars(&self, sidecars: &[Sidecar]) {
+        let mut chain = self.write();
+        for sidecar in sidecars {
+            let slot = sidecar.sidecar().signed_block_header.message.slot;
+            let ssz = Bytes::from(sidecar.as_ssz_bytes());
+            chain
+                .sidecars
+                .insert((slot, sidecar.sidecar().index), (sidecar.block_root(), ssz));
+        }
+    }
+
+    /// Sets the finalized checkpoint our status reports.
+    pub fn set_finalized(&self, checkpoint: Checkpoint) {
+        self.write().finalized = checkpoint;
+    }
+
+    /// Sets the earliest slot our status reports as available.
+    pub fn set_earliest_available_slot(&self, slot: u64) {
+        self.write().earliest_available_slot = slot;
+    }
+
+    /// The number of blocks held.
+    pub fn len(&self) -> usize {
+        self.read().blocks.len()
+    }
+
+    /// Whether no block is held.
+    pub fn is_empty(&self) -> bool {
+        self.read().blocks.is_empty()
+    }
+}
+
+fn end_slot(start_slot: u64, count: u64) -> u64 {
+    start_slot.saturating_add(count)
+}
+
+impl ChainSource for MemorySource {
+    fn chain_info(&self) -> ChainInfo {
+        let chain = self.read();
+        let (head_slot, head_root) = chain
+            .blocks
+            .last_key_value()
+            .map_or((0, Hash256::ZERO), |(slot, block)| (*slot, block.root));
+        ChainInfo {
+            finalized: chain.finalized,
+            head_root,
+            head_slot,
+            earliest_available_slot: chain.earliest_available_slot,
+        }
+    }
+
+    fn block_root_at_slot(&self, slot: u64) -> Option<Hash256> {
+        let chain = self.read();
+        chain.blocks.range(..=slot).next_back().map(|(_, b)| b.root)
+    }
+
+    fn blocks_by_range(
+        &self,
+        start_slot: u64,
+        count: u64,
+        limit: usize,
+    ) -> Result<Vec<BlockBytes>, SourceError> {
+        let chain = self.read();
+        Ok(chain
+            .blocks
+            .range(start_slot..end_slot(start_slot, count))
+            .take(limit)
+            .map(|(slot, block)| BlockBytes {
+                slot: *slot,
+                fork: block.fork,
+                ssz: block.ssz.clone(),
+            })
+            .collect())
+    }
+
+    fn blocks_by_root(
+        &self,
+        roots: &[Hash256],
+        limit: usize,
+    ) -> Result<Vec<BlockBytes>, SourceError> {
+        let chain = self.read();
+        Ok(roots
+            .iter()
+            .filter_map(|root| {
+                let slot = *chain.slot_of_root.get(root)?;
+                let block = chain.blocks.get(&slot)?;
+                Some(BlockBytes {
+                    slot,
+                    fork: block.fork,
+                    ssz: block.ssz.clone(),
+                })
+            })
+            .take(limit)
+            .collect())
+    }
+
+    fn blob_sidecars_by_range(
+        &self,
+        start_slot: u64,
+        count: u64,
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        let chain = self.read();
+        let end = end_slot(start_slot, count);
+        Ok(chain
+            .sidecars
+            .range((start_slot, 0)..(end, 0))
+            // Only sidecars of the canonical block of their slot.
+            .filter(|((slot, _), (root, _))| {
+                chain.blocks.get(slot).is_some_and(|b| b.root == *root)
+            })
+            .take(limit)
+            .map(|((slot, _), (_, ssz))| SidecarBytes {
+                slot: *slot,
+                ssz: ssz.clone(),
+            })
+            .collect())
+    }
+
+    fn blob_sidecars_by_root(
+        &self,
+        ids: &[BlobIdentifier],
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        let chain = self.read();
+        Ok(ids
+            .iter()
+            .filter_map(|id| {
+                let slot = *chain.slot_of_root.get(&id.block_root)?;
+                let (root, ssz) = chain.sidecars.get(&(slot, id.index))?;
+                (*root == id.block_root).then(|| SidecarBytes {
+                    slot,
+                    ssz: ssz.clone(),
+                })
+            })
+            .take(limit)
+            .collect())
+    }
+}

@@ -1,0 +1,120 @@
+//! Server quotas against a flooding peer, and the client's self-limit.
+
+mod support;
+
+use std::time::Duration;
+
+use consensus::containers::BeaconBlocksByRangeRequest;
+use net::{NetConfig, Quota, QuotaSet, RpcRequest};
+use support::{connect, devnet_client, devnet_server, electra_devnet};
+use sync_types::{RequestError, Slot, SyncPeer, SyncRange};
+
+fn by_range(start_slot: u64, count: u64) -> RpcRequest {
+    RpcRequest::BlocksByRange(BeaconBlocksByRangeRequest {
+        start_slot,
+        count,
+        step: 1,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_peer_is_rate_limited_while_another_is_still_served() {
+    let devnet = electra_devnet();
+    let server_config = NetConfig {
+        server_peer_quotas: QuotaSet {
+            blocks_by_range: Quota::per_secs(128, 60),
+            ..QuotaSet::lighthouse()
+        },
+        ..NetConfig::default()
+    };
+    let mut server = devnet_server(devnet, server_config).await;
+    // The flooder does not limit itself.
+    let mut flooder = devnet_client(
+        devnet,
+        NetConfig {
+            outbound_quotas: None,
+            ..NetConfig::default()
+        },
+    )
+    .await;
+    let mut polite = devnet_client(devnet, NetConfig::default()).await;
+    connect(&mut flooder, &mut server).await;
+    let (polite_peer, _) = connect(&mut polite, &mut server).await;
+
+    let server_id = server.handle().local_peer_id();
+    let mut served = 0;
+    let mut limited = 0;
+    for round in 0..6 {
+        let response = flooder
+            .handle()
+            .request(server_id, by_range(1 + round * 16, 64))
+            .await
+            .expect("an answer");
+        match response.into_items() {
+            Ok(items) => {
+                assert!(!items.is_empty());
+                served += 1;
+            }
+            Err(RequestError::RateLimited { .. }) => limited += 1,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    // 128 blocks per minute: two requests of 64 fit, the other four are refused.
+    assert_eq!((served, limited), (2, 4));
+
+    // The other client has its own quota and is served in full.
+    let blocks = polite_peer
+        .blocks_by_range(SyncRange::new(Slot(1), 64).expect("range"))
+        .await
+        .expect("served");
+    let expected = devnet
+        .blocks()
+        .iter()
+        .take_while(|b| b.signed().slot() <= 64)
+        .count();
+    assert_eq!(blocks.len(), expected);
+
+    for node in [flooder, polite, server] {
+        node.node.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_self_limited_client_waits_instead_of_exceeding_the_servers_quota() {
+    let devnet = electra_devnet();
+    let quota = QuotaSet {
+        blocks_by_range: Quota::new(128, Duration::from_millis(600)),
+        ..QuotaSet::lighthouse()
+    };
+    let mut server = devnet_server(
+        devnet,
+        NetConfig {
+            server_peer_quotas: quota,
+            ..NetConfig::default()
+        },
+    )
+    .await;
+    // The client keeps a margin below the server's quota (the default keeps 10 %; a test
+    // machine running many tests at once gets 50 %).
+    let mut client = devnet_client(
+        devnet,
+        NetConfig {
+            outbound_quotas: Some(quota.stretched(50)),
+            ..NetConfig::default()
+        },
+    )
+    .await;
+    let (peer, _) = connect(&mut client, &mut server).await;
+    // Four requests of 64 need 256 tokens of a 128-token bucket: the client waits for the
+    // refill (about 450 ms each time) instead of being refused.
+    for start in [1, 33, 65, 97] {
+        let range = SyncRange::new(Slot(start), 64).expect("range");
+        let blocks = peer
+            .blocks_by_range(range)
+            .await
+            .expect("never rate limited");
+        assert!(!blocks.is_empty());
+    }
+    client.node.shutdown().await;
+    server.node.shutdown().await;
+}
