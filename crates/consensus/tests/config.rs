@@ -873,3 +873,16 @@ fn text_that_is_not_a_config_mapping_is_rejected() {
         }
     ));
 }
+
+#[test]
+fn a_dev_chain_may_run_faster_slots_but_not_zero_length_ones() {
+    let config = consensus::config::ChainConfig::devnet(
+        consensus::Fork::Capella,
+        0,
+        consensus::primitives::Hash256::ZERO,
+    );
+    let fast = config.clone().with_seconds_per_slot(2).expect("2 s slots");
+    assert_eq!(fast.seconds_per_slot(), 2);
+    assert_eq!(fast.fork_digest_at_epoch(0), config.fork_digest_at_epoch(0));
+    assert!(config.with_seconds_per_slot(0).is_err());
+}

@@ -171,6 +171,19 @@ impl ChainConfig {
         self
     }
 
+    /// Sets `SECONDS_PER_SLOT` (dev chains such as `lodestar dev` often run faster slots).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::InvalidSlotDuration`] for zero.
+    pub fn with_seconds_per_slot(mut self, seconds: u64) -> Result<ChainConfig, ConfigError> {
+        if seconds == 0 {
+            return Err(ConfigError::InvalidSlotDuration { key: "SECONDS_PER_SLOT", value: 0 });
+        }
+        self.seconds_per_slot = seconds;
+        Ok(self)
+    }
+
     /// Renames the config (the name is informational only).
     #[must_use]
     pub fn with_name(mut self, name: impl Into<String>) -> Self {

@@ -86,6 +86,7 @@ impl SwarmTask {
             );
             return;
         }
+        self.emit(NetEvent::RequestAnswered { peer, kind });
         match request {
             RpcRequest::Status(status) => {
                 let ours = self.local_status();

@@ -29,7 +29,7 @@ use tokio::task::JoinHandle;
 use crate::clock::WallClock;
 use crate::config::NetConfig;
 use crate::peer::{NetPeer, PeerNet};
-use crate::rpc::{ReceivedResponse, RpcRequest};
+use crate::rpc::{ReceivedResponse, RpcKind, RpcRequest};
 use crate::source::ChainSource;
 use crate::status::{GoodbyeReason, StatusError, StatusMessage};
 use crate::transport::{TransportError, build_transport};
@@ -103,6 +103,14 @@ pub enum NetEvent {
         peer: PeerId,
         /// Its reason.
         reason: GoodbyeReason,
+    },
+    /// A peer's request passed its quota and is being answered (status, ping, metadata
+    /// or a data request).
+    RequestAnswered {
+        /// The peer.
+        peer: PeerId,
+        /// What it asked for.
+        kind: RpcKind,
     },
     /// The last connection to a peer closed (it left the pool, if it was in it).
     PeerDisconnected {

@@ -1,0 +1,354 @@
+//! Interop with a client we did not write: a real Lodestar node (v1.5.1, Capella from
+//! genesis, 2-second slots, mplex only) on 127.0.0.1, started with the team's script
+//! `../shared/interop/lodestar/lodestar-devnet.sh`.
+//!
+//! Our node dials it, completes the status handshake, answers its pings and metadata
+//! requests, stays connected for more than 60 s without a Goodbye, and fetches blocks 1
+//! to 32 by range v2; each decoded block's root equals the root Lodestar's REST API gives
+//! for that slot.
+//!
+//! The first run installs Lodestar from the npm registry into the target directory
+//! (about 2 minutes, 235 MB); Node.js and npm come from `scripts/ensure-node.sh`, which
+//! installs them or fails with a clear message. This test never skips itself.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use consensus::Fork;
+use consensus::config::ChainConfig;
+use consensus::containers::{BlobIdentifier, Checkpoint};
+use consensus::primitives::Hash256;
+use libp2p::identity::Keypair;
+use net::{
+    BlockBytes, ChainInfo, ChainSource, Muxers, NetConfig, NetEvent, Node, NodeSetup, RpcKind,
+    SidecarBytes, SourceError, SystemClock,
+};
+use peer_pool::{PeerPool, PoolConfig};
+use sync_types::{Slot, SyncPeer, SyncRange};
+use tokio::sync::broadcast;
+
+/// Lodestar's slot length here (the script's default).
+const SECONDS_PER_SLOT: u64 = 2;
+/// How long we must stay connected without a Goodbye.
+const CONNECTED_FOR: Duration = Duration::from_secs(65);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_lodestar_node_accepts_us_and_serves_blocks_1_to_32() {
+    let lodestar = Lodestar::start();
+    let genesis = lodestar.get("/eth/v1/beacon/genesis");
+    let genesis_time: u64 = text(&genesis["data"]["genesis_time"])
+        .parse()
+        .expect("genesis time");
+    let gvr = root(&genesis["data"]["genesis_validators_root"]);
+    let genesis_root = root(&lodestar.get("/eth/v1/beacon/headers/0")["data"]["root"]);
+    let peer_id = text(&lodestar.get("/eth/v1/node/identity")["data"]["peer_id"]);
+    let chain = ChainConfig::devnet(Fork::Capella, genesis_time, gvr)
+        .with_seconds_per_slot(SECONDS_PER_SLOT)
+        .expect("2-second slots");
+
+    // A fresh node that has only Lodestar's genesis: Lodestar is who we sync from.
+    let node = Node::start(NodeSetup {
+        keypair: Keypair::generate_secp256k1(),
+        config: NetConfig::default().with_muxers(Muxers::MplexOnly),
+        chain: chain.clone(),
+        source: Arc::new(GenesisOnly { root: genesis_root }),
+        clock: Arc::new(SystemClock),
+        pool: PeerPool::new(PoolConfig::default()).expect("default pool config"),
+        listen: "/ip4/127.0.0.1/tcp/0".parse().expect("multiaddr"),
+    })
+    .await
+    .expect("our node starts");
+    let mut events = node.handle().subscribe();
+    let addr = format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer_id}", lodestar.p2p_port);
+    node.handle()
+        .dial(addr.parse().expect("Lodestar's multiaddr"))
+        .await
+        .expect("dial");
+
+    let connected = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match next(&mut events).await {
+                NetEvent::PeerConnected { status, .. } => return status,
+                NetEvent::PeerRejected { error, .. } => panic!("we rejected Lodestar: {error}"),
+                NetEvent::GoodbyeReceived { reason, .. } => {
+                    panic!("Lodestar said goodbye: {reason}")
+                }
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the status handshake with Lodestar completes within 30 s");
+    assert_eq!(connected.fork_digest, chain.fork_digest_at_epoch(0));
+
+    // Stay connected: Lodestar pings us and asks for our metadata; a peer that does not
+    // answer gets Goodbye(250) within about 50 s, a wrong status Goodbye(2) at once.
+    let mut answered = Answered::default();
+    let quiet = tokio::time::timeout(CONNECTED_FOR, async {
+        loop {
+            match next(&mut events).await {
+                NetEvent::GoodbyeReceived { reason, .. } => {
+                    return Err(format!("goodbye {reason}"));
+                }
+                NetEvent::PeerDisconnected { .. } => return Err("a disconnect".to_owned()),
+                NetEvent::RequestAnswered { kind, .. } => answered.count(kind),
+                _ => {}
+            }
+        }
+    })
+    .await;
+    match quiet {
+        Err(_elapsed) => {}
+        Ok(Err(why)) => panic!("Lodestar let us go before {CONNECTED_FOR:?}: {why}"),
+        Ok(Ok(())) => unreachable!("the loop only returns on a goodbye"),
+    }
+    assert!(
+        answered.ping > 0,
+        "Lodestar pinged us and we answered ({answered:?})"
+    );
+    assert!(
+        answered.metadata > 0,
+        "Lodestar asked our metadata and we answered ({answered:?})"
+    );
+
+    lodestar.wait_slot(33);
+    let peer_id: libp2p::PeerId = peer_id.parse().expect("peer id");
+    let peer = node
+        .handle()
+        .peer(&peer_id)
+        .expect("Lodestar is still in our pool");
+    let range = SyncRange::new(Slot(1), 32).expect("a range");
+    let blocks = peer
+        .blocks_by_range(range)
+        .await
+        .expect("blocks 1..=32 by range v2");
+    assert!(
+        !blocks.is_empty(),
+        "Lodestar produced blocks in slots 1..=32"
+    );
+    let mut previous = genesis_root;
+    for block in &blocks {
+        let slot = block.signed().slot();
+        assert!((1..=32).contains(&slot));
+        assert_eq!(block.signed().fork(), Fork::Capella);
+        let header = lodestar.get(&format!("/eth/v1/beacon/headers/{slot}"));
+        assert_eq!(block.root(), root(&header["data"]["root"]), "slot {slot}");
+        assert_eq!(block.signed().parent_root(), previous, "slot {slot} links");
+        previous = block.root();
+    }
+    for slot in 1..=32 {
+        let served = blocks.iter().any(|b| b.signed().slot() == slot);
+        assert_eq!(
+            served,
+            lodestar.has_block(slot),
+            "slot {slot}: served iff Lodestar has it"
+        );
+    }
+    eprintln!(
+        "lodestar interop: {} blocks, {} pings and {} metadata requests answered",
+        blocks.len(),
+        answered.ping,
+        answered.metadata
+    );
+    node.shutdown().await;
+}
+
+#[derive(Debug, Default)]
+struct Answered {
+    ping: u32,
+    metadata: u32,
+}
+
+impl Answered {
+    fn count(&mut self, kind: RpcKind) {
+        match kind {
+            RpcKind::Ping => self.ping += 1,
+            RpcKind::MetaData => self.metadata += 1,
+            _ => {}
+        }
+    }
+}
+
+async fn next(events: &mut broadcast::Receiver<NetEvent>) -> NetEvent {
+    loop {
+        match events.recv().await {
+            Ok(event) => return event,
+            Err(broadcast::error::RecvError::Lagged(_)) => {}
+            Err(broadcast::error::RecvError::Closed) => panic!("our node stopped"),
+        }
+    }
+}
+
+/// Our side: a node that has only the genesis block (status head = genesis, finalized =
+/// epoch 0 with the zero root) and serves nothing.
+struct GenesisOnly {
+    root: Hash256,
+}
+
+impl ChainSource for GenesisOnly {
+    fn chain_info(&self) -> ChainInfo {
+        ChainInfo {
+            finalized: Checkpoint {
+                epoch: 0,
+                root: Hash256::ZERO,
+            },
+            head_root: self.root,
+            head_slot: 0,
+            earliest_available_slot: 0,
+        }
+    }
+
+    fn block_root_at_slot(&self, _slot: u64) -> Option<Hash256> {
+        Some(self.root)
+    }
+
+    fn blocks_by_range(&self, _: u64, _: u64, _: usize) -> Result<Vec<BlockBytes>, SourceError> {
+        Ok(Vec::new())
+    }
+
+    fn blocks_by_root(&self, _: &[Hash256], _: usize) -> Result<Vec<BlockBytes>, SourceError> {
+        Ok(Vec::new())
+    }
+
+    fn blob_sidecars_by_range(
+        &self,
+        _: u64,
+        _: u64,
+        _: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        Ok(Vec::new())
+    }
+
+    fn blob_sidecars_by_root(
+        &self,
+        _: &[BlobIdentifier],
+        _: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        Ok(Vec::new())
+    }
+}
+
+/// A Lodestar dev node run by the team's script; stopped when dropped.
+struct Lodestar {
+    script: PathBuf,
+    dir: PathBuf,
+    p2p_port: u16,
+    rest_port: u16,
+}
+
+impl Lodestar {
+    /// Installs Lodestar if needed and starts it on free ports of 127.0.0.1.
+    fn start() -> Lodestar {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let script = repo.join("../shared/interop/lodestar/lodestar-devnet.sh");
+        assert!(
+            script.exists(),
+            "{} is missing: ../shared must sit next to the repo",
+            script.display()
+        );
+        run(
+            Command::new("bash").arg(repo.join("scripts/ensure-node.sh")),
+            "ensure-node.sh",
+        );
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lodestar-devnet");
+        let lodestar = Lodestar {
+            script,
+            dir,
+            p2p_port: free_port(),
+            rest_port: free_port(),
+        };
+        if !lodestar
+            .dir
+            .join("node_modules/@chainsafe/lodestar")
+            .exists()
+        {
+            run(
+                &mut lodestar.command("install"),
+                "lodestar-devnet.sh install",
+            );
+        }
+        // A node left over from an interrupted run would hold the data directory.
+        run(&mut lodestar.command("stop"), "lodestar-devnet.sh stop");
+        run(&mut lodestar.command("start"), "lodestar-devnet.sh start");
+        lodestar.wait_slot(1);
+        lodestar
+    }
+
+    fn command(&self, action: &str) -> Command {
+        let mut command = Command::new("bash");
+        command
+            .arg(&self.script)
+            .arg(action)
+            .env("DEVNET_DIR", &self.dir)
+            .env("P2P_PORT", self.p2p_port.to_string())
+            .env("REST_PORT", self.rest_port.to_string())
+            .env("SECONDS_PER_SLOT", SECONDS_PER_SLOT.to_string());
+        command
+    }
+
+    fn wait_slot(&self, slot: u64) {
+        run(
+            self.command("wait-slot").arg(slot.to_string()),
+            "lodestar-devnet.sh wait-slot",
+        );
+    }
+
+    /// `GET` on the REST API (JSON).
+    fn get(&self, path: &str) -> serde_json::Value {
+        let url = format!("http://127.0.0.1:{}{path}", self.rest_port);
+        let output = Command::new("curl")
+            .args(["-sf", &url])
+            .output()
+            .expect("curl runs");
+        assert!(output.status.success(), "GET {url} failed");
+        serde_json::from_slice(&output.stdout).expect("REST answers JSON")
+    }
+
+    /// Whether Lodestar has a block at `slot` (its headers endpoint answers 404 if not).
+    fn has_block(&self, slot: u64) -> bool {
+        let url = format!(
+            "http://127.0.0.1:{}/eth/v1/beacon/headers/{slot}",
+            self.rest_port
+        );
+        let output = Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", &url])
+            .output()
+            .expect("curl runs");
+        String::from_utf8_lossy(&output.stdout) == "200"
+    }
+}
+
+impl Drop for Lodestar {
+    fn drop(&mut self) {
+        let _ = self.command("stop").status();
+    }
+}
+
+#[track_caller]
+fn run(command: &mut Command, what: &str) {
+    let status = command
+        .status()
+        .unwrap_or_else(|e| panic!("{what} did not run: {e}"));
+    assert!(
+        status.success(),
+        "{what} failed ({status}); see its output above"
+    );
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port on 127.0.0.1");
+    listener.local_addr().expect("bound").port()
+}
+
+fn text(value: &serde_json::Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
+}
+
+fn root(value: &serde_json::Value) -> Hash256 {
+    text(value).parse().expect("a 32-byte root in hex")
+}
