@@ -12,12 +12,15 @@
 //! system's RNG; if it fails we return [`BatchError::Randomness`] rather than weaken the check
 //! with predictable scalars.
 //!
-//! The sets are split into contiguous chunks, one per thread (`std::thread::scope`), each
-//! chunk verified as its own batch; a chunk is never smaller than [`MIN_SETS_PER_THREAD`], so
-//! small batches stay on the calling thread. A chunk that fails is re-checked one signature at
-//! a time on the same thread, so the error names every bad signature, not only the first.
+//! Work is shared over the threads (`std::thread::scope`, the caller's included) one set at a
+//! time through an atomic counter, so a thread on a busier core simply takes fewer sets. Each
+//! thread accumulates the sets it took into its own pairing and checks that sub-batch with one
+//! final exponentiation. A batch gets at most one thread per [`MIN_SETS_PER_THREAD`] sets, so
+//! small batches stay on the calling thread. If a sub-batch fails, its sets are re-checked one by one (again shared over the
+//! threads), so the error names every bad signature, not only the first.
 
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use blst::{BLST_ERROR, Pairing};
 
@@ -85,38 +88,57 @@ pub fn verify_signature_sets_with_threads(
     }
     let scalars = random_scalars(sets.len())?;
     let threads = threads.clamp(1, sets.len().div_ceil(MIN_SETS_PER_THREAD));
-    let chunk_len = sets.len().div_ceil(threads);
-    let invalid = if threads == 1 {
-        verify_chunk(sets, &scalars, 0)
-    } else {
-        std::thread::scope(|scope| {
-            let mut chunks = sets.chunks(chunk_len).zip(scalars.chunks(chunk_len));
-            let first = chunks.next();
-            let handles: Vec<_> = chunks
-                .enumerate()
-                .map(|(position, (chunk, chunk_scalars))| {
-                    let offset = (position + 1) * chunk_len;
-                    scope.spawn(move || verify_chunk(chunk, chunk_scalars, offset))
-                })
-                .collect();
-            // The calling thread takes the first chunk instead of idling.
-            let mut invalid = first
-                .map(|(chunk, chunk_scalars)| verify_chunk(chunk, chunk_scalars, 0))
-                .unwrap_or_default();
-            for handle in handles {
-                match handle.join() {
-                    Ok(indices) => invalid.extend(indices),
-                    Err(panic) => std::panic::resume_unwind(panic),
+
+    let next_set = AtomicUsize::new(0);
+    let outcomes = on_threads(threads, || verify_claimed_sets(sets, &scalars, &next_set));
+    let mut invalid = Vec::new();
+    let mut suspects = Vec::new();
+    for outcome in outcomes {
+        invalid.extend(outcome.unparsable);
+        suspects.extend(outcome.suspects);
+    }
+
+    if !suspects.is_empty() {
+        let next_suspect = AtomicUsize::new(0);
+        let failed = on_threads(threads.min(suspects.len()), || {
+            let mut failed = Vec::new();
+            while let Some((index, set, signature)) =
+                suspects.get(next_suspect.fetch_add(1, Ordering::Relaxed))
+            {
+                if !signature.verify(set.pubkey, set.signing_root) {
+                    failed.push(*index);
                 }
             }
-            invalid
-        })
-    };
+            failed
+        });
+        invalid.extend(failed.into_iter().flatten());
+    }
+
     if invalid.is_empty() {
         Ok(())
     } else {
+        invalid.sort_unstable();
         Err(BatchError::Invalid { indices: invalid })
     }
+}
+
+/// Runs `work` on `threads` threads, the calling thread included, and returns every output.
+fn on_threads<T: Send>(threads: usize, work: impl Fn() -> T + Sync) -> Vec<T> {
+    if threads <= 1 {
+        return vec![work()];
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(&work)).collect();
+        // The calling thread works too instead of idling.
+        let mut outputs = vec![work()];
+        for handle in handles {
+            match handle.join() {
+                Ok(output) => outputs.push(output),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        outputs
+    })
 }
 
 /// Draws one non-zero 64-bit scalar per set, little-endian as `blst` reads scalars.
@@ -133,49 +155,55 @@ fn random_scalars(count: usize) -> Result<Vec<[u8; 8]>, BatchError> {
     Ok(scalars)
 }
 
-/// Verifies one chunk; returns the input-order indices (`offset` + position) of the bad sets.
-fn verify_chunk(sets: &[SignatureSet<'_>], scalars: &[[u8; 8]], offset: usize) -> Vec<usize> {
-    let mut invalid = Vec::new();
-    let mut parsed = Vec::with_capacity(sets.len());
-    for ((position, set), scalar) in sets.iter().enumerate().zip(scalars) {
-        match Signature::from_bytes(set.signature) {
-            Ok(signature) => parsed.push((position, set, signature, scalar)),
-            Err(_) => invalid.push(offset + position),
-        }
-    }
-    if !is_batch_valid(&parsed) {
-        for (position, set, signature, _) in &parsed {
-            if !signature.verify(set.pubkey, set.signing_root) {
-                invalid.push(offset + position);
-            }
-        }
-        invalid.sort_unstable();
-    }
-    invalid
+/// What one thread found among the sets it took.
+struct ThreadOutcome<'s, 'a> {
+    /// Indices of signatures that are not valid G2 points.
+    unparsable: Vec<usize>,
+    /// The parsed sets of a sub-batch that failed, to re-check one by one (empty if it passed).
+    suspects: Vec<(usize, &'s SignatureSet<'a>, Signature)>,
 }
 
-/// Checks the random linear combination of the parsed signatures (see the module docs).
-fn is_batch_valid(parsed: &[(usize, &SignatureSet<'_>, Signature, &[u8; 8])]) -> bool {
-    if parsed.is_empty() {
-        return true;
-    }
+/// Takes sets off the shared counter until none are left, parses them and checks the taken
+/// ones as one random-linear-combination batch (see the module docs).
+fn verify_claimed_sets<'s, 'a>(
+    sets: &'s [SignatureSet<'a>],
+    scalars: &[[u8; 8]],
+    next_set: &AtomicUsize,
+) -> ThreadOutcome<'s, 'a> {
     let mut pairing = Pairing::new(true, DST);
-    for (_, set, signature, scalar) in parsed {
+    let mut is_accumulated = true;
+    let mut unparsable = Vec::new();
+    let mut taken = Vec::new();
+    loop {
+        let index = next_set.fetch_add(1, Ordering::Relaxed);
+        let (Some(set), Some(scalar)) = (sets.get(index), scalars.get(index)) else {
+            break;
+        };
+        let Ok(signature) = Signature::from_bytes(set.signature) else {
+            unparsable.push(index);
+            continue;
+        };
         // Keys and signatures were validated when parsed; no group checks are repeated.
-        let outcome = pairing.mul_n_aggregate(
-            set.pubkey.affine(),
-            false,
-            signature.affine(),
-            false,
-            scalar.as_slice(),
-            RANDOM_SCALAR_BITS,
-            set.signing_root.as_slice(),
-            &[],
-        );
-        if outcome != BLST_ERROR::BLST_SUCCESS {
-            return false;
-        }
+        is_accumulated = is_accumulated
+            && pairing.mul_n_aggregate(
+                set.pubkey.affine(),
+                false,
+                signature.affine(),
+                false,
+                scalar.as_slice(),
+                RANDOM_SCALAR_BITS,
+                set.signing_root.as_slice(),
+                &[],
+            ) == BLST_ERROR::BLST_SUCCESS;
+        taken.push((index, set, signature));
     }
-    pairing.commit();
-    pairing.finalverify(None)
+    let is_valid = taken.is_empty()
+        || (is_accumulated && {
+            pairing.commit();
+            pairing.finalverify(None)
+        });
+    ThreadOutcome {
+        unparsable,
+        suspects: if is_valid { Vec::new() } else { taken },
+    }
 }

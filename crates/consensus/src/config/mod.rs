@@ -178,7 +178,10 @@ impl ChainConfig {
     /// [`ConfigError::InvalidSlotDuration`] for zero.
     pub fn with_seconds_per_slot(mut self, seconds: u64) -> Result<ChainConfig, ConfigError> {
         if seconds == 0 {
-            return Err(ConfigError::InvalidSlotDuration { key: "SECONDS_PER_SLOT", value: 0 });
+            return Err(ConfigError::InvalidSlotDuration {
+                key: "SECONDS_PER_SLOT",
+                value: 0,
+            });
         }
         self.seconds_per_slot = seconds;
         Ok(self)

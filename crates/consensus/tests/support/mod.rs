@@ -9,7 +9,10 @@ use serde_json::Value;
 
 /// The shared vectors folder.
 pub fn vectors() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/vectors"
+    ))
 }
 
 /// The bytes of a vector file.
@@ -53,8 +56,11 @@ pub fn number(value: &Value) -> u64 {
 }
 
 /// The pyspec chain folders and their forks.
-pub const PYSPEC_FORKS: [(&str, Fork); 3] =
-    [("deneb", Fork::Deneb), ("electra", Fork::Electra), ("fulu", Fork::Fulu)];
+pub const PYSPEC_FORKS: [(&str, Fork); 3] = [
+    ("deneb", Fork::Deneb),
+    ("electra", Fork::Electra),
+    ("fulu", Fork::Fulu),
+];
 
 /// The non-empty slot entries of a pyspec `expected.json`.
 pub fn pyspec_blocks(expected: &Value) -> Vec<&Value> {
@@ -82,7 +88,9 @@ pub fn gunzip(relative: &str) -> Vec<u8> {
 pub fn unzip_genesis(relative: &str) -> Vec<u8> {
     use std::io::Read;
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(read(relative))).expect("zip");
-    let mut file = archive.by_name("genesis.ssz").expect("genesis.ssz in the zip");
+    let mut file = archive
+        .by_name("genesis.ssz")
+        .expect("genesis.ssz in the zip");
     let mut out = Vec::new();
     file.read_to_end(&mut out).expect("genesis.ssz unpacks");
     out
@@ -119,9 +127,11 @@ impl PyspecChain {
             summary.genesis_time,
             registry.genesis_validators_root,
         );
-        let genesis =
-            consensus::Block::from_ssz_bytes(&read(&format!("pyspec/{name}/genesis_block.ssz")), fork)
-                .expect("genesis block");
+        let genesis = consensus::Block::from_ssz_bytes(
+            &read(&format!("pyspec/{name}/genesis_block.ssz")),
+            fork,
+        )
+        .expect("genesis block");
         let blocks = pyspec_blocks(&expected)
             .into_iter()
             .map(|entry| {
@@ -147,7 +157,15 @@ impl PyspecChain {
                 sync_types::BlockData { block, sidecars }
             })
             .collect();
-        PyspecChain { name, fork, expected, config, pubkeys: registry.pubkeys, genesis, blocks }
+        PyspecChain {
+            name,
+            fork,
+            expected,
+            config,
+            pubkeys: registry.pubkeys,
+            genesis,
+            blocks,
+        }
     }
 
     /// The proposers' keys.
@@ -160,7 +178,10 @@ impl PyspecChain {
         consensus::ChainVerifier::new(
             self.config.clone(),
             self.proposers(),
-            consensus::verify::Anchor::Head { root: self.genesis.root(), slot: 0 },
+            consensus::verify::Anchor::Head {
+                root: self.genesis.root(),
+                slot: 0,
+            },
             (),
         )
     }
@@ -182,11 +203,17 @@ impl PyspecChain {
     /// Index of the block at `slot` in [`Self::blocks`].
     #[track_caller]
     pub fn position(&self, slot: u64) -> usize {
-        self.blocks.iter().position(|b| b.block.signed().slot() == slot).expect("a block at slot")
+        self.blocks
+            .iter()
+            .position(|b| b.block.signed().slot() == slot)
+            .expect("a block at slot")
     }
 }
 
 /// All three pyspec chains.
 pub fn pyspec_chains() -> Vec<PyspecChain> {
-    PYSPEC_FORKS.iter().map(|(name, fork)| PyspecChain::load(name, *fork)).collect()
+    PYSPEC_FORKS
+        .iter()
+        .map(|(name, fork)| PyspecChain::load(name, *fork))
+        .collect()
 }
