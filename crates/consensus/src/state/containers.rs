@@ -72,114 +72,74 @@ pub struct HistoricalSummary {
     pub state_summary_root: Hash256,
 }
 
-/// `ExecutionPayloadHeader` of Bellatrix: the execution payload with its transactions
-/// replaced by their root.
-#[derive(Clone, Debug, Default, PartialEq, Encode, Decode, TreeHash)]
-pub struct ExecutionPayloadHeaderBellatrix {
-    /// The parent execution block's hash.
-    pub parent_hash: Hash256,
-    /// The fee recipient address.
-    pub fee_recipient: Address,
-    /// The execution state root.
-    pub state_root: Hash256,
-    /// The receipts root.
-    pub receipts_root: Hash256,
-    /// The logs bloom filter (256 bytes).
-    pub logs_bloom: FixedBytes<256>,
-    /// The RANDAO mix the block was built on.
-    pub prev_randao: Hash256,
-    /// The execution block number.
-    pub block_number: u64,
-    /// The gas limit.
-    pub gas_limit: u64,
-    /// The gas used.
-    pub gas_used: u64,
-    /// The timestamp in seconds.
-    pub timestamp: u64,
-    /// Up to 32 bytes of extra data.
-    pub extra_data: VariableList<u8, MaxExtraDataBytes>,
-    /// The base fee per gas.
-    pub base_fee_per_gas: U256,
-    /// The execution block hash.
-    pub block_hash: Hash256,
-    /// `hash_tree_root` of the transactions list.
-    pub transactions_root: Hash256,
+/// Writes one fork's `ExecutionPayloadHeader`: the Bellatrix fields, then the fork's
+/// additions. Field order is the SSZ order.
+macro_rules! execution_payload_header {
+    (
+        $(#[$attr:meta])*
+        $name:ident
+        $(, $(#[$field_attr:meta])* $field:ident: $ty:ty)* $(,)?
+    ) => {
+        $(#[$attr])*
+        #[derive(Clone, Debug, Default, PartialEq, Encode, Decode, TreeHash)]
+        pub struct $name {
+            /// The parent execution block's hash.
+            pub parent_hash: Hash256,
+            /// The fee recipient address.
+            pub fee_recipient: Address,
+            /// The execution state root.
+            pub state_root: Hash256,
+            /// The receipts root.
+            pub receipts_root: Hash256,
+            /// The logs bloom filter (256 bytes).
+            pub logs_bloom: FixedBytes<256>,
+            /// The RANDAO mix the block was built on.
+            pub prev_randao: Hash256,
+            /// The execution block number.
+            pub block_number: u64,
+            /// The gas limit.
+            pub gas_limit: u64,
+            /// The gas used.
+            pub gas_used: u64,
+            /// The timestamp in seconds.
+            pub timestamp: u64,
+            /// Up to 32 bytes of extra data.
+            pub extra_data: VariableList<u8, MaxExtraDataBytes>,
+            /// The base fee per gas.
+            pub base_fee_per_gas: U256,
+            /// The execution block hash.
+            pub block_hash: Hash256,
+            /// `hash_tree_root` of the transactions list.
+            pub transactions_root: Hash256,
+            $($(#[$field_attr])* pub $field: $ty,)*
+        }
+    };
 }
 
-/// `ExecutionPayloadHeader` of Capella: Bellatrix's plus the withdrawals root.
-#[derive(Clone, Debug, Default, PartialEq, Encode, Decode, TreeHash)]
-pub struct ExecutionPayloadHeaderCapella {
-    /// The parent execution block's hash.
-    pub parent_hash: Hash256,
-    /// The fee recipient address.
-    pub fee_recipient: Address,
-    /// The execution state root.
-    pub state_root: Hash256,
-    /// The receipts root.
-    pub receipts_root: Hash256,
-    /// The logs bloom filter (256 bytes).
-    pub logs_bloom: FixedBytes<256>,
-    /// The RANDAO mix the block was built on.
-    pub prev_randao: Hash256,
-    /// The execution block number.
-    pub block_number: u64,
-    /// The gas limit.
-    pub gas_limit: u64,
-    /// The gas used.
-    pub gas_used: u64,
-    /// The timestamp in seconds.
-    pub timestamp: u64,
-    /// Up to 32 bytes of extra data.
-    pub extra_data: VariableList<u8, MaxExtraDataBytes>,
-    /// The base fee per gas.
-    pub base_fee_per_gas: U256,
-    /// The execution block hash.
-    pub block_hash: Hash256,
-    /// `hash_tree_root` of the transactions list.
-    pub transactions_root: Hash256,
-    /// `hash_tree_root` of the withdrawals list.
-    pub withdrawals_root: Hash256,
-}
+execution_payload_header!(
+    /// `ExecutionPayloadHeader` of Bellatrix: the execution payload with its transactions
+    /// replaced by their root.
+    ExecutionPayloadHeaderBellatrix
+);
 
-/// `ExecutionPayloadHeader` of Deneb (unchanged in Electra and Fulu): Capella's plus the
-/// blob gas fields.
-#[derive(Clone, Debug, Default, PartialEq, Encode, Decode, TreeHash)]
-pub struct ExecutionPayloadHeaderDeneb {
-    /// The parent execution block's hash.
-    pub parent_hash: Hash256,
-    /// The fee recipient address.
-    pub fee_recipient: Address,
-    /// The execution state root.
-    pub state_root: Hash256,
-    /// The receipts root.
-    pub receipts_root: Hash256,
-    /// The logs bloom filter (256 bytes).
-    pub logs_bloom: FixedBytes<256>,
-    /// The RANDAO mix the block was built on.
-    pub prev_randao: Hash256,
-    /// The execution block number.
-    pub block_number: u64,
-    /// The gas limit.
-    pub gas_limit: u64,
-    /// The gas used.
-    pub gas_used: u64,
-    /// The timestamp in seconds.
-    pub timestamp: u64,
-    /// Up to 32 bytes of extra data.
-    pub extra_data: VariableList<u8, MaxExtraDataBytes>,
-    /// The base fee per gas.
-    pub base_fee_per_gas: U256,
-    /// The execution block hash.
-    pub block_hash: Hash256,
-    /// `hash_tree_root` of the transactions list.
-    pub transactions_root: Hash256,
+execution_payload_header!(
+    /// `ExecutionPayloadHeader` of Capella: Bellatrix's plus the withdrawals root.
+    ExecutionPayloadHeaderCapella,
     /// `hash_tree_root` of the withdrawals list.
-    pub withdrawals_root: Hash256,
+    withdrawals_root: Hash256,
+);
+
+execution_payload_header!(
+    /// `ExecutionPayloadHeader` of Deneb (unchanged in Electra and Fulu): Capella's plus the
+    /// blob gas fields.
+    ExecutionPayloadHeaderDeneb,
+    /// `hash_tree_root` of the withdrawals list.
+    withdrawals_root: Hash256,
     /// Blob gas used by the block.
-    pub blob_gas_used: u64,
+    blob_gas_used: u64,
     /// The excess blob gas carried into the block.
-    pub excess_blob_gas: u64,
-}
+    excess_blob_gas: u64,
+);
 
 /// `PendingDeposit` (Electra on): a deposit waiting for the activation churn.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]

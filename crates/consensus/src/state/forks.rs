@@ -4,7 +4,9 @@
 //! readers in [`super::summary`] rely on that prefix. The forks differ in the middle
 //! (phase0 keeps pending attestations where Altair keeps participation flags) and in the
 //! fields appended at the end. The `beacon_state!` macro writes the shared fields once,
-//! in spec order, and takes the fork's own fields for the two places where forks differ.
+//! in spec order, and takes the fork's own fields for the two places where forks differ;
+//! one macro per fork (`altair_state!` to `electra_state!`) adds that fork's fields to
+//! the previous fork's, so each fork names only what it adds or changes.
 
 use ssz_derive::{Decode, Encode};
 use ssz_types::{BitVector, FixedVector, VariableList};
@@ -97,109 +99,10 @@ beacon_state! {
     }
 }
 
-beacon_state! {
-    /// `BeaconState` of Altair: participation flags replace pending attestations; adds
-    /// inactivity scores and sync committees.
-    BeaconStateAltair {
-        middle: {
-            /// Participation flags per validator for the previous epoch.
-            pub previous_epoch_participation: VariableList<u8, ValidatorRegistryLimit>,
-            /// Participation flags per validator for the current epoch.
-            pub current_epoch_participation: VariableList<u8, ValidatorRegistryLimit>,
-        }
-        tail: {
-            /// Inactivity score per validator.
-            pub inactivity_scores: VariableList<u64, ValidatorRegistryLimit>,
-            /// The sync committee of the current period.
-            pub current_sync_committee: SyncCommittee,
-            /// The sync committee of the next period.
-            pub next_sync_committee: SyncCommittee,
-        }
-    }
-}
-
-beacon_state! {
-    /// `BeaconState` of Bellatrix: adds the latest execution payload header.
-    BeaconStateBellatrix {
-        middle: {
-            /// Participation flags per validator for the previous epoch.
-            pub previous_epoch_participation: VariableList<u8, ValidatorRegistryLimit>,
-            /// Participation flags per validator for the current epoch.
-            pub current_epoch_participation: VariableList<u8, ValidatorRegistryLimit>,
-        }
-        tail: {
-            /// Inactivity score per validator.
-            pub inactivity_scores: VariableList<u64, ValidatorRegistryLimit>,
-            /// The sync committee of the current period.
-            pub current_sync_committee: SyncCommittee,
-            /// The sync committee of the next period.
-            pub next_sync_committee: SyncCommittee,
-            /// The header of the latest execution payload.
-            pub latest_execution_payload_header: ExecutionPayloadHeaderBellatrix,
-        }
-    }
-}
-
-beacon_state! {
-    /// `BeaconState` of Capella: adds the withdrawal sweep and historical summaries.
-    BeaconStateCapella {
-        middle: {
-            /// Participation flags per validator for the previous epoch.
-            pub previous_epoch_participation: VariableList<u8, ValidatorRegistryLimit>,
-            /// Participation flags per validator for the current epoch.
-            pub current_epoch_participation: VariableList<u8, ValidatorRegistryLimit>,
-        }
-        tail: {
-            /// Inactivity score per validator.
-            pub inactivity_scores: VariableList<u64, ValidatorRegistryLimit>,
-            /// The sync committee of the current period.
-            pub current_sync_committee: SyncCommittee,
-            /// The sync committee of the next period.
-            pub next_sync_committee: SyncCommittee,
-            /// The header of the latest execution payload.
-            pub latest_execution_payload_header: ExecutionPayloadHeaderCapella,
-            /// The index of the next withdrawal.
-            pub next_withdrawal_index: u64,
-            /// Where the withdrawal sweep resumes.
-            pub next_withdrawal_validator_index: u64,
-            /// Historical summaries since Capella.
-            pub historical_summaries: VariableList<HistoricalSummary, HistoricalRootsLimit>,
-        }
-    }
-}
-
-beacon_state! {
-    /// `BeaconState` of Deneb: as Capella, with Deneb's execution payload header.
-    BeaconStateDeneb {
-        middle: {
-            /// Participation flags per validator for the previous epoch.
-            pub previous_epoch_participation: VariableList<u8, ValidatorRegistryLimit>,
-            /// Participation flags per validator for the current epoch.
-            pub current_epoch_participation: VariableList<u8, ValidatorRegistryLimit>,
-        }
-        tail: {
-            /// Inactivity score per validator.
-            pub inactivity_scores: VariableList<u64, ValidatorRegistryLimit>,
-            /// The sync committee of the current period.
-            pub current_sync_committee: SyncCommittee,
-            /// The sync committee of the next period.
-            pub next_sync_committee: SyncCommittee,
-            /// The header of the latest execution payload.
-            pub latest_execution_payload_header: ExecutionPayloadHeaderDeneb,
-            /// The index of the next withdrawal.
-            pub next_withdrawal_index: u64,
-            /// Where the withdrawal sweep resumes.
-            pub next_withdrawal_validator_index: u64,
-            /// Historical summaries since Capella.
-            pub historical_summaries: VariableList<HistoricalSummary, HistoricalRootsLimit>,
-        }
-    }
-}
-
-/// Writes the Electra and Fulu state: Deneb's fields, Electra's appended ones, then
-/// `$extra` (Fulu's proposer lookahead, or nothing).
-macro_rules! beacon_state_electra_on {
-    ($(#[$attr:meta])* $name:ident { $($extra:tt)* }) => {
+/// Writes an Altair-on state: participation flags in the middle, then inactivity scores
+/// and sync committees, then `$tail` (the fields later forks appended).
+macro_rules! altair_state {
+    ($(#[$attr:meta])* $name:ident { $($tail:tt)* }) => {
         beacon_state! {
             $(#[$attr])*
             $name {
@@ -216,47 +119,108 @@ macro_rules! beacon_state_electra_on {
                     pub current_sync_committee: SyncCommittee,
                     /// The sync committee of the next period.
                     pub next_sync_committee: SyncCommittee,
-                    /// The header of the latest execution payload (Deneb's layout).
-                    pub latest_execution_payload_header: ExecutionPayloadHeaderDeneb,
-                    /// The index of the next withdrawal.
-                    pub next_withdrawal_index: u64,
-                    /// Where the withdrawal sweep resumes.
-                    pub next_withdrawal_validator_index: u64,
-                    /// Historical summaries since Capella.
-                    pub historical_summaries: VariableList<HistoricalSummary, HistoricalRootsLimit>,
-                    /// The first deposit request index (`u64::MAX` until one is seen).
-                    pub deposit_requests_start_index: u64,
-                    /// Deposit churn left to consume, in Gwei.
-                    pub deposit_balance_to_consume: u64,
-                    /// Exit churn left to consume in `earliest_exit_epoch`, in Gwei.
-                    pub exit_balance_to_consume: u64,
-                    /// The earliest epoch a new exit can get.
-                    pub earliest_exit_epoch: u64,
-                    /// Consolidation churn left to consume, in Gwei.
-                    pub consolidation_balance_to_consume: u64,
-                    /// The earliest epoch a new consolidation can get.
-                    pub earliest_consolidation_epoch: u64,
-                    /// Deposits waiting for churn.
-                    pub pending_deposits: VariableList<PendingDeposit, PendingDepositsLimit>,
-                    /// Partial withdrawals waiting.
-                    pub pending_partial_withdrawals:
-                        VariableList<PendingPartialWithdrawal, PendingPartialWithdrawalsLimit>,
-                    /// Consolidations waiting.
-                    pub pending_consolidations:
-                        VariableList<PendingConsolidation, PendingConsolidationsLimit>,
-                    $($extra)*
+                    $($tail)*
                 }
             }
         }
     };
 }
 
-beacon_state_electra_on! {
-    /// `BeaconState` of Electra: adds the deposit, exit and consolidation queues.
+/// Writes a Bellatrix-on state: Altair's fields, the latest execution payload header of
+/// type `$header` (it changes with the fork), then `$tail`.
+macro_rules! bellatrix_state {
+    ($(#[$attr:meta])* $name:ident<$header:ty> { $($tail:tt)* }) => {
+        altair_state! {
+            $(#[$attr])*
+            $name {
+                /// The header of the latest execution payload.
+                pub latest_execution_payload_header: $header,
+                $($tail)*
+            }
+        }
+    };
+}
+
+/// Writes a Capella-on state: Bellatrix's fields (with header `$header`), the withdrawal
+/// sweep and historical summaries, then `$tail`.
+macro_rules! capella_state {
+    ($(#[$attr:meta])* $name:ident<$header:ty> { $($tail:tt)* }) => {
+        bellatrix_state! {
+            $(#[$attr])*
+            $name<$header> {
+                /// The index of the next withdrawal.
+                pub next_withdrawal_index: u64,
+                /// Where the withdrawal sweep resumes.
+                pub next_withdrawal_validator_index: u64,
+                /// Historical summaries since Capella.
+                pub historical_summaries: VariableList<HistoricalSummary, HistoricalRootsLimit>,
+                $($tail)*
+            }
+        }
+    };
+}
+
+/// Writes an Electra-on state: Capella's fields with Deneb's payload header (unchanged
+/// since Deneb), Electra's churn fields and pending queues, then `$tail`.
+macro_rules! electra_state {
+    ($(#[$attr:meta])* $name:ident { $($tail:tt)* }) => {
+        capella_state! {
+            $(#[$attr])*
+            $name<ExecutionPayloadHeaderDeneb> {
+                /// The first deposit request index (`u64::MAX` until one is seen).
+                pub deposit_requests_start_index: u64,
+                /// Deposit churn left to consume, in Gwei.
+                pub deposit_balance_to_consume: u64,
+                /// Exit churn left to consume in `earliest_exit_epoch`, in Gwei.
+                pub exit_balance_to_consume: u64,
+                /// The earliest epoch a new exit can get.
+                pub earliest_exit_epoch: u64,
+                /// Consolidation churn left to consume, in Gwei.
+                pub consolidation_balance_to_consume: u64,
+                /// The earliest epoch a new consolidation can get.
+                pub earliest_consolidation_epoch: u64,
+                /// Deposits waiting for churn.
+                pub pending_deposits: VariableList<PendingDeposit, PendingDepositsLimit>,
+                /// Partial withdrawals waiting.
+                pub pending_partial_withdrawals:
+                    VariableList<PendingPartialWithdrawal, PendingPartialWithdrawalsLimit>,
+                /// Consolidations waiting.
+                pub pending_consolidations:
+                    VariableList<PendingConsolidation, PendingConsolidationsLimit>,
+                $($tail)*
+            }
+        }
+    };
+}
+
+altair_state! {
+    /// `BeaconState` of Altair: participation flags replace pending attestations; adds
+    /// inactivity scores and sync committees.
+    BeaconStateAltair {}
+}
+
+bellatrix_state! {
+    /// `BeaconState` of Bellatrix: adds the latest execution payload header.
+    BeaconStateBellatrix<ExecutionPayloadHeaderBellatrix> {}
+}
+
+capella_state! {
+    /// `BeaconState` of Capella: adds the withdrawal sweep and historical summaries.
+    BeaconStateCapella<ExecutionPayloadHeaderCapella> {}
+}
+
+capella_state! {
+    /// `BeaconState` of Deneb: as Capella, with Deneb's execution payload header.
+    BeaconStateDeneb<ExecutionPayloadHeaderDeneb> {}
+}
+
+electra_state! {
+    /// `BeaconState` of Electra: adds the deposit, exit and consolidation queues; keeps
+    /// Deneb's execution payload header.
     BeaconStateElectra {}
 }
 
-beacon_state_electra_on! {
+electra_state! {
     /// `BeaconState` of Fulu: Electra's plus the proposer lookahead.
     BeaconStateFulu {
         /// The proposers of the current and next epoch, by slot.
