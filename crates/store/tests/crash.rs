@@ -5,8 +5,10 @@
 //! segment that was cut off.
 //!
 //! The writer is the `store-crash-writer` helper binary (see its docs for the protocol).
-//! Killing is the only timing-dependent part: the parent reads the writer's lines up to a
-//! randomly chosen segment, waits a random fraction of a commit's duration, and kills.
+//! The writer announces each segment and waits for `go` before committing it. At a
+//! randomly chosen segment the parent either kills it before saying `go` (between
+//! commits) or says `go` and kills at once (inside the commit, at a point set by
+//! scheduling). Nothing sleeps; the spread of landings is printed.
 //! Set `STORE_CRASH_SEED` to replay a run of seeds.
 
 #![cfg(unix)]
@@ -21,7 +23,6 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Lines};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{ChildStdout, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use consensus::primitives::Hash256;
 use store::{BackfillMark, BlockId, Store, StoreStats};
@@ -50,9 +51,6 @@ struct Transcript {
     begun: BTreeMap<u64, (BlockId, BackfillMark)>,
     /// The last segment whose commit returned.
     last_done: Option<u64>,
-    /// When each segment began and was done (for the kill delay).
-    durations: Vec<Duration>,
-    began_at: Option<Instant>,
 }
 
 enum Event {
@@ -79,7 +77,6 @@ impl Transcript {
                     parent_root: root(mark_parent),
                 };
                 self.begun.insert(k, (head, mark));
-                self.began_at = Some(Instant::now());
                 Event::Begin(k)
             }
             ["done", k] => {
@@ -90,9 +87,6 @@ impl Transcript {
                     "segments are done in order"
                 );
                 self.last_done = Some(k);
-                if let Some(start) = self.began_at.take() {
-                    self.durations.push(start.elapsed());
-                }
                 Event::Done
             }
             ["finished"] => Event::Finished,
@@ -153,22 +147,26 @@ fn crash_once(chain: &Chain, run: u64, seed: u64) -> Landing {
         panic!("the writer starts with its plan")
     };
     let target = rng.below(segments + 1);
+    let inside_commit = rng.below(2) == 1;
+    let mut go = child.stdin.take().unwrap();
+    let mut say_go = || {
+        use std::io::Write;
+        writeln!(go, "go").and_then(|()| go.flush())
+    };
     loop {
         match transcript.record(&next_line(&mut lines)) {
-            Event::Begin(k) if k == target => break,
+            Event::Begin(k) if k == target => {
+                if inside_commit {
+                    // The writer may already have been killed by then; that is fine.
+                    let _ = say_go();
+                }
+                break;
+            }
+            Event::Begin(_) => say_go().unwrap(),
             Event::Finished => break,
             _ => {}
         }
     }
-    // Wait a random part of (one and a half) typical commit, then kill.
-    let typical = transcript
-        .durations
-        .iter()
-        .max()
-        .copied()
-        .unwrap_or(Duration::from_millis(50));
-    let micros = u64::try_from(typical.as_micros()).unwrap_or(u64::MAX);
-    std::thread::sleep(Duration::from_micros(rng.below(micros + micros / 2)));
     child.kill().unwrap();
     let status = child.wait().unwrap();
     assert_eq!(
@@ -181,7 +179,7 @@ fn crash_once(chain: &Chain, run: u64, seed: u64) -> Landing {
     }
     let found = check_store(chain, &db, &transcript, run, seed);
     let cut = transcript.begun.keys().last().copied();
-    if cut == transcript.last_done {
+    if cut == transcript.last_done || !inside_commit {
         Landing::BetweenCommits
     } else if found.is_some() && found == cut.and_then(|k| transcript.begun.get(&k).copied()) {
         Landing::CommittedUnreported

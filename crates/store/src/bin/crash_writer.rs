@@ -14,7 +14,9 @@
 //! Output, one flushed line each:
 //! - `plan <segments>`: segments 1..=segments follow the anchor (segment 0);
 //! - `begin <k> <head-slot> <head-root> <mark-slot> <mark-parent-root>`: the anchors that
-//!   segment `k` leads to, printed before its commit starts;
+//!   segment `k` leads to, printed before its commit starts; the writer then waits for a
+//!   line on stdin (`go`) before it commits, so the parent can kill it between commits or
+//!   the moment a commit starts, without timing anything;
 //! - `done <k>`: the commit of segment `k` returned;
 //! - `finished`: every segment is committed; the process then waits for stdin to close.
 
@@ -192,7 +194,9 @@ fn main() -> Result<()> {
         anchor.block.signed().slot(),
         anchor.block.signed().parent_root(),
     );
+    let mut input = std::io::stdin().lock().lines();
     announce(0, &anchors)?;
+    wait_for_go(&mut input)?;
     store.init_anchor(&anchor.block, &sidecars)?;
     say("done 0")?;
     for (k, segment) in segments.iter().enumerate() {
@@ -216,13 +220,24 @@ fn main() -> Result<()> {
             }
         };
         announce(k + 1, &anchors)?;
+        wait_for_go(&mut input)?;
         store.commit_segment(segment, moved)?;
         say(&format!("done {}", k + 1))?;
     }
     say("finished")?;
     // Wait to be killed (or for the parent to close stdin).
-    for line in std::io::stdin().lock().lines() {
+    for line in input {
         line?;
     }
     Ok(())
+}
+
+/// Blocks until the parent says `go` (or closes stdin: then the run is over).
+fn wait_for_go(input: &mut impl Iterator<Item = std::io::Result<String>>) -> Result<()> {
+    let line = input.next().ok_or("stdin closed before `go`")??;
+    if line.trim() == "go" {
+        Ok(())
+    } else {
+        Err("expected `go` on stdin".into())
+    }
 }
