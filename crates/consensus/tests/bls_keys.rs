@@ -6,6 +6,8 @@
     reason = "the vector-reading helpers outside #[test] fns fail the test on a malformed vector"
 )]
 
+mod support;
+
 use std::str::FromStr;
 
 use alloy_primitives::hex;
@@ -29,9 +31,7 @@ struct SignedRoot {
 }
 
 fn read_json(relative: &str) -> Value {
-    let path = format!("{VECTORS}/{relative}");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
-    serde_json::from_str(&text).unwrap()
+    support::json(relative)
 }
 
 fn field<T: FromStr>(entry: &Value, name: &str) -> T

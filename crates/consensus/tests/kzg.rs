@@ -48,13 +48,7 @@ fn json(fork: &str, file: &str) -> Value {
 
 #[track_caller]
 fn hex(value: &Value) -> Vec<u8> {
-    let text = value.as_str().expect("hex string");
-    let text = text.strip_prefix("0x").unwrap_or(text);
-    assert_eq!(text.len() % 2, 0, "odd hex length: {text}");
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex digit"))
-        .collect()
+    alloy_primitives::hex::decode(value.as_str().expect("hex string")).expect("valid hex")
 }
 
 fn sha256(bytes: &[u8]) -> [u8; 32] {

@@ -8,7 +8,8 @@
     reason = "test helpers: a failed unwrap is a failed test, with the value in the message"
 )]
 
-use std::io::Read;
+mod support;
+
 use std::sync::OnceLock;
 
 use consensus::Fork;
@@ -26,40 +27,11 @@ use consensus::state::{
 use proptest::prelude::*;
 use serde_json::Value;
 use ssz::Encode;
+use support::{gunzip, unzip_genesis};
 use tree_hash::TreeHash;
 
-const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors");
 /// Size of the Lodestar genesis state (its README).
 const LODESTAR_STATE_LEN: usize = 2_738_333;
-
-// ---------------------------------------------------------------------------------------
-// Helpers: reading and unpacking the vectors.
-
-fn read_file(relative: &str) -> Vec<u8> {
-    let path = format!("{VECTORS}/{relative}");
-    std::fs::read(&path).unwrap_or_else(|error| panic!("cannot read {path}: {error}"))
-}
-
-fn read_json(relative: &str) -> Value {
-    serde_json::from_slice(&read_file(relative)).unwrap()
-}
-
-fn gunzip(relative: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(read_file(relative).as_slice())
-        .read_to_end(&mut out)
-        .unwrap();
-    out
-}
-
-/// The `genesis.ssz` inside one of the Lighthouse network-config zips.
-fn unzip_genesis(relative: &str) -> Vec<u8> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(read_file(relative))).unwrap();
-    let mut entry = archive.by_name("genesis.ssz").unwrap();
-    let mut out = Vec::new();
-    entry.read_to_end(&mut out).unwrap();
-    out
-}
 
 fn mainnet_bytes() -> &'static [u8] {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
@@ -160,7 +132,7 @@ fn mainnet_genesis_file_is_the_published_one() {
 
 #[test]
 fn mainnet_genesis_decodes_as_phase0_with_the_published_roots() {
-    let constants = read_json("chain_constants.json");
+    let constants = support::json("chain_constants.json");
     let mainnet = &constants["mainnet"];
     let state = mainnet_state();
 
@@ -197,7 +169,7 @@ fn mainnet_genesis_reencodes_to_the_same_bytes() {
 
 #[test]
 fn mainnet_genesis_block_root_is_the_anchor_root() {
-    let constants = read_json("chain_constants.json");
+    let constants = support::json("chain_constants.json");
     let expected = hash(&constants["mainnet"]["block_roots"]["0"]["value"]);
     assert_eq!(
         anchor_block_root(mainnet_bytes(), Fork::Phase0).unwrap(),
@@ -223,7 +195,7 @@ fn mainnet_cheap_reads_agree_with_the_full_decode() {
 #[test]
 fn mainnet_registry_has_the_proposers_of_slots_1_to_4() {
     let registry = ValidatorRegistry::from_state_bytes(mainnet_bytes()).unwrap();
-    let expected = read_json("mainnet_blocks_slot1-4_expected.json");
+    let expected = support::json("mainnet_blocks_slot1-4_expected.json");
     let blocks = expected["blocks"].as_array().unwrap();
     assert_eq!(blocks.len(), 4);
     for block in blocks {
@@ -241,7 +213,7 @@ fn mainnet_registry_has_the_proposers_of_slots_1_to_4() {
 
 #[test]
 fn sepolia_genesis_has_the_published_roots() {
-    let constants = read_json("chain_constants.json");
+    let constants = support::json("chain_constants.json");
     let sepolia = &constants["sepolia"];
     let bytes = unzip_genesis("genesis/sepolia_genesis.ssz.zip");
     let state = BeaconState::from_ssz_bytes(&bytes, Fork::Phase0).unwrap();
@@ -279,7 +251,7 @@ fn sepolia_genesis_has_the_published_roots() {
 
 #[test]
 fn lodestar_capella_genesis_has_lodestars_roots() {
-    let genesis = read_json("lodestar-dev/genesis.json");
+    let genesis = support::json("lodestar-dev/genesis.json");
     let state = lodestar_state();
 
     assert_eq!(lodestar_bytes().len(), LODESTAR_STATE_LEN);
@@ -350,8 +322,8 @@ fn a_state_of_another_fork_does_not_decode() {
 
 #[track_caller]
 fn check_pyspec_genesis(fork: Fork) {
-    let config = read_json(&format!("pyspec/{fork}/config.json"));
-    let expected = read_json(&format!("pyspec/{fork}/expected.json"));
+    let config = support::json(&format!("pyspec/{fork}/config.json"));
+    let expected = support::json(&format!("pyspec/{fork}/expected.json"));
     let bytes = pyspec_bytes(fork);
     let state = BeaconState::from_ssz_bytes(&bytes, fork).unwrap();
 
