@@ -355,6 +355,10 @@ fn mainnet_blocks_signing_domain_and_signing_root_match_published_values() {
             compute_signing_root(root(&block["block_root"]), domain),
             root(&block["signing_root"])
         );
+        assert_eq!(
+            mainnet.proposer_signing_root(num(&block["slot"]), root(&block["block_root"])),
+            root(&block["signing_root"])
+        );
     }
 }
 

@@ -77,6 +77,12 @@ impl ChainConfig {
         self.compute_domain(DOMAIN_BEACON_PROPOSER, self.fork_version_at_epoch(epoch))
     }
 
+    /// What the proposer of the block at `slot` with root `block_root` signs:
+    /// `compute_signing_root(block_root, proposer_domain(epoch of slot))`.
+    pub fn proposer_signing_root(&self, slot: u64, block_root: Hash256) -> Hash256 {
+        compute_signing_root(block_root, self.proposer_domain(self.slot_to_epoch(slot)))
+    }
+
     /// The digest of `fork` used at `epoch`: the fork data root's first 4 bytes, XORed
     /// from Fulu on with the mask of the blob parameters in force at `epoch`.
     fn digest_of(&self, fork: Fork, epoch: u64) -> ForkDigest {

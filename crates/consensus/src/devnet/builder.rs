@@ -311,9 +311,9 @@ fn sign_blocks(
     keys: &InteropKeys,
 ) -> Result<Vec<Block>, DevnetError> {
     par_map(unsigned, |(block, root)| {
-        let domain = config.proposer_domain(config.slot_to_epoch(block.slot()));
+        let signing_root = config.proposer_signing_root(block.slot(), *root);
         let signature = keys
-            .sign(block.proposer_index(), compute_signing_root(*root, domain))
+            .sign(block.proposer_index(), signing_root)
             .map_err(|source| DevnetError::Signing { source })?;
         let mut block = block.clone();
         *block.signature_mut() = signature;

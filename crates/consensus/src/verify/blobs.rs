@@ -15,7 +15,7 @@ use super::error::VerifyError;
 use super::proposers::Proposers;
 use crate::block::Block;
 use crate::bls;
-use crate::config::{ChainConfig, compute_signing_root};
+use crate::config::ChainConfig;
 use crate::containers::{
     BlobSidecar, DataColumnSidecar, NUMBER_OF_COLUMNS, SignedBeaconBlockHeader,
 };
@@ -231,8 +231,7 @@ fn verify_header_signature(
             proposer_index,
             validators: proposers.len(),
         })?;
-    let domain = config.proposer_domain(config.slot_to_epoch(slot));
-    let signing_root = compute_signing_root(header.message.tree_hash_root(), domain);
+    let signing_root = config.proposer_signing_root(slot, header.message.tree_hash_root());
     if bls::verify_single(pubkey, signing_root, &header.signature) {
         Ok(())
     } else {

@@ -10,7 +10,7 @@ use super::linkage::{Link, Linkage};
 use super::proposers::Proposers;
 use crate::block::Block;
 use crate::bls::{self, BatchError, SignatureSet};
-use crate::config::{ChainConfig, compute_signing_root};
+use crate::config::ChainConfig;
 use crate::kzg;
 use crate::sidecar::Sidecar;
 
@@ -180,10 +180,9 @@ fn blame_block_before_sidecars(
     let Some(pubkey) = context.proposers.get(block.proposer_index()) else {
         return;
     };
-    let domain = context
+    let signing_root = context
         .config
-        .proposer_domain(context.config.slot_to_epoch(block.slot()));
-    let signing_root = compute_signing_root(data.block.root(), domain);
+        .proposer_signing_root(block.slot(), data.block.root());
     if !bls::verify_single(pubkey, signing_root, block.signature()) {
         *error = VerifyError::InvalidProposerSignature { slot: block.slot() };
     }
@@ -205,12 +204,11 @@ fn signature_pass(
         let Some(pubkey) = context.proposers.get(block.proposer_index()) else {
             continue;
         };
-        let domain = context
-            .config
-            .proposer_domain(context.config.slot_to_epoch(block.slot()));
         sets.push(SignatureSet {
             pubkey,
-            signing_root: compute_signing_root(data.block.root(), domain),
+            signing_root: context
+                .config
+                .proposer_signing_root(block.slot(), data.block.root()),
             signature: block.signature(),
         });
         owners.push(position);
