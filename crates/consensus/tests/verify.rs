@@ -295,7 +295,7 @@ fn a_missing_sidecar_is_counted() {
             expected: got + 1
         }
     );
-    assert_eq!(error.penalty(), sync_types::score::PEER_SCORE_NO_VALUES);
+    assert_eq!(error.penalty(), sync_types::score::PEER_SCORE_PROVEN_FAULT);
     drop(removed);
 }
 

@@ -115,11 +115,13 @@ pub enum ResponseError {
 
 impl ResponseError {
     /// The score change the peer gets for this response (spec A.2): a range or order
-    /// violation is a bad response; sidecars that are merely missing are "no values".
+    /// violation is a bad response; sidecars missing for blocks the peer itself sent are
+    /// a proven fault ([`PEER_SCORE_PROVEN_FAULT`](score::PEER_SCORE_PROVEN_FAULT); Nimbus
+    /// charged -100, less than a withholder earned from its truthful answers).
     pub const fn penalty(&self) -> i64 {
         match self {
             ResponseError::SidecarCountMismatch { expected, got, .. } if *got < *expected => {
-                score::PEER_SCORE_NO_VALUES
+                score::PEER_SCORE_PROVEN_FAULT
             }
             _ => score::PEER_SCORE_BAD_RESPONSE,
         }

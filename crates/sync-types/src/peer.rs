@@ -28,6 +28,15 @@ pub trait ScoredPeer: Clone + Send + Sync + 'static {
     fn score(&self) -> i64;
     /// Add `delta` to the score, clamped as [`score::apply_score`] does.
     fn update_score(&self, delta: i64);
+    /// Add a reward `delta`, unless the score is already below
+    /// [`PEER_SCORE_LOW_LIMIT`](score::PEER_SCORE_LOW_LIMIT): a peer on its way out (a
+    /// proven fault took it below zero) earns nothing from answers it gave before, so it
+    /// cannot climb back.
+    fn reward(&self, delta: i64) {
+        if self.score() >= score::PEER_SCORE_LOW_LIMIT {
+            self.update_score(delta);
+        }
+    }
     /// A response statistic.
     fn stats(&self, kind: ResponseKind) -> u64;
     /// Add `n` to a response statistic.

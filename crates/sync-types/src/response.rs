@@ -47,8 +47,7 @@ pub fn check_response(range: SyncRange, slots: &[Slot]) -> Result<(), ResponseEr
 /// list is valid when no block has commitments (the seed crashed on it, D.3).
 ///
 /// A block left with too few sidecars is reported only if the rest of the response has no
-/// worse fault: missing data costs less ([`ResponseError::penalty`]) than a sidecar out of
-/// order or without a block, and a peer must not get the lighter penalty for those.
+/// other fault: a sidecar out of order, out of range or without a block is named first.
 pub fn group_sidecars<B: BlockView, S: SidecarView>(
     range: SyncRange,
     blocks: &[B],
@@ -227,6 +226,57 @@ impl<B: BlockView, S: SidecarView> ValidatedResponse<B, S> {
             .map(|(block, group)| BlockData {
                 block,
                 sidecars: Some(group),
+            })
+            .collect();
+        Ok(ValidatedResponse { range, blocks })
+    }
+}
+
+impl<B: BlockView, S: SidecarView> ValidatedResponse<B, S> {
+    /// Check a response whose sidecars were asked for `sidecar_range` only: the part of
+    /// `range` inside the blob retention window. Blocks outside it carry no sidecars (they
+    /// are not checked for blobs); blocks inside it must have all of theirs.
+    ///
+    /// Nimbus's first Deneb code asked for the sidecars of a whole range that straddled
+    /// the retention boundary, so a peer that had pruned the older part was charged for
+    /// an honest answer; its later code splits such ranges by epoch.
+    ///
+    /// # Errors
+    ///
+    /// As [`with_sidecars`](Self::with_sidecars); a sidecar outside `sidecar_range` is
+    /// [`ResponseError::SidecarOutsideRange`]. A `sidecar_range` that is not inside
+    /// `range` is clipped to it.
+    pub fn with_sidecars_in(
+        range: SyncRange,
+        blocks: Vec<B>,
+        sidecar_range: SyncRange,
+        sidecars: Vec<S>,
+        spec: &ChainSpec,
+    ) -> Result<Self, ResponseError> {
+        check_blocks(range, &blocks)?;
+        let lo = sidecar_range.start().max(range.start());
+        let hi = sidecar_range.last().min(range.last());
+        let Some(inner) = SyncRange::from_bounds(lo, hi) else {
+            return match sidecars.first() {
+                Some(s) => Err(ResponseError::SidecarOutsideRange {
+                    range: sidecar_range,
+                    slot: s.slot(),
+                }),
+                None => Self::blocks_only(range, blocks),
+            };
+        };
+        let first_inside = blocks.partition_point(|b| b.slot() < inner.start());
+        let end_inside = blocks.partition_point(|b| b.slot() <= inner.last());
+        let groups = group_sidecars(inner, &blocks[first_inside..end_inside], sidecars, spec)?;
+        let mut groups = groups.into_iter();
+        let blocks = blocks
+            .into_iter()
+            .enumerate()
+            .map(|(i, block)| BlockData {
+                block,
+                sidecars: (first_inside..end_inside)
+                    .contains(&i)
+                    .then(|| groups.next().unwrap_or_default()),
             })
             .collect();
         Ok(ValidatedResponse { range, blocks })

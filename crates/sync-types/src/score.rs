@@ -20,14 +20,29 @@ pub const PEER_SCORE_GOOD_STATUS: i64 = 50;
 pub const PEER_SCORE_NO_VALUES: i64 = -100;
 /// A processed response held at least one good block.
 pub const PEER_SCORE_GOOD_VALUES: i64 = 100;
-/// The verifier found an invalid block, or a missing parent at a finalized slot.
-pub const PEER_SCORE_BAD_VALUES: i64 = -1000;
-/// A response outside the requested range or out of order.
-pub const PEER_SCORE_BAD_RESPONSE: i64 = -1000;
+/// The verifier found an invalid block, or a missing parent at a finalized slot: a
+/// proven fault. Nimbus's -1000 equals the top score, so a peer at the top survived one
+/// at exactly zero (the pool keeps a score of zero) and earned its way back.
+pub const PEER_SCORE_BAD_VALUES: i64 = PEER_SCORE_PROVEN_FAULT;
+/// A response outside the requested range or out of order: a proven fault (Nimbus
+/// -1000, see [`PEER_SCORE_BAD_VALUES`]).
+pub const PEER_SCORE_BAD_RESPONSE: i64 = PEER_SCORE_PROVEN_FAULT;
 /// A missing parent after good blocks; a gap-list penalty (escalated, spec A.5.7).
 pub const PEER_SCORE_MISSING_VALUES: i64 = -25;
 /// A block on a fork our finality excludes.
 pub const PEER_SCORE_UNVIABLE_FORK: i64 = -200;
+/// A fault the peer's own answer, or another peer's verified answer, proves: blocks it
+/// called absent that another peer served, a hole inside its own linked answer, blob
+/// sidecars withheld for blocks it sent, or sidecars the verifier rejects.
+///
+/// Nimbus charged these -100 or -25 while each truthful answer earned +100 (directly or
+/// through the gap list), so a peer that lied whenever it could still ended above zero
+/// on sparse chains. Here one proven fault outweighs anything a peer can have earned
+/// (the top score is [`PEER_SCORE_HIGH_LIMIT`]): the peer ends below zero and leaves,
+/// as Lighthouse disconnects after a couple of low-tolerance errors, its score having
+/// no earned credit to spend. Honest peers never incur one: the faults are proven by
+/// data, not suspected from a timeout or an empty answer.
+pub const PEER_SCORE_PROVEN_FAULT: i64 = -(PEER_SCORE_HIGH_LIMIT + 100);
 
 /// `score + delta`, clamped at [`PEER_SCORE_HIGH_LIMIT`] (and, unlike Nimbus, at `i64::MIN`
 /// instead of wrapping).

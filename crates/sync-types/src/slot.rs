@@ -85,6 +85,11 @@ impl Epoch {
     pub const fn saturating_sub(self, n: u64) -> Epoch {
         Epoch(self.0.saturating_sub(n))
     }
+
+    /// `self + n`, clamped at `u64::MAX`.
+    pub const fn saturating_add(self, n: u64) -> Epoch {
+        Epoch(self.0.saturating_add(n))
+    }
 }
 
 impl Root {

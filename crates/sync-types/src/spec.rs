@@ -1,6 +1,9 @@
 //! The chain constants the sync needs, as a runtime value.
 
-use crate::slot::{Epoch, Slot};
+use crate::{
+    range::SyncRange,
+    slot::{Epoch, Slot},
+};
 
 /// The epoch the consensus specs use for "not scheduled".
 pub const FAR_FUTURE_EPOCH: Epoch = Epoch(u64::MAX);
@@ -158,6 +161,18 @@ impl ChainSpec {
         let (lo, hi) = (self.epoch_of(first), self.epoch_of(last));
         hi >= start && lo <= wall_epoch
     }
+
+    /// The part of `range` whose blob sidecars must be fetched when the wall clock is at
+    /// `wall_epoch`: the slots inside the blob window, or `None` when there are none. A
+    /// range that straddles the retention boundary asks for the sidecars of its newer part
+    /// only, so a peer that pruned the older part is never asked for them.
+    pub fn blob_range(&self, range: SyncRange, wall_epoch: Epoch) -> Option<SyncRange> {
+        let lo = self.start_slot(self.blob_window_start(wall_epoch));
+        let hi = self
+            .start_slot(wall_epoch.saturating_add(1))
+            .saturating_sub(1);
+        SyncRange::from_bounds(range.start().max(lo), range.last().min(hi))
+    }
 }
 
 #[cfg(test)]
@@ -208,6 +223,23 @@ mod tests {
             boundary.saturating_sub(1),
             wall
         ));
+    }
+
+    #[test]
+    fn the_blob_range_is_the_part_of_a_range_inside_the_window() {
+        let s = ChainSpec::mainnet();
+        let wall = Epoch(300_000);
+        let boundary = s.start_slot(s.blob_window_start(wall));
+        let straddling = SyncRange::new(boundary.saturating_sub(10), 32).expect("range");
+        assert_eq!(
+            s.blob_range(straddling, wall),
+            SyncRange::new(boundary, 22),
+            "only the newer 22 slots"
+        );
+        let older = SyncRange::new(boundary.saturating_sub(64), 32).expect("range");
+        assert_eq!(s.blob_range(older, wall), None);
+        let inside = SyncRange::new(boundary.saturating_add(64), 32).expect("range");
+        assert_eq!(s.blob_range(inside, wall), Some(inside));
     }
 
     #[test]

@@ -397,8 +397,11 @@ fn too_few_sidecars_for_a_block_is_a_count_mismatch_that_costs_no_values() {
             got: 2
         }
     );
-    assert_eq!(err.penalty(), score::PEER_SCORE_NO_VALUES);
-    assert_eq!(score::PEER_SCORE_NO_VALUES, -100);
+    assert_eq!(err.penalty(), score::PEER_SCORE_PROVEN_FAULT);
+    assert!(
+        err.penalty() < -score::PEER_SCORE_HIGH_LIMIT,
+        "one strike from any score"
+    );
 }
 
 #[test]
@@ -439,7 +442,11 @@ fn too_many_sidecars_for_a_block_is_a_count_mismatch_that_costs_a_bad_response()
         }
     );
     assert_eq!(err.penalty(), score::PEER_SCORE_BAD_RESPONSE);
-    assert_eq!(score::PEER_SCORE_BAD_RESPONSE, -1000);
+    let at_top = score::apply_score(score::PEER_SCORE_HIGH_LIMIT, err.penalty());
+    assert!(
+        at_top < score::PEER_SCORE_LOW_LIMIT,
+        "one strike from the top score"
+    );
 }
 
 #[test]
@@ -517,7 +524,7 @@ fn only_missing_sidecars_cost_no_values_every_other_fault_costs_a_bad_response()
         expected: 3,
         got: 0,
     };
-    assert_eq!(missing.penalty(), score::PEER_SCORE_NO_VALUES);
+    assert_eq!(missing.penalty(), score::PEER_SCORE_PROVEN_FAULT);
 }
 
 // ----------------------------------------------------------------------------------------

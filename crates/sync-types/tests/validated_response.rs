@@ -72,6 +72,67 @@ fn with_sidecars_pairs_each_block_with_exactly_its_sidecars() {
 }
 
 #[test]
+fn with_sidecars_in_checks_sidecars_only_inside_their_range() {
+    let chain = TestChain::build(Slot(40), |s| s.0 % 5 == 0, |_| 2);
+    let r = range(16, 16);
+    let inner = range(24, 8);
+    let blocks = chain.blocks_in(r);
+    let response = ValidatedResponse::with_sidecars_in(
+        r,
+        blocks.clone(),
+        inner,
+        chain.sidecars_in(inner),
+        &deneb_spec(),
+    )
+    .expect("the newer part's sidecars are all there");
+    for (data, block) in response.blocks().iter().zip(&blocks) {
+        if inner.contains(block.slot) {
+            assert_eq!(data.sidecars.as_deref(), Some(block.sidecars().as_slice()));
+        } else {
+            assert_eq!(
+                data.sidecars, None,
+                "slot {} is outside the window",
+                block.slot
+            );
+        }
+    }
+    // A block inside the sidecar range still needs every sidecar...
+    let short: Vec<TestSidecar> = chain.sidecars_in(inner).into_iter().skip(1).collect();
+    assert!(matches!(
+        ValidatedResponse::with_sidecars_in(r, blocks.clone(), inner, short, &deneb_spec()),
+        Err(ResponseError::SidecarIndexOutOfSequence { .. }
+            | ResponseError::SidecarCountMismatch { .. })
+    ));
+    // ...and a sidecar outside it is out of range.
+    assert!(matches!(
+        ValidatedResponse::with_sidecars_in(r, blocks, inner, chain.sidecars_in(r), &deneb_spec()),
+        Err(ResponseError::SidecarOutsideRange { .. })
+    ));
+}
+
+#[test]
+fn with_sidecars_in_over_the_whole_range_is_with_sidecars() {
+    let chain = TestChain::build(Slot(40), |s| s.0 % 3 == 0, |s| s.0 % 4);
+    let r = range(8, 24);
+    let whole = ValidatedResponse::with_sidecars(
+        r,
+        chain.blocks_in(r),
+        chain.sidecars_in(r),
+        &deneb_spec(),
+    )
+    .expect("valid");
+    let inside = ValidatedResponse::with_sidecars_in(
+        r,
+        chain.blocks_in(r),
+        r,
+        chain.sidecars_in(r),
+        &deneb_spec(),
+    )
+    .expect("valid");
+    assert_eq!(whole.blocks(), inside.blocks());
+}
+
+#[test]
 fn with_sidecars_checks_the_blocks_before_the_sidecars() {
     let r = range(10, 6);
     let blocks = vec![block(12, 1), block(12, 1)];

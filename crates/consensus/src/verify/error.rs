@@ -138,7 +138,7 @@ impl VerifyError {
         match self {
             VerifyError::NotLinked { .. } => 0,
             VerifyError::SidecarCount { got, expected, .. } if *got < *expected => {
-                score::PEER_SCORE_NO_VALUES
+                score::PEER_SCORE_PROVEN_FAULT
             }
             _ => score::PEER_SCORE_BAD_VALUES,
         }

@@ -403,6 +403,12 @@ impl MockPeer {
         self.score() - NEW_PEER_SCORE
     }
 
+    /// Every penalty the peer was ever given, as a positive total (see
+    /// [`TestPeer::penalties`]): 0 for a peer never penalised, whatever it earned.
+    pub fn penalties(&self) -> i64 {
+        self.inner.scored.penalties()
+    }
+
     /// Record a request and decide its answer.
     fn answer(&self, range: SyncRange, kind: RequestKind) -> Answer {
         let (behaviour, head, pruned_below) = {
