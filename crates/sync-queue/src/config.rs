@@ -1,5 +1,7 @@
 //! The queue's limits and policies.
 
+use std::time::Duration;
+
 /// How a [`SyncQueue`](crate::SyncQueue) hands out and judges ranges. Every limit has a
 /// documented default.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +25,15 @@ pub struct QueueConfig {
     /// slots, rewarded or penalised once the next block shows whether they were right).
     /// The oldest go first. Default 256, about 8,000 empty slots with chunks of 32.
     pub max_gap_entries: usize,
+    /// How long a range that every present peer able to serve it is barred from (they
+    /// answered it empty or with a failing answer) waits before it goes back to one of
+    /// them anyway. Doubles with each such return of the same range, up to
+    /// [`max_barred_wait`](Self::max_barred_wait). Default 2 s. While another present
+    /// peer may still serve the range, a barred peer never gets it.
+    pub barred_wait: Duration,
+    /// The longest wait of [`barred_wait`](Self::barred_wait)'s doubling. Default 32 s,
+    /// well under the manager's stall watchdog.
+    pub max_barred_wait: Duration,
 }
 
 impl Default for QueueConfig {
@@ -33,6 +44,8 @@ impl Default for QueueConfig {
             rewind_failure_threshold: 2,
             max_outstanding_requests: 64,
             max_gap_entries: 256,
+            barred_wait: Duration::from_secs(2),
+            max_barred_wait: Duration::from_secs(32),
         }
     }
 }
@@ -54,6 +67,16 @@ impl QueueConfig {
     pub fn with_rewind_failure_threshold(mut self, n: u32) -> Self {
         self.rewind_failure_threshold = n;
         self
+    }
+
+    /// The wait before a barred range goes back to a barred peer, after `lifts` earlier
+    /// such returns: [`barred_wait`](Self::barred_wait) doubled `lifts` times, at most
+    /// [`max_barred_wait`](Self::max_barred_wait).
+    pub fn barred_wait_after(&self, lifts: u32) -> Duration {
+        let factor = 1u32.checked_shl(lifts.min(31)).unwrap_or(u32::MAX);
+        self.barred_wait
+            .saturating_mul(factor)
+            .min(self.max_barred_wait)
     }
 
     /// This config with at most `n` outstanding requests.

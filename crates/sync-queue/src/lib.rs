@@ -19,13 +19,25 @@
 //!   waits its turn instead of triggering a rewind. Whoever pushes the awaited result
 //!   verifies every result that is then in order, on behalf of all pushers.
 //! - **Judging.** Each verified result moves the output, rewards the peer (+100) and the
-//!   peers of the gap list, or fails: invalid (-1000), unviable (-200), missing sidecars
-//!   (-100) and missing parents (see below) hand the range out again; a fault of our own
-//!   verifier costs nobody anything.
+//!   peers of the gap list, or fails: invalid (-1100), unviable (-200), missing sidecars
+//!   and a hole inside the peer's own linked answer (a proven fault, -1100: more than
+//!   any peer can have earned) and missing parents (see below) hand the range out
+//!   again; a fault of our own verifier costs nobody anything. Peers that called a
+//!   range empty pay the proven fault when another peer's answer for it verifies; peers
+//!   whose answer did not link pay -1100 then.
 //! - **Empty ranges.** A range without blocks is only skipped when
 //!   [`QueueConfig::empty_confirmations`] distinct peers (default 2) say so; a peer is not
 //!   asked again for a range it answered empty. A lying peer can no longer make the queue
 //!   skip blocks on its own word.
+//! - **Barred ranges stay live.** A range a peer answered empty or wrongly is barred for
+//!   it: [`SyncQueue::pop_for`] tells that peer [`NoRequest::Barred`] so its worker asks
+//!   another peer at once. When no other present peer can serve the range (a sync with
+//!   one peer), it goes back to a barred peer after [`QueueConfig::barred_wait`]
+//!   (doubling per return); a second empty answer from that peer then skips it, counted
+//!   in [`QueueStats::empty_skipped_unconfirmed`].
+//! - **Reach.** A peer is only handed ranges inside its [`PeerReach`]: from its earliest
+//!   available slot (status v2) to its head, so a peer that pruned history is never asked
+//!   (or charged) for it.
 //! - **Holes.** A missing parent with no linked block before it means a range behind us
 //!   was answered falsely (empty, or cut short). After
 //!   [`QueueConfig::rewind_failure_threshold`] failures of the same range (default 2, so
@@ -80,14 +92,18 @@
 mod config;
 mod process;
 mod queue;
+mod reach;
 mod report;
 mod rewind;
+mod signal;
 mod state;
 mod ticket;
 
 pub use config::QueueConfig;
 pub use queue::{SafeSlot, SyncQueue};
+pub use reach::PeerReach;
 pub use report::{NoRequest, ProcessReport, PushOutcome, QueueStats, Verdict};
 pub use rewind::{RewindPoint, Rewinder};
+pub use signal::{Listener, Signal};
 pub use state::OnVerify;
 pub use ticket::RequestTicket;

@@ -5,7 +5,7 @@ use sync_types::{
     BlockOutcome, ResponseKind, ScoredPeer, Slot, SyncDirection, VerifierFault,
     score::{
         PEER_SCORE_BAD_VALUES, PEER_SCORE_GOOD_VALUES, PEER_SCORE_MISSING_VALUES,
-        PEER_SCORE_NO_VALUES, PEER_SCORE_UNVIABLE_FORK, escalated_gap_delta,
+        PEER_SCORE_PROVEN_FAULT, PEER_SCORE_UNVIABLE_FORK, escalated_gap_delta,
     },
 };
 use tracing::{debug, warn};
@@ -54,7 +54,11 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
                 peer.stats(ResponseKind::Good),
             );
             debug!(target: "sync::queue", peer = %peer.key(), %range, delta = d, "gap list score");
-            peer.update_score(d);
+            if d > 0 {
+                peer.reward(d);
+            } else {
+                peer.update_score(d);
+            }
         }
     }
 
@@ -107,16 +111,29 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         let advanced = range.count() - self.already_known(range);
         let is_empty = job.slots.is_empty();
         if is_empty && advanced > 0 {
-            if !job.track.voids.iter().any(|p| p.key() == peer.key()) {
+            let repeat = job.track.voids.iter().any(|p| p.key() == peer.key());
+            if !repeat {
                 job.track.voids.push(peer.clone());
             }
-            if job.track.voids.len() < self.config.empty_confirmations {
+            let confirmed = job.track.voids.len() >= self.config.empty_confirmations;
+            // A repeat from a peer the range went back to because nobody else could take
+            // it counts as the confirmation that cannot come.
+            let lone_repeat = repeat && job.track.lifted;
+            if !(confirmed || lone_repeat) {
                 // One peer's word is not enough to skip a range (D.19).
                 debug!(target: "sync::queue", request = %job.request, peer = %peer.key(), "empty range awaits confirmation");
                 peer.update_stats(ResponseKind::Empty, 1);
                 self.stats.empty_unconfirmed += 1;
+                job.track.mark_barred();
                 self.push_debt(job.track);
                 return report(0, 0, 0, Verdict::EmptyNeedsConfirmation);
+            }
+            if !confirmed {
+                // No other present peer could confirm it within the barred wait, and this
+                // peer said it twice: skip it rather than hang. If it was a lie, the next
+                // block's missing parent shows it and the rewind charges the peer.
+                warn!(target: "sync::queue", %range, peer = %peer.key(), confirmations = job.track.voids.len(), needed = self.config.empty_confirmations, "empty range skipped on the word of the only peer able to serve it");
+                self.stats.empty_skipped_unconfirmed += 1;
             }
         }
         if !is_empty {
@@ -125,7 +142,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
             // chain.
             for p in job.track.voids.drain(..) {
                 debug!(target: "sync::queue", peer = %p.key(), %range, "withheld blocks another peer served");
-                p.update_score(PEER_SCORE_NO_VALUES);
+                p.update_score(PEER_SCORE_PROVEN_FAULT);
             }
             for p in job.track.unlinked_by.drain(..) {
                 debug!(target: "sync::queue", peer = %p.key(), %range, "answer did not link where another peer's did");
@@ -135,7 +152,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         self.out = self.out.advance(self.direction, advanced);
         self.stats.slots_processed += advanced;
         if t.imported > 0 {
-            peer.update_score(PEER_SCORE_GOOD_VALUES);
+            peer.reward(PEER_SCORE_GOOD_VALUES);
             peer.update_stats(ResponseKind::Good, 1);
             self.settle_gaps(PEER_SCORE_GOOD_VALUES);
         } else if is_empty {
@@ -167,6 +184,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         if !job.track.failed_by.iter().any(|p| p.key() == peer.key()) {
             job.track.failed_by.push(peer.clone());
         }
+        job.track.mark_barred();
 
         let mut verdict = Verdict::Invalid;
         if t.invalid {
@@ -177,7 +195,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
             verdict = Verdict::UnviableFork;
         }
         if t.missing_sidecars {
-            peer.update_score(PEER_SCORE_NO_VALUES);
+            peer.update_score(PEER_SCORE_PROVEN_FAULT);
             verdict = Verdict::MissingSidecars;
         }
         if t.invalid {
@@ -185,37 +203,45 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         }
         let mut rewind = None;
         if let Some(fail) = t.missing_parent.filter(|_| !t.invalid) {
-            if !job
+            if job
                 .track
                 .missing_parent_by
                 .iter()
                 .any(|p| p.key() == peer.key())
             {
+                if job.track.lifted {
+                    job.track.repeat_failures = job.track.repeat_failures.saturating_add(1);
+                }
+            } else {
                 job.track.missing_parent_by.push(peer.clone());
             }
-            let wants_rewind = match self.direction {
-                // The response linked to our chain (imported or known blocks) and then
-                // broke: the hole is inside this peer's answer. The seed counted only
-                // imported blocks, so a retry of the same answer cost -1000.
-                SyncDirection::Forward if t.imported + t.duplicates > 0 => {
-                    peer.update_score(PEER_SCORE_MISSING_VALUES);
-                    false
-                }
-                SyncDirection::Forward if safe < range.start() => {
-                    // A hole behind us, or a peer on another chain: not scored yet.
-                    job.track.unlinked_by.push(peer.clone());
-                    true
-                }
-                SyncDirection::Backward if safe > fail => {
-                    peer.update_score(PEER_SCORE_MISSING_VALUES);
-                    true
-                }
-                _ => {
-                    peer.update_score(PEER_SCORE_BAD_VALUES);
-                    false
-                }
+            // Where the unproven end of the range lies: forward, the range must link to
+            // what is below it; backward, to what is above it.
+            let behind_is_unproven = match self.direction {
+                SyncDirection::Forward => safe < range.start(),
+                SyncDirection::Backward => safe > fail,
             };
-            let failures = u32::try_from(job.track.missing_parent_by.len()).unwrap_or(u32::MAX);
+            let wants_rewind = if t.imported + t.duplicates > 0 {
+                // The response linked to our chain (imported or known blocks) and then
+                // broke: the hole is inside this peer's own answer. The seed counted only
+                // imported blocks, so a retry of the same answer cost -1000; and it charged
+                // -25, which a few truthful answers paid back.
+                peer.update_score(PEER_SCORE_PROVEN_FAULT);
+                false
+            } else if behind_is_unproven {
+                // A hole in what we accepted before, or a peer on another chain: not
+                // scored yet. If another peer's answer for this range verifies, it pays.
+                // (Backward, the seed charged -25 at once, whoever was at fault.)
+                job.track.unlinked_by.push(peer.clone());
+                true
+            } else {
+                // It does not link to the safe (finalized or anchor) block itself.
+                peer.update_score(PEER_SCORE_BAD_VALUES);
+                false
+            };
+            let failures = u32::try_from(job.track.missing_parent_by.len())
+                .unwrap_or(u32::MAX)
+                .saturating_add(job.track.repeat_failures);
             if wants_rewind && failures >= self.config.rewind_failure_threshold {
                 // The hole is confirmed: the peers that said it was empty pay for it.
                 self.settle_gaps(PEER_SCORE_MISSING_VALUES);

@@ -10,13 +10,15 @@ use std::{
 use sync_types::{
     BlockVerifier, ChainSpec, Cursor, RequestId, ScoredPeer, Slot, SyncDirection, ValidatedResponse,
 };
-use tokio::sync::{oneshot, watch};
+use tokio::{sync::oneshot, time::Instant};
 
 use crate::{
     config::QueueConfig,
+    reach::PeerReach,
     report::{NoRequest, PushOutcome, QueueStats},
     rewind::RewindPoint,
-    state::{Job, OnVerify, State, Taken},
+    signal::{Listener, Signal},
+    state::{Job, OnVerify, Present, State, Taken},
     ticket::{RequestTicket, ReturnRequest},
 };
 
@@ -29,8 +31,11 @@ pub type SafeSlot = Box<dyn Fn() -> Slot + Send + Sync>;
 
 struct Shared<P: ScoredPeer, V: BlockVerifier> {
     state: Mutex<State<P, Block<V>, Sidecar<V>>>,
-    /// Bumped whenever a parked result may have become ready, or processing stopped.
-    changed: watch::Sender<u64>,
+    /// Raised whenever a parked result may have become ready, or processing stopped.
+    changed: Signal,
+    /// Raised whenever a range went back to be handed out or the queue restarted: work
+    /// for idle workers.
+    work: Signal,
     safe_slot: SafeSlot,
     verifier: V,
 }
@@ -43,13 +48,25 @@ impl<P: ScoredPeer, V: BlockVerifier> Shared<P, V> {
     }
 
     fn bump(&self) {
-        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+        self.changed.raise();
+    }
+
+    /// Run `f` on the state; tell idle workers if it put work back.
+    fn with_state<R>(&self, f: impl FnOnce(&mut State<P, Block<V>, Sidecar<V>>) -> R) -> R {
+        let mut state = self.lock();
+        let r = f(&mut state);
+        let returned = std::mem::take(&mut state.work_returned);
+        drop(state);
+        if returned {
+            self.work.raise();
+        }
+        r
     }
 }
 
-impl<P: ScoredPeer, V: BlockVerifier> ReturnRequest for Shared<P, V> {
-    fn return_failed(&self, id: RequestId) {
-        self.lock().fail(id);
+impl<P: ScoredPeer, V: BlockVerifier> ReturnRequest<P> for Shared<P, V> {
+    fn return_failed(&self, id: RequestId, peer: &P) {
+        self.with_state(|state| state.fail(id, peer));
     }
 }
 
@@ -80,12 +97,12 @@ struct JobGuard<'a, P: ScoredPeer, V: BlockVerifier> {
 impl<P: ScoredPeer, V: BlockVerifier> Drop for JobGuard<'_, P, V> {
     fn drop(&mut self) {
         if let Some(job) = self.job.take() {
-            let mut state = self.shared.lock();
-            state.processing = false;
-            if job.generation == state.generation {
-                state.return_range(job.track);
-            }
-            drop(state);
+            self.shared.with_state(|state| {
+                state.processing = false;
+                if job.generation == state.generation {
+                    state.return_range(job.track);
+                }
+            });
             if let Some(reply) = job.reply {
                 let _ = reply.send(PushOutcome::Dropped);
             }
@@ -107,11 +124,12 @@ impl<P: ScoredPeer, V: BlockVerifier> SyncQueue<P, V> {
         verifier: V,
     ) -> Self {
         let state = State::new(direction, start, final_slot, config, spec.slots_per_epoch);
-        let (changed, _) = watch::channel(0);
+        let (changed, work) = (Signal::new(), Signal::new());
         SyncQueue {
             shared: Arc::new(Shared {
                 state: Mutex::new(state),
                 changed,
+                work,
                 safe_slot,
                 verifier,
             }),
@@ -123,18 +141,50 @@ impl<P: ScoredPeer, V: BlockVerifier> SyncQueue<P, V> {
         &self.shared.verifier
     }
 
-    /// Hand out the next range for a peer whose head is `max_slot` (spec A.5.4).
-    ///
-    /// Failed ranges come first, unless the peer answered that range empty before; the
-    /// whole pop waits while the first failed range is beyond the peer's head. A fresh
-    /// forward range is clipped to the peer's head; a fresh backward range is only given
-    /// to a peer that has all of it.
+    /// Hand out the next range for a peer whose head is `max_slot` (spec A.5.4), with no
+    /// knowledge of the other peers: a range the peer is barred from never comes back to
+    /// it. See [`pop_for`](Self::pop_for).
     pub fn pop(&self, max_slot: Slot, peer: P) -> Result<RequestTicket<P>, NoRequest> {
+        self.pop_inner(PeerReach::up_to(max_slot), peer, None)
+    }
+
+    /// Hand out the next range for a peer that serves `reach` (spec A.5.4).
+    ///
+    /// Failed ranges come first, unless the peer is barred from them (it answered them
+    /// empty or wrongly, D.19); the whole pop waits while the first failed range is
+    /// beyond the peer's head; ranges below the peer's earliest available slot are never
+    /// handed to it. A fresh forward range is clipped to the peer's head; a fresh
+    /// backward range is only given to a peer that has all of it.
+    ///
+    /// `present` lists the other peers at hand with what each serves; it is called only
+    /// when a barred range is met. When none of them can take a barred range, it goes back
+    /// to a barred peer after [`QueueConfig::barred_wait`] (doubling per return), so a
+    /// sync with a single peer never hangs on a range that peer answered empty; a second
+    /// empty answer from it then skips the range
+    /// ([`QueueStats::empty_skipped_unconfirmed`]). When only barred ranges are left for
+    /// the peer, the answer is [`NoRequest::Barred`]: ask another peer.
+    pub fn pop_for(
+        &self,
+        reach: PeerReach,
+        peer: P,
+        mut present: impl FnMut() -> Vec<(P::Key, PeerReach)>,
+    ) -> Result<RequestTicket<P>, NoRequest> {
+        self.pop_inner(reach, peer, Some(&mut present))
+    }
+
+    fn pop_inner(
+        &self,
+        reach: PeerReach,
+        peer: P,
+        present: Option<Present<'_, P::Key>>,
+    ) -> Result<RequestTicket<P>, NoRequest> {
         let safe = (self.shared.safe_slot)();
-        let mut state = self.shared.lock();
-        let moved = state.advance_to_safe(safe);
-        let popped = state.pop(max_slot, peer);
-        drop(state);
+        let now = Instant::now();
+        let popped = self.shared.with_state(|state| {
+            let moved = state.advance_to_safe(safe);
+            (moved, state.pop(reach, peer, now, present))
+        });
+        let (moved, popped) = popped;
         if moved {
             self.shared.bump();
         }
@@ -188,7 +238,7 @@ impl<P: ScoredPeer, V: BlockVerifier> SyncQueue<P, V> {
         if parked.is_err() {
             return PushOutcome::Stale;
         }
-        let mut changed = self.shared.changed.subscribe();
+        let mut changed = self.shared.changed.listen();
         loop {
             self.process_ready().await;
             // Wait for our own outcome, or for a change that may make a parked result
@@ -198,12 +248,7 @@ impl<P: ScoredPeer, V: BlockVerifier> SyncQueue<P, V> {
                 if let Poll::Ready(outcome) = Pin::new(&mut rx).poll(cx) {
                     return Poll::Ready(Some(outcome.unwrap_or(PushOutcome::Dropped)));
                 }
-                match wake.as_mut().poll(cx) {
-                    // The sender lives as long as the queue we hold: this cannot close.
-                    Poll::Ready(Ok(())) => Poll::Ready(None),
-                    Poll::Ready(Err(_)) => Poll::Ready(Some(PushOutcome::Dropped)),
-                    Poll::Pending => Poll::Pending,
-                }
+                wake.as_mut().poll(cx).map(|()| None)
             })
             .await;
             if let Some(outcome) = woke {
@@ -239,7 +284,9 @@ impl<P: ScoredPeer, V: BlockVerifier> SyncQueue<P, V> {
             };
             let reply = job.reply.take();
             let safe = (self.shared.safe_slot)();
-            let outcome = self.shared.lock().finish(job, result, safe);
+            let outcome = self
+                .shared
+                .with_state(|state| state.finish(job, result, safe));
             if let Some(reply) = reply {
                 let _ = reply.send(outcome);
             }
@@ -251,7 +298,7 @@ impl<P: ScoredPeer, V: BlockVerifier> SyncQueue<P, V> {
     /// output; `None` restarts at the output). Waiting pushes return
     /// [`PushOutcome::Dropped`]; requests handed out before become stale.
     pub fn reset(&self, to: Option<Slot>) {
-        self.shared.lock().reset(to);
+        self.shared.with_state(|state| state.reset(to));
         self.shared.bump();
     }
 
@@ -263,13 +310,27 @@ impl<P: ScoredPeer, V: BlockVerifier> SyncQueue<P, V> {
 
     /// Start over on a new range, keeping [`stats`](Self::stats) (D.13).
     pub fn reinit(&self, start: Slot, final_slot: Slot) {
-        self.shared.lock().reinit(start, final_slot);
+        self.shared
+            .with_state(|state| state.reinit(start, final_slot));
         self.shared.bump();
     }
 
-    /// Move the final slot (forward sync follows the wall clock).
+    /// Move the final slot (forward sync follows the wall clock). A later final slot is
+    /// new work for idle workers.
     pub fn update_last_slot(&self, last: Slot) {
-        self.shared.lock().final_slot = last;
+        self.shared.with_state(|state| {
+            if last > state.final_slot {
+                state.work_returned = true;
+            }
+            state.final_slot = last;
+        });
+    }
+
+    /// A listener that wakes whenever a range goes back to be handed out, the queue
+    /// restarts, or the final slot moves on: a worker told [`NoRequest::Exhausted`] or
+    /// [`NoRequest::Backlog`] may wait on it instead of a fixed back-off.
+    pub fn work_available(&self) -> Listener {
+        self.shared.work.listen()
     }
 
     /// Nimbus's `getRewindPoint`: where a missing parent at `fail` would rewind to, given

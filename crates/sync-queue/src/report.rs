@@ -1,6 +1,6 @@
 //! What the queue tells its callers.
 
-use std::fmt;
+use std::{fmt, time::Duration};
 
 use sync_types::{Slot, VerifierFault};
 
@@ -8,8 +8,18 @@ use sync_types::{Slot, VerifierFault};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NoRequest {
     /// The peer's head is below the next range to hand out (forward), or the peer does
-    /// not hold the whole range (backward): try another peer.
+    /// not hold the whole range (backward), or it pruned the slots of the next range:
+    /// try another peer.
     PeerBehind,
+    /// Nothing fresh is left for this peer, and the ranges waiting to be handed out again
+    /// are barred for it (it answered them empty or wrongly). Try another peer; come back
+    /// with this one after `retry_in`, when a range no other present peer can take goes
+    /// back to it.
+    Barred {
+        /// When this peer may be given a barred range (or, if another peer may take
+        /// them, when it is worth asking again).
+        retry_in: Duration,
+    },
     /// Every slot up to the final slot is handed out or done.
     Exhausted,
     /// Too many requests are outstanding; call
@@ -21,6 +31,7 @@ impl fmt::Display for NoRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             NoRequest::PeerBehind => "peer cannot serve the next range",
+            NoRequest::Barred { .. } => "the ranges left are barred for this peer",
             NoRequest::Exhausted => "every range is handed out",
             NoRequest::Backlog => "too many outstanding requests",
         })
@@ -106,6 +117,14 @@ pub struct QueueStats {
     pub results_dropped: u64,
     /// Empty responses waiting for another peer's confirmation.
     pub empty_unconfirmed: u64,
+    /// Empty ranges skipped on the word of fewer than
+    /// [`empty_confirmations`](crate::QueueConfig::empty_confirmations) peers, because no
+    /// other present peer could confirm them within the barred wait (a sync with one
+    /// peer).
+    pub empty_skipped_unconfirmed: u64,
+    /// Times a barred range went back to a peer barred from it, because no other present
+    /// peer could take it.
+    pub barred_lifts: u64,
     /// Rewinds after a missing parent.
     pub rewinds: u64,
     /// Rewinds that could not go back any further ([`RewindPoint::exhausted`](crate::RewindPoint)).

@@ -1,19 +1,27 @@
 //! The queue's decisions, as plain synchronous state (STYLE habit 4). The async layer in
 //! `queue.rs` only locks, awaits the verifier and passes results.
 
-use std::collections::{BTreeMap, HashMap};
+use std::{
+    collections::{BTreeMap, HashMap},
+    time::Duration,
+};
 
 use sync_types::{
     BlockData, Cursor, RequestId, ScoredPeer, Slot, SyncDirection, SyncRange, SyncRequest,
     ValidatedResponse,
 };
-use tokio::sync::oneshot;
+use tokio::{sync::oneshot, time::Instant};
 
 use crate::{
     config::QueueConfig,
+    reach::PeerReach,
     report::{NoRequest, PushOutcome, QueueStats},
     rewind::Rewinder,
 };
+
+/// The peers present besides the one asking, with what each can serve; computed only
+/// when a pop meets a barred range.
+pub(crate) type Present<'a, K> = &'a mut dyn FnMut() -> Vec<(K, PeerReach)>;
 
 /// A range and what the queue has learned about it; it travels with the range from
 /// handed-out to failed to handed-out again.
@@ -31,6 +39,22 @@ pub(crate) struct Track<P> {
     pub(crate) unlinked_by: Vec<P>,
     /// Peers that answered this range with no block (D.19).
     pub(crate) voids: Vec<P>,
+    /// Peers whose request for this range failed without an answer (timeout, rate limit,
+    /// disconnect): not barred, but no longer awaited by a barred peer.
+    tried_by: Vec<P>,
+    /// When a peer was last barred from the range (an empty or failing answer): the
+    /// barred wait counts from here. A request that merely failed (a rate limit, a
+    /// timeout) does not restart it, or a peer that rate-limits every second would hold
+    /// the range away from the barred peer forever.
+    barred_since: Option<Instant>,
+    /// How often the range went back to a peer barred from it.
+    lifts: u32,
+    /// Whether the range is out with a peer barred from it (no other present peer could
+    /// take it): a repeat of that peer's answer then counts as a confirmation.
+    pub(crate) lifted: bool,
+    /// Missing-parent answers from lifted requests, on top of the distinct peers in
+    /// `missing_parent_by`: with one peer, its repeat counts towards a rewind.
+    pub(crate) repeat_failures: u32,
 }
 
 impl<P: ScoredPeer> Track<P> {
@@ -42,6 +66,17 @@ impl<P: ScoredPeer> Track<P> {
             .chain(&self.failed_by)
             .any(|p| &p.key() == key)
     }
+
+    /// Whether a request of the peer's for this range failed without an answer.
+    fn has_tried(&self, key: &P::Key) -> bool {
+        self.tried_by.iter().any(|p| &p.key() == key)
+    }
+
+    /// Whether a barred peer should keep waiting for `key` to serve this range: it is
+    /// not barred from it and has not failed a request for it.
+    fn may_still_serve(&self, key: &P::Key) -> bool {
+        !self.is_excluded(key) && !self.has_tried(key)
+    }
 }
 
 impl<P> Track<P> {
@@ -52,7 +87,25 @@ impl<P> Track<P> {
             missing_parent_by: Vec::new(),
             unlinked_by: Vec::new(),
             voids: Vec::new(),
+            tried_by: Vec::new(),
+            barred_since: None,
+            lifts: 0,
+            lifted: false,
+            repeat_failures: 0,
         }
+    }
+
+    /// How long until the range may go back to a peer barred from it.
+    fn barred_wait(&self, config: &QueueConfig, now: Instant) -> Duration {
+        let Some(since) = self.barred_since else {
+            return Duration::ZERO;
+        };
+        (since + config.barred_wait_after(self.lifts)).saturating_duration_since(now)
+    }
+
+    /// A peer was barred from the range just now.
+    pub(crate) fn mark_barred(&mut self) {
+        self.barred_since = Some(Instant::now());
     }
 }
 
@@ -112,6 +165,9 @@ pub(crate) struct State<P: ScoredPeer, B, S> {
     pub(crate) gaps: Vec<(SyncRange, P)>,
     pub(crate) rewinder: Rewinder,
     pub(crate) stats: QueueStats,
+    /// Set when a range went back to be handed out, or the queue restarted: waiting
+    /// workers are told (and the flag cleared) by the async layer.
+    pub(crate) work_returned: bool,
 }
 
 impl<P: ScoredPeer, B, S> State<P, B, S> {
@@ -140,6 +196,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
             gaps: Vec::new(),
             rewinder: Rewinder::default(),
             stats: QueueStats::default(),
+            work_returned: false,
         }
     }
 
@@ -240,47 +297,118 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         request
     }
 
-    /// Hand out a range to a peer whose head is `max_slot` (spec A.5.4): a failed range
-    /// first, else a fresh one.
-    pub(crate) fn pop(&mut self, max_slot: Slot, peer: P) -> Result<SyncRequest<P>, NoRequest> {
+    /// Hand out a range to a peer that serves `reach` (spec A.5.4): a failed range first,
+    /// else a fresh one.
+    ///
+    /// A failed range is barred for the peers that answered it empty or wrongly (D.19).
+    /// It goes to another peer; it goes back to a barred peer only when no other peer in
+    /// `present` can serve it and the barred wait has passed, so a sync with one peer
+    /// still moves. Without `present`, a barred range never goes back to a barred peer
+    /// (the seed's rule). When nothing is left for this peer but barred ranges, the answer is
+    /// [`NoRequest::Barred`], so the caller tries another peer instead of waiting.
+    pub(crate) fn pop(
+        &mut self,
+        reach: PeerReach,
+        peer: P,
+        now: Instant,
+        mut present: Option<Present<'_, P::Key>>,
+    ) -> Result<SyncRequest<P>, NoRequest> {
         let key = peer.key();
         let mut skipped = Vec::new();
         let mut found = None;
+        let mut barred: Option<Duration> = None;
+        let mut others: Option<Vec<(P::Key, PeerReach)>> = None;
         while let Some((_, mut track)) = self.debts.pop_first() {
             self.debt_slots -= track.range.count();
             let Some(range) = self.trim(track.range) else {
                 continue;
             };
             track.range = range;
-            if max_slot < range.last() {
+            if reach.head < range.last() {
                 skipped.push(track);
                 found = Some(Err(NoRequest::PeerBehind));
                 break;
             }
-            if track.is_excluded(&key) {
+            if range.start() < reach.earliest {
                 skipped.push(track);
                 continue;
             }
-            found = Some(Ok(track));
-            break;
+            let excluded = track.is_excluded(&key);
+            // Without a list of the present peers (the seed's `pop`), a failed request
+            // bars nobody.
+            let tried = present.is_some() && track.has_tried(&key);
+            if !excluded && !tried {
+                track.lifted = false;
+                found = Some(Ok(track));
+                break;
+            }
+            // Without a list of the present peers, assume another one may take it.
+            let someone_else = match present.as_mut() {
+                None => true,
+                Some(list) => others
+                    .get_or_insert_with(&mut **list)
+                    .iter()
+                    .any(|(k, r)| *k != key && r.covers(range) && track.may_still_serve(k)),
+            };
+            if !excluded {
+                // This peer's last request for the range failed (a timeout, say): another
+                // peer that has not tried goes first, so a stalling peer cannot hold the
+                // front of the queue one timeout after another.
+                if someone_else {
+                    barred = Some(
+                        barred.map_or(self.config.barred_wait, |b| b.min(self.config.barred_wait)),
+                    );
+                    skipped.push(track);
+                    continue;
+                }
+                track.lifted = false;
+                found = Some(Ok(track));
+                break;
+            }
+            let wait = if someone_else {
+                // Another peer will take it: this one may come back for fresh work soon.
+                self.config.barred_wait
+            } else {
+                track.barred_wait(&self.config, now)
+            };
+            if wait.is_zero() {
+                track.lifts = track.lifts.saturating_add(1);
+                track.lifted = true;
+                self.stats.barred_lifts += 1;
+                tracing::debug!(target: "sync::queue", %range, peer = %key, lifts = track.lifts, "no other peer can take a barred range: handing it back to a barred peer");
+                found = Some(Ok(track));
+                break;
+            }
+            barred = Some(barred.map_or(wait, |b| b.min(wait)));
+            skipped.push(track);
         }
         for track in skipped {
-            self.push_debt(track);
+            self.insert_debt(track);
         }
         match found {
             Some(Ok(track)) => return Ok(self.issue(track, peer)),
             Some(Err(e)) => return Err(e),
             None => {}
         }
-        let range = self.fresh_range(max_slot)?;
-        if self.outstanding() >= self.config.max_outstanding_requests {
-            return Err(NoRequest::Backlog);
+        let fresh = self.fresh_range(reach).and_then(|range| {
+            if self.outstanding() >= self.config.max_outstanding_requests {
+                Err(NoRequest::Backlog)
+            } else {
+                Ok(range)
+            }
+        });
+        match (fresh, barred) {
+            (Ok(range), _) => {
+                self.inp = Cursor::At(range.last_in(self.direction)).advance(self.direction, 1);
+                Ok(self.issue(Track::new(range), peer))
+            }
+            (Err(_), Some(retry_in)) => Err(NoRequest::Barred { retry_in }),
+            (Err(e), None) => Err(e),
         }
-        self.inp = Cursor::At(range.last_in(self.direction)).advance(self.direction, 1);
-        Ok(self.issue(Track::new(range), peer))
     }
 
-    fn fresh_range(&self, max_slot: Slot) -> Result<SyncRange, NoRequest> {
+    fn fresh_range(&self, reach: PeerReach) -> Result<SyncRange, NoRequest> {
+        let max_slot = reach.head;
         let Cursor::At(inp) = self.inp else {
             return Err(NoRequest::Exhausted);
         };
@@ -291,6 +419,9 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
                     return Err(NoRequest::Exhausted);
                 }
                 if inp > max_slot {
+                    return Err(NoRequest::PeerBehind);
+                }
+                if inp < reach.earliest {
                     return Err(NoRequest::PeerBehind);
                 }
                 let last = max_slot.min(self.final_slot);
@@ -307,7 +438,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
                     .min(chunk);
                 let range = SyncRange::from_bounds(inp.saturating_sub(count - 1), inp)
                     .ok_or(NoRequest::Exhausted)?;
-                if max_slot < range.last() {
+                if !reach.covers(range) {
                     return Err(NoRequest::PeerBehind);
                 }
                 Ok(range)
@@ -317,6 +448,12 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
 
     /// Put a range back to be handed out again, without counting a failure.
     pub(crate) fn push_debt(&mut self, track: Track<P>) {
+        self.insert_debt(track);
+        self.work_returned = true;
+    }
+
+    /// Put a range among the debts as it is.
+    fn insert_debt(&mut self, track: Track<P>) {
         self.debt_slots += track.range.count();
         let order = self.order_of(track.range);
         let mut tie = 0;
@@ -332,10 +469,16 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         self.push_debt(track);
     }
 
-    /// A request came back failed (spec A.5.5). Ignored when it is not pending.
-    pub(crate) fn fail(&mut self, id: RequestId) -> bool {
+    /// A request to `peer` came back failed (spec A.5.5). Ignored when it is not
+    /// pending. The peer is not barred from the range (a timeout or a rate limit proves
+    /// nothing), but it no longer counts as a peer that may still serve it when a barred
+    /// peer waits for the range.
+    pub(crate) fn fail(&mut self, id: RequestId, peer: &P) -> bool {
         match self.pending.remove(&id) {
-            Some(track) => {
+            Some(mut track) => {
+                if !track.tried_by.iter().any(|p| p.key() == peer.key()) {
+                    track.tried_by.push(peer.clone());
+                }
                 self.return_range(track);
                 true
             }
@@ -409,6 +552,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
         };
         self.inp = target;
         self.out = target;
+        self.work_returned = true;
     }
 
     /// Start over on a new range, keeping the counters (D.13).

@@ -5,8 +5,9 @@ use std::{ops::Deref, sync::Weak};
 use sync_types::{RequestId, SyncRequest};
 
 /// Gives a request back to its queue.
-pub(crate) trait ReturnRequest: Send + Sync {
-    fn return_failed(&self, id: RequestId);
+pub(crate) trait ReturnRequest<P>: Send + Sync {
+    /// Request `id`, handed to `peer`, failed before it was answered.
+    fn return_failed(&self, id: RequestId, peer: &P);
 }
 
 /// A request handed out by [`SyncQueue::pop`](crate::SyncQueue::pop).
@@ -17,11 +18,11 @@ pub(crate) trait ReturnRequest: Send + Sync {
 /// (error, panic, cancellation) the worker takes (D.6).
 pub struct RequestTicket<P> {
     request: SyncRequest<P>,
-    queue: Option<Weak<dyn ReturnRequest>>,
+    queue: Option<Weak<dyn ReturnRequest<P>>>,
 }
 
 impl<P> RequestTicket<P> {
-    pub(crate) fn new(request: SyncRequest<P>, queue: Weak<dyn ReturnRequest>) -> Self {
+    pub(crate) fn new(request: SyncRequest<P>, queue: Weak<dyn ReturnRequest<P>>) -> Self {
         RequestTicket {
             request,
             queue: Some(queue),
@@ -59,7 +60,7 @@ impl<P> std::fmt::Debug for RequestTicket<P> {
 impl<P> Drop for RequestTicket<P> {
     fn drop(&mut self) {
         if let Some(queue) = self.queue.take().and_then(|q| q.upgrade()) {
-            queue.return_failed(self.request.id);
+            queue.return_failed(self.request.id, &self.request.peer);
         }
     }
 }

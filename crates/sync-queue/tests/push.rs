@@ -6,6 +6,7 @@ use common::{Harness, empty, expect_advanced, expect_score, expect_verdict, slot
 use sync_queue::{PushOutcome, QueueConfig, Verdict};
 use sync_types::{
     BlockOutcome, Cursor, ResponseKind, ScoredPeer, Slot, ValidatedResponse, VerifierFault,
+    score::{PEER_SCORE_BAD_VALUES, PEER_SCORE_PROVEN_FAULT, PEER_SCORE_UNVIABLE_FORK},
     test_utils::{TestChain, TestPeer},
 };
 
@@ -81,7 +82,7 @@ async fn an_invalid_block_costs_the_peer_1000_and_the_range_is_retried() {
     let bad = TestPeer::new(1);
     let t = h.pop(63, &bad);
     expect_verdict(&h.push_honest(t).await, Verdict::Invalid);
-    expect_score(&bad, -1000);
+    expect_score(&bad, PEER_SCORE_BAD_VALUES);
     assert_eq!(h.queue.output_slot(), Cursor::At(Slot(0)));
     assert_eq!(h.queue.debt_len(), 32);
     h.verifier.unscript(Slot(5));
@@ -119,17 +120,17 @@ async fn invalid_and_unviable_in_one_response_cost_both_penalties() {
     let p = TestPeer::new(1);
     let t = h.pop(63, &p);
     expect_verdict(&h.push_honest(t).await, Verdict::Invalid);
-    expect_score(&p, -1200);
+    expect_score(&p, PEER_SCORE_BAD_VALUES + PEER_SCORE_UNVIABLE_FORK);
 }
 
 #[tokio::test(start_paused = true)]
-async fn missing_sidecars_cost_100_and_the_range_is_retried() {
+async fn missing_sidecars_are_a_proven_fault_and_the_range_is_retried() {
     let h = Harness::forward(TestChain::full(Slot(63)), 0, 63, cfg());
     h.verifier.script(Slot(7), BlockOutcome::MissingSidecars);
     let p = TestPeer::new(1);
     let t = h.pop(63, &p);
     expect_verdict(&h.push_honest(t).await, Verdict::MissingSidecars);
-    expect_score(&p, -100);
+    expect_score(&p, PEER_SCORE_PROVEN_FAULT);
     assert_eq!(h.queue.debt_len(), 32);
 }
 
@@ -304,6 +305,19 @@ async fn a_peer_that_answered_empty_pays_when_another_peer_returns_blocks() {
     let honest = TestPeer::new(2);
     let t = h.pop(63, &honest);
     expect_advanced(&h.push_honest(t).await, 32);
-    expect_score(&withholder, -100);
+    expect_score(&withholder, PEER_SCORE_PROVEN_FAULT);
     expect_score(&honest, 100);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_peer_below_zero_earns_nothing_from_answers_it_gave_before() {
+    // A proven fault took the peer below zero while an earlier answer of its waited for
+    // its turn: verifying that answer must not lift it back into the pool.
+    let h = Harness::forward(TestChain::full(Slot(63)), 0, 63, cfg());
+    let p = TestPeer::new(1);
+    let t = h.pop(63, &p);
+    p.update_score(PEER_SCORE_BAD_VALUES);
+    let before = p.score();
+    expect_advanced(&h.push_honest(t).await, 32);
+    assert_eq!(p.score(), before);
 }
