@@ -1,6 +1,6 @@
 //! The pool's limits, peer directions, direction filters and counts.
 
-use sync_types::score::PEER_SCORE_LOW_LIMIT;
+use sync_types::score::{NEW_PEER_SCORE, PEER_SCORE_LOW_LIMIT};
 
 use crate::error::ConfigError;
 
@@ -89,6 +89,14 @@ pub struct PoolConfig {
     /// The score check: a peer is admitted, and stays in the pool after a release, only
     /// while `score >= min_score`. Default [`PEER_SCORE_LOW_LIMIT`] (0).
     pub min_score: i64,
+    /// Fair rotation: peers whose score is at least this rank as equals and take turns,
+    /// the one available longest first, whatever their throughput or direction; below
+    /// it, the higher score still wins. Default `Some(`[`NEW_PEER_SCORE`]`)`, so a peer in
+    /// good standing that joined late (incoming, at the starting score) gets work
+    /// although older peers earned more. `None` ranks as Nimbus does (score, then
+    /// throughput, then outgoing before incoming, then the longest available), which
+    /// starves late and incoming peers while the first peers are free.
+    pub fair_score: Option<i64>,
 }
 
 impl Default for PoolConfig {
@@ -98,6 +106,7 @@ impl Default for PoolConfig {
             max_incoming: None,
             max_outgoing: None,
             min_score: PEER_SCORE_LOW_LIMIT,
+            fair_score: Some(NEW_PEER_SCORE),
         }
     }
 }
@@ -118,6 +127,13 @@ impl PoolConfig {
     /// This config with at most `n` outgoing peers.
     pub fn with_max_outgoing(mut self, n: usize) -> Self {
         self.max_outgoing = Some(n);
+        self
+    }
+
+    /// This config with Nimbus's ranking (no fair rotation, see
+    /// [`fair_score`](Self::fair_score)).
+    pub fn with_nimbus_ranking(mut self) -> Self {
+        self.fair_score = None;
         self
     }
 

@@ -10,6 +10,15 @@
 //! 4. the peer that has been available longest (round robin among equals, so a pool of
 //!    equal peers spreads the work instead of reusing one peer).
 //!
+//! That order starves peers: scores climb to the top limit with every good answer, so a
+//! peer that joins later (incoming, at the starting score) is never picked while the first
+//! peers are free, and rotation only happens among exact ties. With fair rotation
+//! ([`PoolConfig::fair_score`](crate::PoolConfig), the default) every score at or above
+//! the fair score counts as that score, and the longest-available peer comes before
+//! throughput and direction: peers in good standing take turns, and a peer that was
+//! penalised below the fair score waits until they are busy. A fast peer still gets more
+//! work, because it comes back to the pool sooner.
+//!
 //! Scores and throughput change while a peer sits in the pool (they live behind the
 //! peer handle), so the pool keeps no heap ordered by stale values: it takes a
 //! [`Rank`] snapshot of each candidate when it chooses or sorts. Sorting snapshots also
@@ -24,6 +33,8 @@ use crate::config::PeerType;
 /// A snapshot of everything a peer is ranked by.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Rank {
+    /// Fair rotation: the longest available comes before throughput and direction.
+    fair: bool,
     score: i64,
     throughput: f64,
     outgoing: bool,
@@ -33,11 +44,19 @@ pub(crate) struct Rank {
 }
 
 impl Rank {
-    /// Read the peer's score and throughput now.
-    pub(crate) fn of<P: ScoredPeer>(peer: &P, kind: PeerType, available_since: u64) -> Rank {
+    /// Read the peer's score and throughput now. With `fair_score`, a score at or above
+    /// it counts as it.
+    pub(crate) fn of<P: ScoredPeer>(
+        peer: &P,
+        kind: PeerType,
+        available_since: u64,
+        fair_score: Option<i64>,
+    ) -> Rank {
         let throughput = peer.throughput();
+        let score = peer.score();
         Rank {
-            score: peer.score(),
+            fair: fair_score.is_some(),
+            score: fair_score.map_or(score, |fair| score.min(fair)),
             throughput: if throughput.is_nan() {
                 f64::NEG_INFINITY
             } else {
@@ -50,11 +69,15 @@ impl Rank {
 
     /// `Greater` when `self` is the better peer.
     pub(crate) fn compare(&self, other: &Rank) -> Ordering {
-        self.score
-            .cmp(&other.score)
+        let longest_available = other.available_since.cmp(&self.available_since);
+        let by_score = self.score.cmp(&other.score);
+        if self.fair {
+            return by_score.then(longest_available);
+        }
+        by_score
             .then_with(|| self.throughput.total_cmp(&other.throughput))
             .then_with(|| self.outgoing.cmp(&other.outgoing))
-            .then_with(|| other.available_since.cmp(&self.available_since))
+            .then(longest_available)
     }
 
     /// Whether `self` ranks above `other`.
@@ -69,6 +92,7 @@ mod tests {
 
     fn rank(score: i64, throughput: f64, kind: PeerType, since: u64) -> Rank {
         Rank {
+            fair: false,
             score,
             throughput: if throughput.is_nan() {
                 f64::NEG_INFINITY
@@ -78,6 +102,28 @@ mod tests {
             outgoing: kind == PeerType::Outgoing,
             available_since: since,
         }
+    }
+
+    #[test]
+    fn fair_rotation_caps_scores_and_takes_the_longest_available_first() {
+        use sync_types::test_utils::TestPeer;
+        let fair = Some(300);
+        let old_top = TestPeer::new(1);
+        old_top.update_score(700);
+        let late = TestPeer::new(2);
+        let penalised = TestPeer::new(3);
+        penalised.update_score(-100);
+        let top = Rank::of(&old_top, PeerType::Outgoing, 5, fair);
+        let new = Rank::of(&late, PeerType::Incoming, 4, fair);
+        let low = Rank::of(&penalised, PeerType::Outgoing, 0, fair);
+        assert!(
+            new.is_better_than(&top),
+            "equal standing: longest available first"
+        );
+        assert!(top.is_better_than(&low), "below the fair score, score wins");
+        let nimbus_top = Rank::of(&old_top, PeerType::Outgoing, 5, None);
+        let nimbus_new = Rank::of(&late, PeerType::Incoming, 4, None);
+        assert!(nimbus_top.is_better_than(&nimbus_new));
     }
 
     #[test]

@@ -180,7 +180,12 @@ impl<P: ScoredPeer> State<P> {
             if entry.acquired || !filter.matches(entry.kind) {
                 continue;
             }
-            let rank = Rank::of(&entry.peer, entry.kind, entry.available_since);
+            let rank = Rank::of(
+                &entry.peer,
+                entry.kind,
+                entry.available_since,
+                self.config.fair_score,
+            );
             if best.as_ref().is_none_or(|(b, _)| rank.is_better_than(b)) {
                 best = Some((rank, key));
             }
@@ -347,7 +352,10 @@ impl<P: ScoredPeer> State<P> {
             .entries
             .values()
             .filter(|e| filter.matches(e.kind) && select.admits(e.acquired))
-            .map(|e| (Rank::of(&e.peer, e.kind, e.available_since), &e.peer))
+            .map(|e| {
+                let rank = Rank::of(&e.peer, e.kind, e.available_since, self.config.fair_score);
+                (rank, &e.peer)
+            })
             .collect();
         ranked.sort_by(|a, b| b.0.compare(&a.0));
         ranked.into_iter().map(|(_, p)| p.clone()).collect()

@@ -6,8 +6,8 @@ mod common;
 use std::pin::pin;
 
 use common::{
-    Incoming, Outgoing, Peer, add, drain_keys, expect_consistent, finished, settle, spawn_blocked,
-    unlimited,
+    Incoming, Outgoing, Peer, add, drain_keys, expect_consistent, finished, nimbus_ranked, settle,
+    spawn_blocked, unlimited,
 };
 use peer_pool::{Lifetime, PeerFilter};
 use sync_types::ScoredPeer;
@@ -19,7 +19,7 @@ fn add_peer(pool: &common::Pool, peer: &Peer, kind: peer_pool::PeerType) {
 
 #[test]
 fn acquire_returns_the_highest_score_first() {
-    let pool = unlimited();
+    let pool = nimbus_ranked();
     for (key, score) in [(1, 100), (2, 900), (3, 300), (4, 500)] {
         add_peer(&pool, &Peer::scored(key, score), Incoming);
     }
@@ -28,7 +28,7 @@ fn acquire_returns_the_highest_score_first() {
 
 #[test]
 fn equal_scores_rank_by_throughput() {
-    let pool = unlimited();
+    let pool = nimbus_ranked();
     add_peer(&pool, &Peer::new(1).with_throughput(10.0), Outgoing);
     add_peer(&pool, &Peer::new(2).with_throughput(1000.0), Outgoing);
     add_peer(&pool, &Peer::new(3).with_throughput(f64::NAN), Outgoing);
@@ -46,7 +46,7 @@ fn a_higher_score_beats_a_higher_throughput() {
 
 #[test]
 fn on_a_tie_the_outgoing_peer_wins_and_incoming_wins_only_when_strictly_better() {
-    let pool = unlimited();
+    let pool = nimbus_ranked();
     add(&pool, 1, Incoming);
     add(&pool, 2, Outgoing);
     let first = pool.acquire_no_wait(PeerFilter::ANY).expect("available");
@@ -57,6 +57,32 @@ fn on_a_tie_the_outgoing_peer_wins_and_incoming_wins_only_when_strictly_better()
     add_peer(&pool, &better, Incoming);
     let first = pool.acquire_no_wait(PeerFilter::ANY).expect("available");
     assert_eq!(*first.key(), 3, "strictly better incoming");
+}
+
+#[test]
+fn by_default_peers_in_good_standing_take_turns_whatever_their_score_or_direction() {
+    let pool = unlimited();
+    let veteran = Peer::scored(1, 1000).with_throughput(1e9);
+    add_peer(&pool, &veteran, Outgoing);
+    add_peer(&pool, &Peer::scored(2, 700), Outgoing);
+    // A late, incoming peer at the starting score: Nimbus never picked it while the
+    // others were free.
+    add(&pool, 3, Incoming);
+    let mut order = Vec::new();
+    for _ in 0..6 {
+        let peer = pool.acquire_no_wait(PeerFilter::ANY).expect("available");
+        order.push(*peer.key());
+        peer.release();
+    }
+    assert_eq!(order, [1, 2, 3, 1, 2, 3]);
+}
+
+#[test]
+fn by_default_a_peer_below_the_starting_score_waits_for_the_others() {
+    let pool = unlimited();
+    add_peer(&pool, &Peer::scored(1, 200), Outgoing);
+    add(&pool, 2, Incoming);
+    assert_eq!(drain_keys(&pool, PeerFilter::ANY), [2, 1]);
 }
 
 #[test]
@@ -109,7 +135,7 @@ fn acquire_no_wait_gives_none_when_nothing_is_available() {
 
 #[test]
 fn acquire_n_no_wait_takes_all_or_nothing() {
-    let pool = unlimited();
+    let pool = nimbus_ranked();
     add(&pool, 1, Incoming);
     add(&pool, 2, Outgoing);
     assert!(pool.acquire_n_no_wait(3, PeerFilter::ANY).is_none());

@@ -167,8 +167,10 @@ fn run(config: &PoolConfig, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let got = pool.acquire_no_wait(filter);
                 prop_assert_eq!(got.is_some(), !candidates.is_empty());
                 if let Some(got) = got {
-                    let best = candidates.iter().map(|(_, s)| *s).max();
-                    prop_assert_eq!(Some(got.score()), best, "the best score is taken");
+                    // Scores at or above the fair score rank as equals (fair rotation).
+                    let fair = config.fair_score.unwrap_or(i64::MAX);
+                    let best = candidates.iter().map(|(_, s)| (*s).min(fair)).max();
+                    prop_assert_eq!(Some(got.score().min(fair)), best, "the best score is taken");
                     let entry = model.peers.get_mut(got.key()).expect("modelled");
                     prop_assert!(!entry.acquired);
                     entry.acquired = true;

@@ -19,7 +19,7 @@ fn add_scored(pool: &common::Pool, key: u32, score: i64, kind: peer_pool::PeerTy
 
 #[test]
 fn listings_are_by_rank_and_never_show_deleted_peers() {
-    let pool = unlimited();
+    let pool = common::pool(PoolConfig::default().with_nimbus_ranking());
     for (key, score, kind) in [
         (1, 100, Incoming),
         (2, 800, Outgoing),

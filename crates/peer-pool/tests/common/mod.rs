@@ -83,6 +83,11 @@ pub fn unlimited() -> Pool {
     pool(PoolConfig::default())
 }
 
+/// An unlimited pool that ranks as Nimbus does (no fair rotation).
+pub fn nimbus_ranked() -> Pool {
+    pool(PoolConfig::default().with_nimbus_ranking())
+}
+
 /// Add peer `key` (score 300) with a lifetime that never ends.
 #[track_caller]
 pub fn add(pool: &Pool, key: u32, kind: PeerType) -> Peer {
