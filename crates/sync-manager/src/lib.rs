@@ -12,9 +12,12 @@
 //! - **Workers** (default 10) each take the best peer from the pool, refresh its status
 //!   when stale (+50 moved / -50 stale / -100 failed), pop a range, download blocks and,
 //!   inside the blob window, blob sidecars, check them with `sync-types`, and push them
-//!   to the queue. A peer is handed back before any wait; a rate-limited, throttled or
-//!   pruned peer cools down out of the pool while the worker goes on with others. Every
-//!   failure returns the range (the queue's tickets return themselves).
+//!   to the queue. A peer is handed back before any wait; a rate-limited, throttled,
+//!   behind or barred peer cools down out of the pool while the worker goes on with
+//!   others. Each push runs as its own task, so a result is verified as soon as its turn
+//!   comes, whatever its worker does next. A worker with nothing to do wakes when work
+//!   comes back to the queue. Every failure returns the range (the queue's tickets
+//!   return themselves).
 //! - **Blame.** Bad responses, timeouts and lies cost score; rate-limit replies and
 //!   our verifier's own faults never do. A status with a head or finality ahead of our
 //!   clock is a lie, and so is a finality claim that our verifier contradicts.
@@ -57,6 +60,7 @@
 //! - `test-utils`: the simulated network (the `sim` module, and `sync-types`' mock peers).
 mod chain;
 mod config;
+mod control;
 mod manager;
 mod metrics;
 #[cfg(any(test, feature = "test-utils"))]

@@ -2,9 +2,8 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use futures::{StreamExt, future::BoxFuture, stream::FuturesUnordered};
 use peer_pool::{PeerFilter, PeerPool, PooledPeer};
-use sync_queue::SyncQueue;
+use sync_queue::{Listener, SyncQueue};
 use sync_types::{
     BlockVerifier, ChainSpec, Cursor, Slot, SpeedSample, SyncDirection, SyncPeer, SyncProgress,
     speed,
@@ -15,27 +14,11 @@ use tracing::{info, warn};
 use crate::{
     chain::{SyncChain, remaining},
     config::ManagerConfig,
+    control::ControlCell,
     metrics::SyncMetrics,
     status::{SyncState, SyncStatus, WorkerBoard, WorkerState},
     worker::{Next, queue_bounds},
 };
-
-/// What the workers are told.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Control {
-    /// The sync needs workers (Nimbus's `notInSyncEvent`).
-    pub(crate) syncing: bool,
-    /// Paused by the operator.
-    pub(crate) paused: bool,
-    /// Stop everything.
-    pub(crate) shutdown: bool,
-}
-
-impl Control {
-    fn workers_may_run(self) -> bool {
-        self.syncing && !self.paused && !self.shutdown
-    }
-}
 
 /// Bookkeeping of the sync loop.
 #[derive(Debug)]
@@ -67,7 +50,7 @@ where
     pub(crate) queue: SyncQueue<P, V>,
     pub(crate) board: WorkerBoard,
     pub(crate) metrics: SyncMetrics,
-    control: watch::Sender<Control>,
+    control: ControlCell,
     book: Mutex<Book>,
 }
 
@@ -136,7 +119,7 @@ where
             safe,
             verifier,
         );
-        let (control, _) = watch::channel(Control::default());
+        let control = ControlCell::default();
         let now = Instant::now();
         let book = Book {
             state: SyncState::Idle,
@@ -185,13 +168,13 @@ where
 
     /// Stop handing out work; workers finish their current step and wait.
     pub fn pause(&self) {
-        self.inner.control.send_modify(|c| c.paused = true);
+        self.inner.control.modify(|c| c.paused = true);
         lock(&self.inner.book).state = SyncState::Paused;
     }
 
     /// Resume after [`pause`](Self::pause).
     pub fn resume(&self) {
-        self.inner.control.send_modify(|c| c.paused = false);
+        self.inner.control.modify(|c| c.paused = false);
         let mut book = lock(&self.inner.book);
         book.state = SyncState::Idle;
         book.last_progress_at = Instant::now();
@@ -214,7 +197,7 @@ where
     /// Cancel every worker, wait for them to end (their peers go back to the pool), and
     /// stop (D.26: cancel, then wait; no assertion on worker states).
     pub async fn shutdown(&self) {
-        self.inner.control.send_modify(|c| c.shutdown = true);
+        self.inner.control.modify(|c| c.shutdown = true);
         self.join().await;
     }
 }
@@ -246,12 +229,13 @@ where
             eta: progress.time_left(book.average_speed),
             workers: self.board.snapshot(),
             peers: self.pool.len(),
+            queue: self.queue.stats(),
         }
     }
 
     pub(crate) fn signal_in_sync(&self) {
         self.control
-            .send_if_modified(|c| std::mem::replace(&mut c.syncing, false));
+            .modify_if(|c| std::mem::replace(&mut c.syncing, false));
     }
 
     /// The supervisor and the sync loop.
@@ -262,7 +246,7 @@ where
             let id = workers.spawn(Arc::clone(&self).worker(index)).id();
             index_of.insert(id, index);
         }
-        let mut control = self.control.subscribe();
+        let mut control = self.control.listen();
         let mut tick = tokio::time::interval(self.config.loop_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -279,7 +263,7 @@ where
                         Err(e) => (e.id(), if e.is_panic() { "panicked" } else { "was cancelled" }),
                     };
                     let index = index_of.remove(&id).unwrap_or(usize::MAX);
-                    if self.control.borrow().shutdown {
+                    if self.control.get().shutdown {
                         continue;
                     }
                     // The seed logged an undeclared index here (D.9).
@@ -287,8 +271,8 @@ where
                     let id = workers.spawn(Arc::clone(&self).worker(index)).id();
                     index_of.insert(id, index);
                 }
-                changed = control.changed() => {
-                    if changed.is_err() || control.borrow().shutdown {
+                () = control.changed() => {
+                    if self.control.get().shutdown {
                         break;
                     }
                 }
@@ -296,7 +280,7 @@ where
         }
         self.update_metrics();
         // Cancel, then wait (D.26). Dropped workers hand their peers and tickets back.
-        self.control.send_modify(|c| c.shutdown = true);
+        self.control.modify(|c| c.shutdown = true);
         workers.abort_all();
         while workers.join_next().await.is_some() {}
         for i in 0..self.config.workers {
@@ -307,7 +291,7 @@ where
 
     /// One tick of the sync loop. Returns true when the manager should stop.
     fn tick(&self) -> bool {
-        let ctl = *self.control.borrow();
+        let ctl = self.control.get();
         let busy = self.board.snapshot().iter().any(|w| w.is_busy());
         let started = lock(&self.book).started;
         let in_sync = remaining(&*self.chain, self.direction) <= self.config.max_head_age
@@ -353,10 +337,31 @@ where
             book.last_progress = self.queue.stats().slots_processed;
             drop(book);
             info!(target: "sync::manager", direction = %self.direction, %start, %last, "sync started");
-            self.control.send_modify(|c| c.syncing = true);
+            self.control.modify(|c| c.syncing = true);
+        } else if self.direction == SyncDirection::Forward
+            && !busy
+            && self.queue.is_empty()
+            && self.peer_ahead_of_head()
+        {
+            // The queue went past every slot, yet our head stayed behind what peers hold:
+            // ranges were skipped on a false word (a lone peer's "empty"). Start again from
+            // the head, where two peers must agree once there are two. Without this the
+            // sync sat at 100 % until the watchdog, whose reset kept the finished queue.
+            let (start, last) = queue_bounds(&*self.chain, self.direction);
+            warn!(target: "sync::manager", head = %self.chain.head_slot(), %start, %last, "queue finished but the head did not reach the peers' heads; starting again from the head");
+            self.queue.reinit(start, last);
         }
         self.watchdog(ctl.paused);
         false
+    }
+
+    /// Whether a peer in the pool reports a head above ours.
+    fn peer_ahead_of_head(&self) -> bool {
+        let head = self.chain.head_slot();
+        self.pool
+            .peers(PeerFilter::ANY)
+            .iter()
+            .any(|p| p.head_slot() > head)
     }
 
     /// Remove peers whose score fell below the pool's limit while they were not held
@@ -445,16 +450,23 @@ where
 
     /// One worker: loop until shutdown.
     async fn worker(self: Arc<Self>, index: usize) {
-        let mut control = self.control.subscribe();
+        let mut control = self.control.listen();
+        let mut work = self.queue.work_available();
         // Peers this worker keeps out of the pool for a while (rate limit, throttle,
-        // pruned): the worker goes on with others meanwhile and hands each back when its
-        // time is up. At most `MAX_COOLING_PER_WORKER`; past that the worker waits.
+        // pruned, barred): the worker goes on with others meanwhile and hands each back
+        // when its time is up. At most `MAX_COOLING_PER_WORKER`; past that the worker
+        // waits.
         let mut cooling: Vec<(PooledPeer<P>, Instant)> = Vec::new();
-        // Responses waiting for their turn in the queue, polled whenever the worker waits.
-        // Bounded by the queue's `max_outstanding_requests`.
-        let mut pushes: FuturesUnordered<BoxFuture<'static, ()>> = FuturesUnordered::new();
+        // Responses waiting for their turn in the queue. Each runs as its own task, so a
+        // result is parked (and, when it is the awaited one, verified) at once, whatever
+        // this worker does next; the seed's worker held its result while it downloaded
+        // the next range, and every other result waited behind it. Dropping the set
+        // (shutdown) cancels them cleanly. Bounded by the queue's
+        // `max_outstanding_requests`.
+        let mut pushes: JoinSet<()> = JoinSet::new();
         loop {
-            let ctl = *control.borrow_and_update();
+            while pushes.try_join_next().is_some() {}
+            let ctl = self.control.read(&mut control);
             if ctl.shutdown {
                 return;
             }
@@ -468,15 +480,7 @@ where
                     WorkerState::Sleeping
                 };
                 self.board.set(index, state);
-                tokio::select! {
-                biased;
-                    Some(()) = pushes.next(), if !pushes.is_empty() => {}
-                    changed = control.changed() => {
-                        if changed.is_err() {
-                            return;
-                        }
-                    }
-                }
+                control.changed().await;
                 continue;
             }
             let waiting = if pushes.is_empty() {
@@ -489,41 +493,41 @@ where
             let peer = tokio::select! {
                 biased;
                 peer = self.pool.acquire(PeerFilter::ANY) => peer,
-                Some(()) = pushes.next(), if !pushes.is_empty() => continue,
                 () = sleep_until_or_never(next_free) => continue,
-                _ = control.changed() => continue,
+                () = control.changed() => continue,
             };
+            // Work that comes back from here on wakes this worker if it has to wait.
+            work.mark_seen();
             let next = self.step(index, &peer).await;
             self.board.set(index, WorkerState::Sleeping);
             match next {
                 Next::Push(checked) => {
                     let handle = P::clone(&peer);
                     drop(peer); // back to the pool before waiting for the queue
-                    pushes.push(Box::pin(Arc::clone(&self).push(index, handle, *checked)));
+                    pushes.spawn(Arc::clone(&self).push(index, handle, *checked));
                     tokio::task::yield_now().await;
                 }
                 Next::Cool(d) if cooling.len() < MAX_COOLING_PER_WORKER => {
                     cooling.push((peer, Instant::now() + d));
                     tokio::task::yield_now().await;
                 }
-                Next::Backlog if !pushes.is_empty() => {
-                    drop(peer);
-                    tokio::select! {
-                    biased;
-                            Some(()) = pushes.next() => {}
-                            _ = control.changed() => {}
-                        }
-                }
                 Next::Backlog => {
                     drop(peer);
-                    cooling.clear();
-                    self.wait(&mut control, &mut pushes, self.config.loop_interval)
-                        .await;
+                    // Bounded: one of our pushes finishing, work coming back, or a loop
+                    // interval, whichever comes first (the seed waited on its pushes
+                    // alone).
+                    self.wait(
+                        &mut control,
+                        &mut work,
+                        &mut pushes,
+                        self.config.loop_interval,
+                    )
+                    .await;
                 }
                 Next::Cool(d) | Next::Wait(d) => {
                     drop(peer); // back to the pool before any wait (D.10, D.12)
                     cooling.clear();
-                    self.wait(&mut control, &mut pushes, d).await;
+                    self.wait(&mut control, &mut work, &mut pushes, d).await;
                 }
                 Next::Continue => {
                     drop(peer);
@@ -542,28 +546,24 @@ where
     V: BlockVerifier,
     C: SyncChain,
 {
-    /// Wait `d` without a peer, polling this worker's pushes; less if the manager stops
-    /// or pauses.
+    /// Wait without a peer: at most `d`, less if one of this worker's pushes finishes,
+    /// the queue has work again (a range came back, a restart, a new final slot), or the
+    /// manager stops or pauses.
     async fn wait(
         &self,
-        control: &mut watch::Receiver<Control>,
-        pushes: &mut FuturesUnordered<BoxFuture<'static, ()>>,
+        control: &mut Listener,
+        work: &mut Listener,
+        pushes: &mut JoinSet<()>,
         d: std::time::Duration,
     ) {
         let deadline = tokio::time::sleep(d);
         tokio::pin!(deadline);
-        loop {
-            tokio::select! {
-                biased;
-                () = &mut deadline => return,
-                Some(()) = pushes.next(), if !pushes.is_empty() => {}
-                changed = control.changed() => {
-                    let ctl = *control.borrow_and_update();
-                    if changed.is_err() || ctl.shutdown || ctl.paused {
-                        return;
-                    }
-                }
-            }
+        tokio::select! {
+            biased;
+            () = &mut deadline => {}
+            Some(_) = pushes.join_next(), if !pushes.is_empty() => {}
+            () = work.changed() => {}
+            () = control.changed() => {}
         }
     }
 }

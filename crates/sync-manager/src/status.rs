@@ -6,6 +6,7 @@ use std::{
     time::Duration,
 };
 
+use sync_queue::QueueStats;
 use sync_types::{Slot, SyncDirection, SyncProgress, time_left_string};
 
 /// What one worker is doing (spec A.6.2), with Nimbus's letters.
@@ -165,6 +166,10 @@ pub struct SyncStatus {
     pub workers: Vec<WorkerState>,
     /// Peers in the pool.
     pub peers: usize,
+    /// The queue's counters, among them why a range was skipped on one peer's word
+    /// ([`QueueStats::empty_skipped_unconfirmed`]: no other present peer could confirm
+    /// it) and how often a barred range went back to a barred peer.
+    pub queue: QueueStats,
 }
 
 impl SyncStatus {
@@ -208,6 +213,7 @@ mod tests {
             eta: None,
             workers: vec![WorkerState::WaitingPeer; 10],
             peers: 0,
+            queue: QueueStats::default(),
         };
         assert_eq!(
             status.status_line(),

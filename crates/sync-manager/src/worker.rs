@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use sync_queue::{NoRequest, OnVerify, PushOutcome, RequestTicket, Verdict};
+use peer_pool::PeerFilter;
+use sync_queue::{NoRequest, OnVerify, PeerReach, PushOutcome, RequestTicket, Verdict};
 use sync_types::{
     BlockVerifier, BlockView, RequestError, Slot, SyncDirection, SyncPeer, ValidatedResponse,
     score::{
@@ -28,7 +29,7 @@ pub const PEER_SCORE_FINALITY_LIE: i64 = -500;
 /// ahead of our wall clock, or finality ahead of its own head. Each use of such a peer
 /// costs this, so it leaves the pool at once (the network layer disconnects it at the
 /// handshake already; this covers a status refreshed later).
-pub const PEER_SCORE_STATUS_LIE: i64 = -1000;
+pub const PEER_SCORE_STATUS_LIE: i64 = sync_types::score::PEER_SCORE_PROVEN_FAULT;
 
 /// A checked response on its way to the queue.
 pub(crate) struct Checked<P, V: BlockVerifier> {
@@ -115,27 +116,27 @@ where
             self.score(peer, PEER_SCORE_USELESS, "useless");
             return Next::Cool(self.config.idle_backoff);
         }
-        // A peer that pruned the slots we need next is skipped, not blamed.
-        let needed = match direction {
-            SyncDirection::Forward => self.queue.output_slot().slot(),
-            SyncDirection::Backward => self.queue.input_slot().slot(),
-        };
-        if let (Some(earliest), Some(needed)) = (peer.earliest_available_slot(), needed)
-            && earliest > needed
-        {
-            return Next::Cool(self.config.idle_backoff);
-        }
         if direction == SyncDirection::Forward {
             self.queue.update_last_slot(last);
         }
         self.board.set(index, WorkerState::Requesting);
-        let ticket = match self.queue.pop(peer_head, peer.clone()) {
+        // The queue hands a peer only what it declared it has: a peer that pruned the
+        // slots we need is skipped, never asked and charged (the seed compared only the
+        // next slot, and backward ranges and retries reach lower).
+        let reach = PeerReach::new(peer.earliest_available_slot(), peer_head);
+        let ticket = match self
+            .queue
+            .pop_for(reach, peer.clone(), || self.present_peers())
+        {
             Ok(t) => t,
             Err(NoRequest::Backlog) => {
                 self.queue.process_ready().await;
                 return Next::Backlog;
             }
             Err(NoRequest::PeerBehind) => return Next::Cool(self.config.idle_backoff),
+            // Another peer may take the range: go on with one at once (the seed waited and
+            // took the same best peer again, so the others were never asked).
+            Err(NoRequest::Barred { retry_in }) => return Next::Cool(retry_in),
             Err(NoRequest::Exhausted) => return Next::Wait(self.config.idle_backoff),
         };
         let range = ticket.range;
@@ -152,12 +153,15 @@ where
         };
         self.metrics.blocks_received.inc_by(blocks.len() as u64);
         let wall_epoch = self.spec.epoch_of(self.chain.wall_slot());
-        let wants_sidecars = self
-            .spec
-            .range_needs_blobs(range.start(), range.last(), wall_epoch)
-            && blocks.iter().any(|b| b.blob_commitment_count() > 0);
-        let checked = if wants_sidecars {
-            let sidecars = match self.timed(peer.blob_sidecars_by_range(range)).await {
+        // Only the part of the range inside the blob window: a peer that pruned the older
+        // part of a range straddling the boundary is not charged for it.
+        let sidecar_range = self.spec.blob_range(range, wall_epoch).filter(|r| {
+            blocks
+                .iter()
+                .any(|b| r.contains(b.slot()) && b.blob_commitment_count() > 0)
+        });
+        let checked = if let Some(sidecar_range) = sidecar_range {
+            let sidecars = match self.timed(peer.blob_sidecars_by_range(sidecar_range)).await {
                 Ok(s) => s,
                 Err(e) => {
                     self.metrics.request(error_label(&e));
@@ -168,7 +172,7 @@ where
                 }
             };
             self.metrics.sidecars_received.inc_by(sidecars.len() as u64);
-            ValidatedResponse::with_sidecars(range, blocks, sidecars, &self.spec)
+            ValidatedResponse::with_sidecars_in(range, blocks, sidecar_range, sidecars, &self.spec)
         } else {
             ValidatedResponse::blocks_only(range, blocks)
         };
@@ -236,6 +240,19 @@ where
         }
     }
 
+    /// The peers in the pool (held by a worker or not) with what each serves: the queue
+    /// asks for them when a range is barred for the peer at hand.
+    fn present_peers(&self) -> Vec<(P::Key, PeerReach)> {
+        self.pool
+            .peers(PeerFilter::ANY)
+            .iter()
+            .map(|p| {
+                let reach = PeerReach::new(p.earliest_available_slot(), p.head_slot());
+                (p.key(), reach)
+            })
+            .collect()
+    }
+
     /// The request, cut off at [`ManagerConfig::request_timeout`](crate::ManagerConfig).
     async fn timed<T>(
         &self,
@@ -274,7 +291,11 @@ where
 
     pub(crate) fn score(&self, peer: &P, delta: i64, reason: &'static str) {
         debug!(target: "sync::manager", peer = %peer.key(), delta, reason, "score");
-        peer.update_score(delta);
+        if delta > 0 {
+            peer.reward(delta);
+        } else {
+            peer.update_score(delta);
+        }
         self.metrics.score(reason);
     }
 }

@@ -13,6 +13,11 @@ use sync_types::{
 /// Kinds that are limited, not lying: a rate limit and pruned history are not faults.
 const NOT_FAULTS: [&str; 2] = ["rate-limits", "pruned"];
 
+/// Kinds that fail requests without lying: each failure costs -100 (Nimbus's "no
+/// values"), so they leave after a few; how many they get depends on how often they
+/// are asked.
+const FAILING: [&str; 3] = ["disconnects", "timeouts", "stalls"];
+
 #[tokio::test(start_paused = true)]
 async fn forward_sync_through_every_adversary_imports_each_block_once_in_order() {
     let chain = test_chain(10_000, 7);
@@ -34,6 +39,12 @@ async fn forward_sync_through_every_adversary_imports_each_block_once_in_order()
             // refreshed head has not moved, and this chain does not grow) may apply.
             assert!(peer.score() >= 0, "{name} ended at {}", peer.score());
             assert!(net.pool.contains(&peer.key()), "{name} was removed");
+            continue;
+        }
+        if FAILING.contains(name) {
+            let failures = i64::try_from(peer.requests().len()).expect("small");
+            assert!(failures > 0, "{name} was never asked");
+            assert_eq!(peer.penalties(), 100 * failures, "{name}: -100 per failure");
             continue;
         }
         assert!(peer.score() < 0, "{name} ended at {}", peer.score());

@@ -1,6 +1,9 @@
-//! A simulated network for tests and the example (feature `test-utils`): an in-memory
+//! A simulated network for tests and the examples (feature `test-utils`): an in-memory
 //! chain position ([`SimChain`]) and a verifier that moves it ([`SimVerifier`]). The
 //! peers are `sync_types::test_utils::MockPeer`s.
+//!
+//! [`sweep`] runs many seeded simulated syncs of the real [`SyncManager`](crate::SyncManager)
+//! over this network and reports hangs, stalls, wrong imports and unfair blame.
 
 use std::sync::{
     Arc,
@@ -13,6 +16,8 @@ use sync_types::{
 };
 
 use crate::chain::SyncChain;
+
+pub mod sweep;
 
 /// Our chain's positions as plain numbers; the [`SimVerifier`] moves head and backfill.
 #[derive(Debug, Default)]
