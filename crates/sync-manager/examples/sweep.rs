@@ -29,6 +29,10 @@ struct Args {
     /// The first seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Let every honest peer join late, so a sync may start with adversaries alone:
+    /// measures the lone-peer limit (see the crate README); failures are expected.
+    #[arg(long)]
+    eclipses: bool,
 }
 
 /// Every peer's end, for a single case.
@@ -78,7 +82,12 @@ fn run(args: Args) -> std::io::Result<SweepReport> {
     let started = std::time::Instant::now();
     let mut report = SweepReport::default();
     for seed in args.seed..=last {
-        let result = paused_runtime()?.block_on(run_case(&SweepCase::from_seed(seed)));
+        let case = if args.eclipses {
+            SweepCase::from_seed_with_eclipses(seed)
+        } else {
+            SweepCase::from_seed(seed)
+        };
+        let result = paused_runtime()?.block_on(run_case(&case));
         report.record(&result);
         if args.cases == 1 {
             print_details(&result);

@@ -254,3 +254,30 @@ async fn a_blob_window_straddling_range_asks_only_for_the_newer_sidecars() {
     assert_eq!(peer.penalties(), 0);
     assert_eq!(verifier.inner().imported().len(), 200);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_forward_queue_run_past_every_slot_on_a_lone_liars_word_starts_again_from_the_head() {
+    // Only a peer that calls every range empty is there at first: alone, its word skips
+    // the ranges (nobody else can confirm them) and the queue runs to its end with our
+    // head still at genesis. When an honest peer arrives, the sync starts again from the
+    // head instead of sitting at 100 %.
+    let chain = Arc::new(TestChain::full(Slot(200)));
+    let liar = MockPeer::new(9, Arc::clone(&chain)).with_behaviour(Behaviour::Empty);
+    let net = forward(
+        Arc::clone(&chain),
+        std::slice::from_ref(&liar),
+        config().with_exit_when_synced(),
+    );
+    until(HOUR, "the queue at its end", || {
+        net.manager.queue().is_empty()
+    })
+    .await;
+    assert!(net.verifier.inner().imported().is_empty());
+    let honest = MockPeer::new(1, Arc::clone(&chain));
+    net.pool
+        .add_peer_no_wait(honest.clone(), PeerType::Incoming, Lifetime::forever())
+        .expect("added");
+    net.join_within(HOUR).await;
+    assert_eq!(net.verifier.inner().imported(), net.block_slots(1, 200));
+    assert_eq!(honest.penalties(), 0);
+}

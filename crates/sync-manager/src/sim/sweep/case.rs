@@ -191,6 +191,17 @@ impl SweepCase {
     /// Backward, the anchor is the block at or below a slot in the chain's top tenth, and
     /// backfill goes to genesis or to a slot in the anchor's lower half, at even odds.
     pub fn from_seed(seed: u64) -> SweepCase {
+        Self::draw(seed, false)
+    }
+
+    /// As [`from_seed`](Self::from_seed), but every honest peer may join late: the sync
+    /// may start with adversaries alone (an eclipse), where the lone-peer rule trusts
+    /// them. For measuring that limit, not for the pass/fail sweep.
+    pub fn from_seed_with_eclipses(seed: u64) -> SweepCase {
+        Self::draw(seed, true)
+    }
+
+    fn draw(seed: u64, eclipses: bool) -> SweepCase {
         let mut rng = SplitMix64::new(seed);
         let forward = rng.percent(50);
         let last_slot = rng.in_range(&CHAIN_SLOTS);
@@ -206,8 +217,8 @@ impl SweepCase {
             // The first honest peer is there from the start and stays to the end: a window
             // with no honest peer at all is an eclipse, in which the lone-peer rule
             // trusts whoever is there (see the crate README).
-            let joins_after =
-                (i > 0 && late_joiners && rng.percent(50)).then(|| event_delay(&mut rng));
+            let joins_after = ((i > 0 || eclipses) && late_joiners && rng.percent(50))
+                .then(|| event_delay(&mut rng));
             honest.push(HonestPeer {
                 latency,
                 joins_after,
@@ -253,7 +264,12 @@ impl SweepCase {
     /// One or two peers to disconnect: any adversary of the case, or any honest peer but
     /// the first, which stays to the end.
     fn draw_disconnects(&self, rng: &mut SplitMix64) -> Vec<Disconnect> {
-        let stays = 0;
+        let stays = if self.honest[0].joins_after.is_none() {
+            0
+        } else {
+            // With eclipses allowed the first may join late: any honest peer may stay.
+            rng.index(self.honest.len())
+        };
         let mut candidates: Vec<PeerRef> = (0..self.honest.len())
             .filter(|i| *i != stays)
             .map(PeerRef::Honest)
