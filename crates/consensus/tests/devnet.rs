@@ -106,6 +106,35 @@ fn verify_backward(devnet: &Devnet) {
     );
 }
 
+#[test]
+fn backfill_accepts_the_unsigned_genesis_block_by_its_root() {
+    // Every real genesis block is unsigned. A backward verifier that reaches it used to
+    // check its zero signature, charge the honest peer and never finish backfill.
+    let devnet = DevnetBuilder::new(small_params(Fork::Electra))
+        .build()
+        .expect("devnet");
+    let verifier = verifier(&devnet, devnet.head_anchor());
+    let mut segment = devnet.segment(0..devnet.head().signed().slot() + 1);
+    segment.reverse();
+    segment.push(BlockAndSidecars {
+        block: devnet.genesis_block().clone(),
+        sidecars: None,
+    });
+    assert_all_ok(&verifier, &segment, "backfill down to genesis");
+    // Its root is what vouches for it: a block at slot 0 with another root does not link.
+    let verifier = self::verifier(&devnet, devnet.head_anchor());
+    let mut other = devnet.genesis_block().signed().clone();
+    if let SignedBeaconBlock::Electra(b) = &mut other {
+        b.message.proposer_index = 1;
+    }
+    let last = segment.len() - 1;
+    segment[last].block = Block::new(other);
+    let report = verifier
+        .verify_blocking(&segment)
+        .expect("no fault of ours");
+    assert_eq!(report.outcomes.last(), Some(&BlockOutcome::MissingParent));
+}
+
 /// The columns of every block with blobs check against their block, and each block's
 /// cells verify: all 128 columns in the first epoch, then the pyspec vectors' six plus two
 /// that move with the block (so every column index is covered), to keep the test quick.

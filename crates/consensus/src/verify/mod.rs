@@ -4,7 +4,8 @@
 //! - the hash chain from a trusted anchor, forward (parent roots) or backward (each block
 //!   is the parent its child names) — see [`linkage`];
 //! - the fork: a block's layout must be the fork scheduled at its slot;
-//! - proposer signatures, batch-verified with blst against the registry's keys;
+//! - proposer signatures, batch-verified with blst against the registry's keys (the
+//!   genesis block, unsigned in every chain, is accepted by the root its child names);
 //! - blob sidecars against their block: header and signature, commitment, inclusion proof,
 //!   and KZG proofs batch-verified (one batch per segment).
 //!
