@@ -73,4 +73,6 @@ pub use config::ManagerConfig;
 pub use manager::SyncManager;
 pub use metrics::{Label, SyncMetrics};
 pub use status::{SyncState, SyncStatus, WorkerState};
-pub use worker::{PEER_SCORE_FINALITY_LIE, PEER_SCORE_STATUS_LIE};
+/// The manager's own penalties, kept here for existing users; they live in
+/// [`sync_types::score`] with every other score value.
+pub use sync_types::score::{PEER_SCORE_FINALITY_LIE, PEER_SCORE_STATUS_LIE};

@@ -10,7 +10,8 @@ use sync_queue::{NoRequest, OnVerify, PeerReach, PushOutcome, RequestTicket, Ver
 use sync_types::{
     BlockVerifier, BlockView, RequestError, Slot, SyncDirection, SyncPeer, ValidatedResponse,
     score::{
-        PEER_SCORE_GOOD_STATUS, PEER_SCORE_NO_STATUS, PEER_SCORE_STALE_STATUS, PEER_SCORE_USELESS,
+        PEER_SCORE_FINALITY_LIE, PEER_SCORE_GOOD_STATUS, PEER_SCORE_NO_STATUS,
+        PEER_SCORE_STALE_STATUS, PEER_SCORE_STATUS_LIE, PEER_SCORE_USELESS,
     },
 };
 use tracing::debug;
@@ -20,16 +21,6 @@ use crate::{
     manager::Inner,
     status::WorkerState,
 };
-
-/// The extra penalty for a peer whose finality claim our verifier contradicts (D.1): it
-/// said the range was finalized, yet the range does not verify on our chain.
-pub const PEER_SCORE_FINALITY_LIE: i64 = -500;
-
-/// The penalty for a status no honest peer can send: a head or finalized checkpoint
-/// ahead of our wall clock, or finality ahead of its own head. Each use of such a peer
-/// costs this, so it leaves the pool at once (the network layer disconnects it at the
-/// handshake already; this covers a status refreshed later).
-pub const PEER_SCORE_STATUS_LIE: i64 = sync_types::score::PEER_SCORE_PROVEN_FAULT;
 
 /// A checked response on its way to the queue.
 pub(crate) struct Checked<P, V: BlockVerifier> {

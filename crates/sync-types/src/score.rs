@@ -44,6 +44,15 @@ pub const PEER_SCORE_UNVIABLE_FORK: i64 = -200;
 /// data, not suspected from a timeout or an empty answer.
 pub const PEER_SCORE_PROVEN_FAULT: i64 = -(PEER_SCORE_HIGH_LIMIT + 100);
 
+/// The extra penalty for a peer whose finality claim our verifier contradicts (D.1): it
+/// said the range was finalized, yet the range does not verify on our chain.
+pub const PEER_SCORE_FINALITY_LIE: i64 = -500;
+/// A status no honest peer can send: a head or finalized checkpoint ahead of our wall
+/// clock, or finality ahead of its own head. A proven fault: the peer leaves at once (the
+/// network layer disconnects it at the handshake already; this covers a status
+/// refreshed later).
+pub const PEER_SCORE_STATUS_LIE: i64 = PEER_SCORE_PROVEN_FAULT;
+
 /// `score + delta`, clamped at [`PEER_SCORE_HIGH_LIMIT`] (and, unlike Nimbus, at `i64::MIN`
 /// instead of wrapping).
 pub const fn apply_score(score: i64, delta: i64) -> i64 {
