@@ -1,6 +1,8 @@
 //! Prometheus metrics of the manager and its queue (one struct, registered into the
 //! binary's shared registry).
 
+use std::sync::atomic::AtomicU64;
+
 use prometheus_client::{
     encoding::EncodeLabelSet,
     metrics::{counter::Counter, family::Family, gauge::Gauge},
@@ -40,8 +42,9 @@ pub struct SyncMetrics {
     pub stalls: Counter,
     /// Workers by state.
     pub workers: Family<Label, Gauge>,
-    /// Average speed in milli-slots per second.
-    pub speed_millislots: Gauge,
+    /// Average speed in slots per second (a float gauge, Prometheus's base unit; the
+    /// first version exported milli-slots in an integer gauge).
+    pub slots_per_second: Gauge<f64, AtomicU64>,
 }
 
 impl SyncMetrics {
@@ -93,9 +96,9 @@ impl SyncMetrics {
         );
         sub.register("workers", "Workers by state", m.workers.clone());
         sub.register(
-            "speed_millislots",
-            "Average sync speed, slots/s x 1000",
-            m.speed_millislots.clone(),
+            "slots_per_second",
+            "Average sync speed since the sync started, in slots per second",
+            m.slots_per_second.clone(),
         );
         m
     }
@@ -137,6 +140,7 @@ mod tests {
         let m = SyncMetrics::register(&mut registry, "forward");
         m.request("ok");
         m.set_workers(&[WorkerState::Downloading, WorkerState::Downloading]);
+        m.slots_per_second.set(12.5);
         let mut text = String::new();
         encode(&mut text, &registry).expect("encodes");
         assert!(
@@ -146,6 +150,10 @@ mod tests {
         assert!(
             text.contains("beacon_sync_forward_workers{kind=\"downloading\"} 2"),
             "{text}"
+        );
+        assert!(
+            text.contains("beacon_sync_forward_slots_per_second 12.5"),
+            "a float gauge in slots per second: {text}"
         );
     }
 }

@@ -445,9 +445,7 @@ where
         self.metrics
             .set_queue("ready", self.queue.parked_len() as u64);
         let avg = lock(&self.book).average_speed;
-        // `as` from f64 saturates (and maps NaN to 0): exactly what a gauge wants.
-        #[allow(clippy::cast_possible_truncation)]
-        self.metrics.speed_millislots.set((avg * 1000.0) as i64);
+        self.metrics.slots_per_second.set(avg);
     }
 }
 
