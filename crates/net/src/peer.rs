@@ -15,8 +15,10 @@
 //! [`PEER_SCORE_LOW_LIMIT`] tells the swarm task, which says Goodbye(250) and disconnects.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
+
 use std::time::Duration;
+use sync_types::lock::lock;
 
 use consensus::config::ChainConfig;
 use consensus::containers::{
@@ -96,11 +98,6 @@ impl std::fmt::Debug for NetPeer {
             .field("status", &self.status())
             .finish_non_exhaustive()
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Critical sections only replace values; a panic elsewhere leaves them whole.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl NetPeer {

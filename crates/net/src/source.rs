@@ -7,7 +7,7 @@
 //! Every query takes a `limit`: a source never returns more items than that.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bytes::Bytes;
 use consensus::containers::{BlobIdentifier, Checkpoint};
@@ -173,11 +173,11 @@ impl MemorySource {
 
     fn read(&self) -> RwLockReadGuard<'_, MemoryChain> {
         // Writers only insert whole entries; a panic elsewhere cannot leave half of one.
-        self.chain.read().unwrap_or_else(PoisonError::into_inner)
+        sync_types::lock::read(&self.chain)
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, MemoryChain> {
-        self.chain.write().unwrap_or_else(PoisonError::into_inner)
+        sync_types::lock::write(&self.chain)
     }
 
     /// Adds a verified block to the chain (replacing the block at its slot, if any).

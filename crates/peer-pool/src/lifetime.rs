@@ -10,7 +10,7 @@
 
 use std::{
     fmt,
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    sync::{Arc, Mutex, MutexGuard},
 };
 
 /// What the pool runs when a lifetime ends.
@@ -40,7 +40,7 @@ impl Inner {
     fn lock(&self) -> MutexGuard<'_, Watchers> {
         // Every critical section below only moves values in and out of the list; a
         // panic elsewhere cannot leave it inconsistent.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        sync_types::lock::lock(&self.state)
     }
 }
 

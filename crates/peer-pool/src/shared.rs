@@ -7,7 +7,7 @@
 //! and one thread at a time drains the queue. A thread that finds another one draining
 //! (or a callback that calls back into the pool) leaves its events to that thread.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use sync_types::ScoredPeer;
 
@@ -46,7 +46,7 @@ impl<P: ScoredPeer> Shared<P> {
     fn lock(&self) -> MutexGuard<'_, State<P>> {
         // Critical sections only move entries and counters and call the peer's score
         // and throughput getters; a poisoned lock still holds consistent state.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        sync_types::lock::lock(&self.state)
     }
 
     /// Read the state.

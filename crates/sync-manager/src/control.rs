@@ -1,6 +1,6 @@
 //! What the workers are told, and the signal that tells them.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 
 use sync_queue::{Listener, Signal};
 
@@ -33,7 +33,7 @@ pub(crate) struct ControlCell {
 impl ControlCell {
     fn lock(&self) -> MutexGuard<'_, Control> {
         // Only plain field writes happen under the lock: a poisoned one is consistent.
-        self.value.lock().unwrap_or_else(PoisonError::into_inner)
+        sync_types::lock::lock(&self.value)
     }
 
     /// The current control.

@@ -3,7 +3,7 @@
 use std::{
     future::Future,
     pin::Pin,
-    sync::{Arc, Mutex, MutexGuard, PoisonError, Weak},
+    sync::{Arc, Mutex, MutexGuard, Weak},
     task::Poll,
 };
 
@@ -44,7 +44,7 @@ impl<P: ScoredPeer, V: BlockVerifier> Shared<P, V> {
     fn lock(&self) -> MutexGuard<'_, State<P, Block<V>, Sidecar<V>>> {
         // The state is only changed by short synchronous sections that do not panic on
         // any input; a poisoned lock still holds consistent state.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        sync_types::lock::lock(&self.state)
     }
 
     fn bump(&self) {

@@ -34,6 +34,7 @@
 //!   (pausable) clock; the crate itself never needs a runtime.
 
 mod error;
+pub mod lock;
 mod peer;
 pub mod progress;
 mod range;

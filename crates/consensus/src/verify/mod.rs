@@ -23,7 +23,9 @@ pub mod linkage;
 pub mod proposers;
 pub mod segment;
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
+
+use sync_types::lock::lock;
 
 use sync_types::{BlockOutcome, BlockVerifier, VerifierFault};
 
@@ -139,17 +141,14 @@ impl<S: ImportSink> ChainVerifier<S> {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, VerifierState> {
-        self.shared
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        lock(&self.shared.state)
     }
 }
 
 impl<S: ImportSink> Shared<S> {
     fn verify(&self, segment: &[BlockAndSidecars]) -> Result<SegmentReport, VerifierFault> {
         // Held for the whole segment: segments are verified one at a time, in order.
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut state = lock(&self.state);
         let context = SegmentContext {
             config: &self.config,
             proposers: &self.proposers,

@@ -1,6 +1,8 @@
 //! The manager: the supervisor of the workers and the sync loop (spec A.6.5).
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
+
+use sync_types::lock::lock;
 
 use peer_pool::{PeerFilter, PeerPool};
 use sync_queue::SyncQueue;
@@ -82,10 +84,6 @@ where
             finished: self.finished.clone(),
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl<P, V, C> SyncManager<P, V, C>

@@ -22,7 +22,7 @@ use std::{
     collections::{HashMap, VecDeque},
     fmt,
     future::Future,
-    sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError},
+    sync::{Arc, Mutex, MutexGuard, OnceLock},
     time::Duration,
 };
 
@@ -313,10 +313,7 @@ impl MockPeer {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.inner
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        crate::lock::lock(&self.inner.state)
     }
 
     /// Answer every request without a script entry with `behaviour` from now on.

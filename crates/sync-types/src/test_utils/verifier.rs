@@ -63,9 +63,7 @@ impl ChainVerifier {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::lock::lock(&self.state)
     }
 
     /// Always answer `outcome` for the block at `slot`.
