@@ -80,7 +80,7 @@ pub fn slot_at(chain: &ChainConfig, unix_time: Duration) -> u64 {
 
 /// The epoch that `unix_time` falls in on `chain` (epoch 0 before genesis).
 pub fn epoch_at(chain: &ChainConfig, unix_time: Duration) -> u64 {
-    slot_at(chain, unix_time) / chain.slots_per_epoch().max(1)
+    chain.slot_to_epoch(slot_at(chain, unix_time))
 }
 
 #[cfg(test)]

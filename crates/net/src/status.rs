@@ -93,7 +93,7 @@ impl StatusMessage {
     /// Our status: the fork digest of the wall-clock epoch at `now`, and the chain's
     /// finalized checkpoint, head and earliest available slot.
     pub fn local(chain: &ChainConfig, info: &ChainInfo, now: Duration) -> StatusMessage {
-        let wall_epoch = slot_at(chain, now) / chain.slots_per_epoch().max(1);
+        let wall_epoch = chain.slot_to_epoch(slot_at(chain, now));
         StatusMessage {
             fork_digest: chain.fork_digest_at_epoch(wall_epoch),
             finalized_root: info.finalized.root,

@@ -135,11 +135,10 @@ impl RpcRequest {
 
 /// The most blobs per block over the epochs of `start_slot .. start_slot + count`.
 pub(crate) fn max_blobs_in(chain: &ChainConfig, start_slot: u64, count: u64) -> u64 {
-    let spe = chain.slots_per_epoch().max(1);
     let last = start_slot.saturating_add(count.saturating_sub(1));
     chain
-        .max_blobs_per_block_at_epoch(start_slot / spe)
-        .max(chain.max_blobs_per_block_at_epoch(last / spe))
+        .max_blobs_per_block_at_epoch(chain.slot_to_epoch(start_slot))
+        .max(chain.max_blobs_per_block_at_epoch(chain.slot_to_epoch(last)))
 }
 
 /// Our `MetaData` (v2 fields, plus the Fulu custody group count for v3).

@@ -75,7 +75,6 @@ pub fn plan(
     info: &ChainInfo,
     wall_epoch: u64,
 ) -> Option<ServePlan> {
-    let spe = chain.slots_per_epoch().max(1);
     let invalid = |message| Some(reject(ResultCode::InvalidRequest, message));
     let unavailable = |message| Some(reject(ResultCode::ResourceUnavailable, message));
     match request {
@@ -89,7 +88,7 @@ pub fn plan(
             if request.start_slot < info.earliest_available_slot {
                 return unavailable("blocks before our earliest available slot");
             }
-            let max = chain.max_request_blocks_at_epoch(request.start_slot / spe);
+            let max = chain.max_request_blocks_at_epoch(chain.slot_to_epoch(request.start_slot));
             Some(ServePlan::BlocksByRange {
                 start_slot: request.start_slot,
                 count: request.count.min(max),
@@ -111,7 +110,7 @@ pub fn plan(
             }
             let window_start =
                 wall_epoch.saturating_sub(chain.min_epochs_for_blob_sidecars_requests());
-            if request.start_slot / spe < window_start {
+            if chain.slot_to_epoch(request.start_slot) < window_start {
                 return unavailable("blobs before the retention window");
             }
             if request.start_slot < info.earliest_available_slot {
@@ -157,10 +156,9 @@ pub fn produce(
     batch_slots: u64,
     out: &mpsc::Sender<ResponseChunk>,
 ) {
-    let spe = chain.slots_per_epoch().max(1);
     let send = |slot: u64, ssz: &[u8]| {
         let chunk = ResponseChunk::Success(SuccessChunk {
-            context: Some(chain.fork_digest_at_epoch(slot / spe)),
+            context: Some(chain.fork_digest_at_epoch(chain.slot_to_epoch(slot))),
             ssz: ssz.to_vec(),
         });
         out.blocking_send(chunk).is_ok()
