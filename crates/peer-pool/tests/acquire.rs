@@ -17,6 +17,18 @@ fn add_peer(pool: &common::Pool, peer: &Peer, kind: peer_pool::PeerType) {
         .expect("admitted");
 }
 
+/// The keys of `n` acquires, each peer released before the next.
+fn take_turns(pool: &common::Pool, n: usize) -> Vec<u32> {
+    (0..n)
+        .map(|_| {
+            let peer = pool.acquire_no_wait(PeerFilter::ANY).expect("available");
+            let key = *peer.key();
+            peer.release();
+            key
+        })
+        .collect()
+}
+
 #[test]
 fn acquire_returns_the_highest_score_first() {
     let pool = nimbus_ranked();
@@ -68,13 +80,7 @@ fn by_default_peers_in_good_standing_take_turns_whatever_their_score_or_directio
     // A late, incoming peer at the starting score: Nimbus never picked it while the
     // others were free.
     add(&pool, 3, Incoming);
-    let mut order = Vec::new();
-    for _ in 0..6 {
-        let peer = pool.acquire_no_wait(PeerFilter::ANY).expect("available");
-        order.push(*peer.key());
-        peer.release();
-    }
-    assert_eq!(order, [1, 2, 3, 1, 2, 3]);
+    assert_eq!(take_turns(&pool, 6), [1, 2, 3, 1, 2, 3]);
 }
 
 #[test]
@@ -91,13 +97,7 @@ fn equal_peers_take_turns_longest_available_first() {
     for key in 1..=3 {
         add(&pool, key, Outgoing);
     }
-    let mut order = Vec::new();
-    for _ in 0..6 {
-        let peer = pool.acquire_no_wait(PeerFilter::ANY).expect("available");
-        order.push(*peer.key());
-        peer.release();
-    }
-    assert_eq!(order, [1, 2, 3, 1, 2, 3]);
+    assert_eq!(take_turns(&pool, 6), [1, 2, 3, 1, 2, 3]);
 }
 
 #[test]

@@ -114,7 +114,7 @@ where
         // The queue hands a peer only what it declared it has: a peer that pruned the
         // slots we need is skipped, never asked and charged (the seed compared only the
         // next slot, and backward ranges and retries reach lower).
-        let reach = PeerReach::new(peer.earliest_available_slot(), peer_head);
+        let reach = reach_of(peer);
         let ticket = match self
             .queue
             .pop_for(reach, peer.clone(), || self.present_peers())
@@ -237,10 +237,7 @@ where
         self.pool
             .peers(PeerFilter::ANY)
             .iter()
-            .map(|p| {
-                let reach = PeerReach::new(p.earliest_available_slot(), p.head_slot());
-                (p.key(), reach)
-            })
+            .map(|p| (p.key(), reach_of(p)))
             .collect()
     }
 
@@ -289,6 +286,11 @@ where
         }
         self.metrics.score(reason);
     }
+}
+
+/// What a peer declared it can serve: its earliest available slot up to its head.
+fn reach_of<P: SyncPeer>(peer: &P) -> PeerReach {
+    PeerReach::new(peer.earliest_available_slot(), peer.head_slot())
 }
 
 fn error_label(e: &RequestError) -> &'static str {

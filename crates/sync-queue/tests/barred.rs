@@ -26,6 +26,19 @@ fn everyone(head: u64, peers: &[&TestPeer]) -> Vec<(u32, PeerReach)> {
         .collect()
 }
 
+/// Pop for `peer` (head `head`) with `present` the peers at hand, all serving up to `head`.
+fn pop_among(
+    h: &Harness,
+    head: u64,
+    peer: &TestPeer,
+    present: &[&TestPeer],
+) -> Result<common::Ticket, NoRequest> {
+    h.queue
+        .pop_for(PeerReach::up_to(Slot(head)), peer.clone(), || {
+            everyone(head, present)
+        })
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_peer_barred_from_the_only_range_left_hears_barred_not_exhausted() {
     // Slots 1..=31 are empty; only a second peer can confirm it.
@@ -36,9 +49,7 @@ async fn a_peer_barred_from_the_only_range_left_hears_barred_not_exhausted() {
     expect_verdict(&h.push_empty(t).await, Verdict::EmptyNeedsConfirmation);
     // The seed answered `Exhausted` here: the worker waited, took the same best peer
     // again, and the other peers were never asked.
-    let again = h.queue.pop_for(PeerReach::up_to(Slot(31)), a.clone(), || {
-        everyone(31, &[&a, &b])
-    });
+    let again = pop_among(&h, 31, &a, &[&a, &b]);
     assert!(
         matches!(again, Err(NoRequest::Barred { .. })),
         "got {again:?}"
@@ -53,20 +64,16 @@ async fn with_one_peer_an_empty_range_is_skipped_after_the_barred_wait() {
     let chain = TestChain::build(Slot(31), |s| s.0 != 0, |_| 0);
     let h = Harness::forward(chain, 1, 31, cfg());
     let only = TestPeer::new(1);
-    let alone = || everyone(31, &[&only]);
+    let alone = [&only];
     let t = h.pop(31, &only);
     expect_verdict(&h.push_empty(t).await, Verdict::EmptyNeedsConfirmation);
-    let first = h
-        .queue
-        .pop_for(PeerReach::up_to(Slot(31)), only.clone(), alone);
+    let first = pop_among(&h, 31, &only, &alone);
     let Err(NoRequest::Barred { retry_in }) = first else {
         panic!("expected Barred, got {first:?}");
     };
     assert_eq!(retry_in, QueueConfig::default().barred_wait);
     tokio::time::advance(retry_in).await;
-    let t = h
-        .queue
-        .pop_for(PeerReach::up_to(Slot(31)), only.clone(), alone)
+    let t = pop_among(&h, 31, &only, &alone)
         .expect("the bar is lifted: nobody else can serve the range");
     expect_advanced(&h.push_empty(t).await, 31);
     assert!(h.queue.is_empty());
@@ -84,9 +91,7 @@ async fn a_barred_range_is_not_lifted_while_another_present_peer_can_serve_it() 
     let t = h.pop(31, &a);
     h.push_empty(t).await;
     tokio::time::advance(Duration::from_secs(3600)).await;
-    let again = h.queue.pop_for(PeerReach::up_to(Slot(31)), a.clone(), || {
-        everyone(31, &[&a, &b])
-    });
+    let again = pop_among(&h, 31, &a, &[&a, &b]);
     assert!(matches!(again, Err(NoRequest::Barred { .. })), "{again:?}");
     // A present peer that cannot reach the range does not count.
     let pruned = vec![
@@ -108,23 +113,17 @@ async fn the_barred_wait_doubles_with_each_lift() {
     // The last block is invalid every time: the range keeps failing for the only peer.
     h.verifier.script(Slot(31), BlockOutcome::Invalid);
     let only = TestPeer::new(1);
-    let alone = || everyone(31, &[&only]);
+    let alone = [&only];
     let t = h.pop(31, &only);
     expect_verdict(&h.push_honest(t).await, Verdict::Invalid);
     let mut waits = Vec::new();
     for _ in 0..3 {
-        let Err(NoRequest::Barred { retry_in }) =
-            h.queue
-                .pop_for(PeerReach::up_to(Slot(31)), only.clone(), alone)
-        else {
+        let Err(NoRequest::Barred { retry_in }) = pop_among(&h, 31, &only, &alone) else {
             panic!("expected Barred");
         };
         waits.push(retry_in.as_secs());
         tokio::time::advance(retry_in).await;
-        let t = h
-            .queue
-            .pop_for(PeerReach::up_to(Slot(31)), only.clone(), alone)
-            .expect("lifted");
+        let t = pop_among(&h, 31, &only, &alone).expect("lifted");
         expect_verdict(&h.push_honest(t).await, Verdict::Invalid);
     }
     assert_eq!(waits, [2, 4, 8]);
@@ -219,7 +218,7 @@ async fn with_one_peer_a_repeated_missing_parent_still_reaches_the_rewind_thresh
     let chain = TestChain::full(Slot(95));
     let h = Harness::forward(chain, 1, 95, cfg());
     let only = TestPeer::new(1);
-    let alone = || everyone(95, &[&only]);
+    let alone = [&only];
     let first = h.pop(95, &only);
     expect_advanced(&h.push_honest(first).await, 32);
     h.verifier.script(Slot(33), BlockOutcome::MissingParent);
@@ -233,10 +232,7 @@ async fn with_one_peer_a_repeated_missing_parent_still_reaches_the_rewind_thresh
         },
     );
     tokio::time::advance(QueueConfig::default().barred_wait).await;
-    let t = h
-        .queue
-        .pop_for(PeerReach::up_to(Slot(95)), only.clone(), alone)
-        .expect("lifted");
+    let t = pop_among(&h, 95, &only, &alone).expect("lifted");
     h.verifier.script(Slot(33), BlockOutcome::MissingParent);
     let outcome = h.push_honest(t).await;
     assert!(
@@ -252,19 +248,14 @@ async fn a_peer_that_only_fails_the_range_is_not_waited_for() {
     let chain = TestChain::build(Slot(31), |s| s.0 != 0, |_| 0);
     let h = Harness::forward(chain, 1, 31, cfg());
     let (honest, flaky) = (TestPeer::new(1), TestPeer::new(2));
-    let both = || everyone(31, &[&honest, &flaky]);
+    let both = [&honest, &flaky];
     let t = h.pop(31, &honest);
     expect_verdict(&h.push_empty(t).await, Verdict::EmptyNeedsConfirmation);
-    let t = h
-        .queue
-        .pop_for(PeerReach::up_to(Slot(31)), flaky.clone(), both)
-        .expect("not barred for the flaky peer");
+    let t = pop_among(&h, 31, &flaky, &both).expect("not barred for the flaky peer");
     h.queue.push_failed(t); // a timeout, say
     tokio::time::advance(QueueConfig::default().barred_wait).await;
-    let t = h
-        .queue
-        .pop_for(PeerReach::up_to(Slot(31)), honest.clone(), both)
-        .expect("lifted: the only other peer already failed it");
+    let t =
+        pop_among(&h, 31, &honest, &both).expect("lifted: the only other peer already failed it");
     expect_advanced(&h.push_empty(t).await, 31);
 }
 
@@ -274,38 +265,23 @@ async fn a_peer_whose_request_failed_lets_another_peer_try_the_range_first() {
     // 30 s timeout after another) while another peer that has not tried is present.
     let h = Harness::forward(TestChain::full(Slot(63)), 1, 63, cfg());
     let (staller, honest) = (TestPeer::new(1), TestPeer::new(2));
-    let both = || everyone(63, &[&staller, &honest]);
-    let t = h
-        .queue
-        .pop_for(PeerReach::up_to(Slot(63)), staller.clone(), both)
-        .expect("fresh range");
+    let both = [&staller, &honest];
+    let t = pop_among(&h, 63, &staller, &both).expect("fresh range");
     let front = t.range;
     h.queue.push_failed(t);
-    let again = h
-        .queue
-        .pop_for(PeerReach::up_to(Slot(63)), staller.clone(), both)
-        .expect("the next fresh range");
+    let again = pop_among(&h, 63, &staller, &both).expect("the next fresh range");
     assert_ne!(
         again.range, front,
         "the failed front range waits for the other peer"
     );
-    let t = h
-        .queue
-        .pop_for(PeerReach::up_to(Slot(63)), honest.clone(), both)
-        .expect("the front range");
+    let t = pop_among(&h, 63, &honest, &both).expect("the front range");
     assert_eq!(t.range, front);
     // Alone, the peer whose request failed gets the range back at once.
     let h = Harness::forward(TestChain::full(Slot(63)), 1, 63, cfg());
-    let alone = || everyone(63, &[&staller]);
-    let t = h
-        .queue
-        .pop_for(PeerReach::up_to(Slot(63)), staller.clone(), alone)
-        .expect("fresh");
+    let alone = [&staller];
+    let t = pop_among(&h, 63, &staller, &alone).expect("fresh");
     let front = t.range;
     h.queue.push_failed(t);
-    let t = h
-        .queue
-        .pop_for(PeerReach::up_to(Slot(63)), staller.clone(), alone)
-        .expect("retry");
+    let t = pop_among(&h, 63, &staller, &alone).expect("retry");
     assert_eq!(t.range, front);
 }

@@ -218,17 +218,7 @@ impl<B: BlockView, S: SidecarView> ValidatedResponse<B, S> {
         sidecars: Vec<S>,
         spec: &ChainSpec,
     ) -> Result<Self, ResponseError> {
-        check_blocks(range, &blocks)?;
-        let groups = group_sidecars(range, &blocks, sidecars, spec)?;
-        let blocks = blocks
-            .into_iter()
-            .zip(groups)
-            .map(|(block, group)| BlockData {
-                block,
-                sidecars: Some(group),
-            })
-            .collect();
-        Ok(ValidatedResponse { range, blocks })
+        Self::with_sidecars_in(range, blocks, range, sidecars, spec)
     }
 }
 
