@@ -40,6 +40,17 @@ pub struct ManagerConfig {
     /// (the queue re-issues every range from its output, to whichever peers are there).
     /// Default 2 minutes.
     pub stall_timeout: Duration,
+    /// Forward only: aim at the best peer's head (never past the wall clock) rather than
+    /// at the wall clock. Nimbus aims at the wall clock and hands the last
+    /// [`max_head_age`](Self::max_head_age) slots to gossip; a node without gossip (the
+    /// bundled node) keeps range-syncing to what its peers hold, and is in sync once its
+    /// head is at most `max_head_age` slots behind the best peer's head. With no peer the
+    /// wall clock is the target. Default false (Nimbus's rule).
+    pub follow_peers_head: bool,
+    /// Forward, with [`follow_peers_head`](Self::follow_peers_head): while in sync, a
+    /// peer's status older than this is refreshed, so a new head is seen without gossip.
+    /// Default 12 s (one mainnet slot).
+    pub head_poll_interval: Duration,
     /// Forward only: stop the manager once in sync (the seed's `NoMonitor` flag).
     /// Default false: keep watching and re-sync when the head falls behind.
     pub exit_when_synced: bool,
@@ -48,6 +59,15 @@ pub struct ManagerConfig {
 }
 
 impl ManagerConfig {
+    /// This config following the best peer's head (see
+    /// [`follow_peers_head`](Self::follow_peers_head)), in sync at most `max_head_age`
+    /// slots behind it.
+    pub fn following_peers(mut self, max_head_age: u64) -> Self {
+        self.follow_peers_head = true;
+        self.max_head_age = max_head_age;
+        self
+    }
+
     /// This config with [`exit_when_synced`](Self::exit_when_synced) set.
     pub fn with_exit_when_synced(mut self) -> Self {
         self.exit_when_synced = true;
@@ -69,6 +89,8 @@ impl Default for ManagerConfig {
             loop_interval: Duration::from_secs(2),
             speed_interval: Duration::from_secs(12),
             stall_timeout: Duration::from_secs(120),
+            follow_peers_head: false,
+            head_poll_interval: Duration::from_secs(12),
             exit_when_synced: false,
             queue: QueueConfig::default(),
         }

@@ -17,7 +17,7 @@ use sync_types::{
 use tracing::debug;
 
 use crate::{
-    chain::{SyncChain, bounds, remaining},
+    chain::{SyncChain, bounds},
     manager::Inner,
     status::WorkerState,
 };
@@ -98,7 +98,7 @@ where
             self.score(peer, PEER_SCORE_STATUS_LIE, lie);
             return Next::Continue;
         }
-        if remaining(&*self.chain, direction) <= self.config.max_head_age {
+        if self.remaining() <= self.config.max_head_age {
             self.signal_in_sync();
             return Next::Continue;
         }

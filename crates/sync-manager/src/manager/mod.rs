@@ -1,6 +1,6 @@
 //! The manager: the supervisor of the workers and the sync loop (spec A.6.5).
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, atomic::AtomicBool};
 
 use sync_types::lock::lock;
 
@@ -13,10 +13,11 @@ use sync_types::{
 use tokio::{sync::watch, task::JoinSet, time::Instant};
 use tracing::{info, warn};
 
+mod follow;
 mod worker_loop;
 
 use crate::{
-    chain::{SyncChain, remaining},
+    chain::SyncChain,
     config::ManagerConfig,
     control::ControlCell,
     metrics::SyncMetrics,
@@ -56,6 +57,8 @@ where
     pub(crate) metrics: SyncMetrics,
     control: ControlCell,
     book: Mutex<Book>,
+    /// A head poll is running (see `follow.rs`).
+    polling: AtomicBool,
 }
 
 /// Nimbus's `SyncManager` for one direction: workers that take peers from a
@@ -145,6 +148,7 @@ where
             metrics,
             control,
             book: Mutex::new(book),
+            polling: AtomicBool::new(false),
         });
         let (done, finished) = watch::channel(false);
         let runner = Arc::clone(&inner);
@@ -290,17 +294,18 @@ where
     }
 
     /// One tick of the sync loop. Returns true when the manager should stop.
-    fn tick(&self) -> bool {
+    fn tick(self: &Arc<Self>) -> bool {
         let ctl = self.control.get();
         let busy = self.board.snapshot().iter().any(|w| w.is_busy());
         let started = lock(&self.book).started;
-        let in_sync = remaining(&*self.chain, self.direction) <= self.config.max_head_age
+        let in_sync = self.remaining() <= self.config.max_head_age
             || (self.direction == SyncDirection::Backward && started && self.queue.is_empty());
         self.sample_speed();
         self.update_metrics();
         self.evict_low_scores();
         if in_sync {
             self.signal_in_sync();
+            self.poll_heads();
             let mut book = lock(&self.book);
             if book.state != SyncState::Synced {
                 info!(target: "sync::manager", direction = %self.direction, "in sync");

@@ -1,0 +1,91 @@
+//! A node without gossip follows its peers' head by range sync alone (issue 10, seam 3):
+//! in sync once at most `max_head_age` slots behind the best peer, and a new head is seen
+//! by polling statuses while in sync.
+
+mod common;
+
+use std::{sync::Arc, time::Duration};
+
+use common::{config, forward, until};
+use sync_manager::{ManagerConfig, SyncChain, SyncState};
+use sync_types::{
+    ScoredPeer, Slot,
+    test_utils::{Behaviour, MockPeer, TestChain},
+};
+
+fn peers_at(chain: &Arc<TestChain>, head: u64, n: u32) -> Vec<MockPeer> {
+    (1..=n)
+        .map(|k| {
+            MockPeer::new(k, Arc::clone(chain))
+                .with_head(Slot(head))
+                .with_behaviour(Behaviour::Delay(Duration::from_millis(200)))
+        })
+        .collect()
+}
+
+fn following() -> ManagerConfig {
+    ManagerConfig {
+        head_poll_interval: Duration::from_secs(6),
+        ..config().following_peers(1)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_node_behind_the_wall_clock_is_in_sync_at_its_peers_head_and_follows_it() {
+    let chain = Arc::new(TestChain::full(Slot(512)));
+    let peers = peers_at(&chain, 256, 3);
+    let net = forward(Arc::clone(&chain), &peers, following());
+    // The wall clock is far past what any peer holds (a quiet or a generated chain).
+    net.sim.set_wall(Slot(512));
+    until(
+        Duration::from_secs(600),
+        "in sync at the peers' head",
+        || net.manager.status().state == SyncState::Synced,
+    )
+    .await;
+    assert_eq!(net.sim.head_slot(), Slot(256));
+
+    // The peers' chain grows; nobody tells us (no gossip). The poll sees it.
+    for p in &peers {
+        p.set_head(Slot(300));
+    }
+    until(Duration::from_secs(60), "the new head followed", || {
+        net.sim.head_slot() == Slot(300)
+    })
+    .await;
+    until(Duration::from_secs(60), "in sync again", || {
+        net.manager.status().state == SyncState::Synced
+    })
+    .await;
+    for p in &peers {
+        assert_eq!(p.penalties(), 0, "honest peer {}", p.key());
+    }
+    assert!(
+        !net.manager.is_finished(),
+        "a following node keeps watching"
+    );
+    net.manager.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn aiming_at_the_wall_clock_a_node_behind_it_never_counts_as_in_sync() {
+    // Nimbus's rule, kept as the default: the same chain is never "synced", because the
+    // wall clock says 256 slots are missing that no peer has (gossip would bring them).
+    let chain = Arc::new(TestChain::full(Slot(512)));
+    let peers = peers_at(&chain, 256, 3);
+    let cfg = ManagerConfig {
+        max_head_age: 1,
+        ..config()
+    };
+    let net = forward(Arc::clone(&chain), &peers, cfg);
+    net.sim.set_wall(Slot(512));
+    until(
+        Duration::from_secs(600),
+        "the peers' blocks imported",
+        || net.sim.head_slot() == Slot(256),
+    )
+    .await;
+    tokio::time::advance(Duration::from_secs(30)).await;
+    assert_ne!(net.manager.status().state, SyncState::Synced);
+    net.manager.shutdown().await;
+}
