@@ -3,9 +3,9 @@
 //! [`PeerPool`] after Nimbus's `PeerPool` (`beacon_chain/networking/peer_pool.nim`, spec
 //! A.3), with the seed's bugs fixed. It sits between the network, which adds peers as
 //! they connect, and the sync workers, which borrow the best peer for each request. It
-//! depends only on `sync-types` (for the [`ScoredPeer`](sync_types::ScoredPeer) seam):
-//! no async runtime, no networking. Its futures wake through plain
-//! [`Waker`](std::task::Waker)s and run on any executor.
+//! depends only on `sync-types` (for the [`ScoredPeer`](sync_types::ScoredPeer) seam) and
+//! `prometheus-client` (for its metrics): no async runtime, no networking. Its futures
+//! wake through plain [`Waker`](std::task::Waker)s and run on any executor.
 //!
 //! ## How it works
 //!
@@ -23,6 +23,9 @@
 //!   [`PoolConfig::min_score`], or that was deleted meanwhile, is removed then.
 //! - **Registry.** Listings ([`PeerPool::peers`] and friends) walk the registry by rank
 //!   and never show removed peers; [`PeerPool::clear`] detaches lifetimes (D.18).
+//! - **Metrics.** [`PeerPool::with_metrics`] reports peers per direction, acquired peers
+//!   and removals by reason to a [`PoolMetrics`] (prometheus-client), set from the
+//!   pool's own counters after every change.
 //!
 //! ## Example
 //!
@@ -65,6 +68,7 @@
 mod config;
 mod error;
 mod lifetime;
+mod metrics;
 mod pending;
 mod pool;
 mod pooled;
@@ -76,5 +80,6 @@ mod waiters;
 pub use config::{PeerFilter, PeerType, PoolConfig, PoolCounts};
 pub use error::{AddError, ConfigError};
 pub use lifetime::{Lifetime, LifetimeHandle};
+pub use metrics::PoolMetrics;
 pub use pool::PeerPool;
 pub use pooled::PooledPeer;

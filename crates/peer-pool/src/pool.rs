@@ -8,6 +8,7 @@ use crate::{
     config::{PeerFilter, PeerType, PoolConfig, PoolCounts},
     error::{AddError, ConfigError},
     lifetime::Lifetime,
+    metrics::{PoolMetrics, RemovalReason},
     pending::{PendingAcquire, PendingAdd},
     pooled::PooledPeer,
     shared::Shared,
@@ -45,6 +46,27 @@ impl<P: ScoredPeer> PeerPool<P> {
         Ok(PeerPool {
             shared: Arc::new(Shared::new(config)),
         })
+    }
+
+    /// This pool reporting to `metrics` (see [`PoolMetrics`] for the families), from now
+    /// on and with the current counts at once. Clones of the pool share the metrics;
+    /// the last call wins. Without it the pool reports nowhere.
+    ///
+    /// ```
+    /// use peer_pool::{PeerPool, PoolConfig, PoolMetrics};
+    /// use prometheus_client::registry::Registry;
+    /// use sync_types::test_utils::TestPeer;
+    ///
+    /// let mut registry = Registry::default();
+    /// let pool: PeerPool<TestPeer> =
+    ///     PeerPool::new(PoolConfig::default())?.with_metrics(PoolMetrics::register(&mut registry));
+    /// # drop(pool);
+    /// # Ok::<(), peer_pool::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn with_metrics(self, metrics: PoolMetrics) -> Self {
+        self.shared.with_state(|state| state.metrics = metrics);
+        self
     }
 
     /// The pool's config.
@@ -137,7 +159,8 @@ impl<P: ScoredPeer> PeerPool<P> {
     /// is removed at once; an acquired one is removed at once only if `force`, otherwise
     /// when it is released. Removal calls `on_delete`.
     pub fn delete_peer(&self, key: &P::Key, force: bool) -> bool {
-        self.shared.with_state(|state| state.delete(key, force))
+        self.shared
+            .with_state(|state| state.delete(key, force, RemovalReason::Deleted))
     }
 
     /// Whether a peer with this key is in the pool (acquired ones, and ones waiting to be

@@ -60,6 +60,7 @@ impl<P: ScoredPeer> Shared<P> {
         let mut state = self.lock();
         let result = f(&mut state);
         state.serve_waiters();
+        state.metrics.observe(&state.current, &state.acquired);
         debug_assert!(
             state.counters_match_entries(),
             "invariant: counters agree with entries"

@@ -19,6 +19,7 @@ use crate::{
     config::{PeerFilter, PeerType, PerDirection, PoolConfig, PoolCounts},
     error::AddError,
     lifetime::{Lifetime, WatchId},
+    metrics::{PoolMetrics, RemovalReason},
     rank::Rank,
     waiters::{AcquireWaiter, AddWaiter},
 };
@@ -39,8 +40,9 @@ pub(crate) struct Entry<P> {
     /// the same key never touches this one.
     id: u64,
     acquired: bool,
-    /// Nimbus's `DeleteOnRelease`: deleted while acquired, removed when released.
-    delete_on_release: bool,
+    /// Nimbus's `DeleteOnRelease`: deleted while acquired, removed when released (and
+    /// why, for the metrics).
+    delete_on_release: Option<RemovalReason>,
     /// When the peer last became available (ranks equal peers, oldest first).
     available_since: u64,
     lifetime: Lifetime,
@@ -86,6 +88,8 @@ pub(crate) struct State<P: ScoredPeer> {
     pub(crate) dispatching: bool,
     pub(crate) on_delete: Option<DeleteCallback<P>>,
     pub(crate) on_count_change: Option<CountCallback>,
+    /// Set from the counters after every change (see `Shared::with_state`).
+    pub(crate) metrics: PoolMetrics,
 }
 
 impl<P: ScoredPeer> State<P> {
@@ -105,6 +109,7 @@ impl<P: ScoredPeer> State<P> {
             dispatching: false,
             on_delete: None,
             on_count_change: None,
+            metrics: PoolMetrics::default(),
         }
     }
 
@@ -163,7 +168,7 @@ impl<P: ScoredPeer> State<P> {
                 kind,
                 id,
                 acquired: false,
-                delete_on_release: false,
+                delete_on_release: None,
                 available_since,
                 lifetime,
                 watch: Some(watch),
@@ -216,10 +221,12 @@ impl<P: ScoredPeer> State<P> {
         let score = entry.peer.score();
         if score < min_score {
             tracing::debug!(target: TARGET, peer = %key, score, min_score, "released peer fails the score check");
-            entry.delete_on_release = true;
+            entry
+                .delete_on_release
+                .get_or_insert(RemovalReason::LowScore);
         }
-        if entry.delete_on_release {
-            self.remove(key);
+        if let Some(reason) = entry.delete_on_release {
+            self.remove(key, reason);
             return;
         }
         entry.acquired = false;
@@ -233,8 +240,8 @@ impl<P: ScoredPeer> State<P> {
     }
 
     /// Spec A.3 `deletePeer`: false for an unknown key. An acquired peer is only marked,
-    /// unless `force`; it then leaves when released.
-    pub(crate) fn delete(&mut self, key: &P::Key, force: bool) -> bool {
+    /// unless `force`; it then leaves when released. `reason` is what the metrics count.
+    pub(crate) fn delete(&mut self, key: &P::Key, force: bool, reason: RemovalReason) -> bool {
         let Some(id) = self.entries.get(key).map(|e| e.id) else {
             return false;
         };
@@ -251,9 +258,10 @@ impl<P: ScoredPeer> State<P> {
         };
         if entry.acquired && !force {
             tracing::debug!(target: TARGET, peer = %key, "acquired peer will be removed on release");
-            entry.delete_on_release = true;
+            // The first reason stands (a peer deleted, then disconnected, was deleted).
+            entry.delete_on_release.get_or_insert(reason);
         } else {
-            self.remove(key);
+            self.remove(key, reason);
         }
         true
     }
@@ -267,14 +275,14 @@ impl<P: ScoredPeer> State<P> {
             Some(entry) if entry.id == id => {
                 entry.watch = None;
                 tracing::debug!(target: TARGET, peer = %key, "peer connection ended");
-                self.delete(key, false);
+                self.delete(key, false, RemovalReason::Disconnected);
             }
             _ => {}
         }
     }
 
     /// Take a peer out of the pool, detach its lifetime watcher, queue the callbacks.
-    fn remove(&mut self, key: &P::Key) {
+    fn remove(&mut self, key: &P::Key, reason: RemovalReason) {
         let Some(entry) = self.entries.remove(key) else {
             return;
         };
@@ -285,7 +293,8 @@ impl<P: ScoredPeer> State<P> {
         if let Some(watch) = entry.watch {
             entry.lifetime.unwatch(watch);
         }
-        tracing::debug!(target: TARGET, peer = %key, kind = ?entry.kind, "peer removed");
+        tracing::debug!(target: TARGET, peer = %key, kind = ?entry.kind, reason = reason.label(), "peer removed");
+        self.metrics.removed(reason, 1);
         self.events.push_back(Event::Deleted(entry.peer));
         self.events.push_back(Event::Counts(self.counts()));
     }
@@ -296,6 +305,8 @@ impl<P: ScoredPeer> State<P> {
     /// outside the lock.
     pub(crate) fn clear(&mut self) -> Vec<P> {
         let mut dropped: Vec<P> = Vec::with_capacity(self.entries.len());
+        self.metrics
+            .removed(RemovalReason::Cleared, self.entries.len());
         for (_, entry) in self.entries.drain() {
             if let Some(watch) = entry.watch {
                 entry.lifetime.unwatch(watch);
