@@ -4,14 +4,21 @@
 //! registry has over a million keys, of which a sync touches only the proposers it meets.
 //! So keys are kept compressed and decompressed once, when first needed.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::bls::PublicKey;
 use crate::primitives::PubkeyBytes;
 
-/// The validators' public keys by index, decompressed lazily.
-#[derive(Debug)]
+/// The validators' public keys by index, decompressed lazily. Cheap to clone: clones
+/// share the keys and what was decompressed (a forward and a backfill verifier of one
+/// node use one registry).
+#[derive(Clone, Debug)]
 pub struct Proposers {
+    keys: Arc<Keys>,
+}
+
+#[derive(Debug)]
+struct Keys {
     compressed: Vec<PubkeyBytes>,
     decompressed: Vec<OnceLock<Option<PublicKey>>>,
 }
@@ -20,19 +27,25 @@ impl Proposers {
     /// Keys from their compressed bytes (a state's registry).
     pub fn from_compressed(compressed: Vec<PubkeyBytes>) -> Proposers {
         let decompressed = compressed.iter().map(|_| OnceLock::new()).collect();
-        Proposers {
+        Proposers::of(Keys {
             compressed,
             decompressed,
-        }
+        })
     }
 
     /// Keys that are already decompressed (the interop keys of a devnet).
     pub fn from_keys(keys: &[PublicKey]) -> Proposers {
         let compressed = keys.iter().map(PublicKey::to_bytes).collect();
         let decompressed = keys.iter().map(|key| OnceLock::from(Some(*key))).collect();
-        Proposers {
+        Proposers::of(Keys {
             compressed,
             decompressed,
+        })
+    }
+
+    fn of(keys: Keys) -> Proposers {
+        Proposers {
+            keys: Arc::new(keys),
         }
     }
 
@@ -40,18 +53,18 @@ impl Proposers {
     /// are not a valid key.
     pub fn get(&self, index: u64) -> Option<&PublicKey> {
         let index = usize::try_from(index).ok()?;
-        let cell = self.decompressed.get(index)?;
-        cell.get_or_init(|| PublicKey::from_bytes(self.compressed.get(index)?).ok())
+        let cell = self.keys.decompressed.get(index)?;
+        cell.get_or_init(|| PublicKey::from_bytes(self.keys.compressed.get(index)?).ok())
             .as_ref()
     }
 
     /// The number of validators.
     pub fn len(&self) -> usize {
-        self.compressed.len()
+        self.keys.compressed.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.compressed.is_empty()
+        self.keys.compressed.is_empty()
     }
 }
