@@ -166,6 +166,11 @@ impl ChainSpec {
     /// `wall_epoch`: the slots inside the blob window, or `None` when there are none. A
     /// range that straddles the retention boundary asks for the sidecars of its newer part
     /// only, so a peer that pruned the older part is never asked for them.
+    ///
+    /// The same rule is the serving side's: the spec's `blob_serve_range`,
+    /// `[max(wall - MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS, DENEB_FORK_EPOCH), wall]`, from
+    /// which a server answers `BlobSidecarsByRange` (the `net` crate's server asks this
+    /// method, so both sides agree to the slot).
     pub fn blob_range(&self, range: SyncRange, wall_epoch: Epoch) -> Option<SyncRange> {
         let lo = self.start_slot(self.blob_window_start(wall_epoch));
         let hi = self
@@ -240,6 +245,17 @@ mod tests {
         assert_eq!(s.blob_range(older, wall), None);
         let inside = SyncRange::new(boundary.saturating_add(64), 32).expect("range");
         assert_eq!(s.blob_range(inside, wall), Some(inside));
+    }
+
+    #[test]
+    fn the_blob_range_never_reaches_before_the_deneb_fork() {
+        let s = ChainSpec::minimal().with_deneb_at(Epoch(10), Epoch(12));
+        let wall = Epoch(20); // wall - MIN_EPOCHS saturates to 0: Deneb bounds the window
+        let fork = s.start_slot(Epoch(10));
+        let straddling = SyncRange::new(fork.saturating_sub(5), 16).expect("range");
+        assert_eq!(s.blob_range(straddling, wall), SyncRange::new(fork, 11));
+        let before = SyncRange::new(Slot(0), 16).expect("range");
+        assert_eq!(s.blob_range(before, wall), None);
     }
 
     #[test]

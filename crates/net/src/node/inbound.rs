@@ -20,7 +20,7 @@ use super::swarm::{PeerState, SwarmTask, Timer};
 use crate::clock::epoch_at;
 use crate::codec::{ErrorMessage, ResultCode};
 use crate::rpc::{RpcKind, RpcRequest, RpcResponse};
-use crate::server::{plan, produce};
+use crate::server::{ServePlan, plan, produce};
 
 impl SwarmTask {
     pub(super) fn respond(
@@ -116,6 +116,10 @@ impl SwarmTask {
         let Some(plan) = plan(request, &chain, &self.source.chain_info(), wall_epoch) else {
             return;
         };
+        if plan == ServePlan::Empty {
+            self.respond(kind, channel, RpcResponse::Empty);
+            return;
+        }
         let (tx, rx) = mpsc::channel(self.net.config.serve_buffer_chunks.max(1));
         self.respond(kind, channel, RpcResponse::Stream(rx));
         let source = Arc::clone(&self.source);

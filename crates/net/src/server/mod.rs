@@ -9,9 +9,16 @@
 //!
 //! Rules (spec A.7, with the seed's bugs fixed):
 //! - a zero `count`, a `step` other than 1, or an empty root list is `InvalidRequest`;
-//! - a range starting before our earliest available slot is `ResourceUnavailable`, as
-//!   is a blob range starting before the blob window, which is counted back from the
-//!   **wall-clock** epoch (D.28), not from our head;
+//! - a range starting before our earliest available slot is `ResourceUnavailable`;
+//! - blob sidecars are served from the spec's `blob_serve_range`,
+//!   `[max(current_epoch - MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS, DENEB_FORK_EPOCH),
+//!   current_epoch]`, with `current_epoch` the **wall-clock** epoch (D.28), not our head's.
+//!   The window is `sync-types`' one rule
+//!   ([`ChainSpec::blob_range`](sync_types::ChainSpec::blob_range)), the same the
+//!   syncing side asks by. A request that straddles the window's start is answered with
+//!   the part inside it; one wholly outside gets no chunk. Only when the part inside
+//!   starts before our earliest available slot is it `ResourceUnavailable`: then we
+//!   cannot serve what the spec says we must;
 //! - a range starting at our head slot returns the head block (D.22);
 //! - counts are capped at `MAX_REQUEST_BLOCKS(_DENEB)` and root lists at what the
 //!   protocol allows; responses never exceed them.
@@ -24,6 +31,8 @@ use consensus::config::ChainConfig;
 use consensus::containers::BlobIdentifier;
 use consensus::primitives::Hash256;
 use tokio::sync::mpsc;
+
+use sync_types::{Epoch, Slot, SyncRange};
 
 use crate::codec::{
     ErrorChunk, ErrorMessage, MAX_REQUEST_BLOB_SIDECARS, ResponseChunk, ResultCode, SuccessChunk,
@@ -61,6 +70,9 @@ pub enum ServePlan {
     },
     /// Blob sidecars with these identifiers.
     BlobsByRoot(Vec<BlobIdentifier>),
+    /// No chunk at all: nothing the request asks for lies where we serve (blob sidecars
+    /// outside the retention window).
+    Empty,
 }
 
 const fn reject(code: ResultCode, message: &'static str) -> ServePlan {
@@ -105,21 +117,22 @@ pub fn plan(
             ))
         }
         RpcRequest::BlobsByRange(request) => {
-            if request.count == 0 {
+            let Some(requested) = SyncRange::new(Slot(request.start_slot), request.count) else {
                 return invalid("count is zero");
-            }
-            let window_start =
-                wall_epoch.saturating_sub(chain.min_epochs_for_blob_sidecars_requests());
-            if chain.slot_to_epoch(request.start_slot) < window_start {
-                return unavailable("blobs before the retention window");
-            }
-            if request.start_slot < info.earliest_available_slot {
+            };
+            // The part of the request inside the window (the spec's `blob_serve_range`).
+            let window = chain.to_sync_spec();
+            let Some(served) = window.blob_range(requested, Epoch(wall_epoch)) else {
+                return Some(ServePlan::Empty);
+            };
+            let start_slot = served.start().as_u64();
+            if start_slot < info.earliest_available_slot {
                 return unavailable("blobs before our earliest available slot");
             }
-            let count = request.count.min(chain.max_request_blocks_deneb());
-            let max = count.saturating_mul(max_blobs_in(chain, request.start_slot, count));
+            let count = served.count().min(chain.max_request_blocks_deneb());
+            let max = count.saturating_mul(max_blobs_in(chain, start_slot, count));
             Some(ServePlan::BlobsByRange {
-                start_slot: request.start_slot,
+                start_slot,
                 count,
                 max,
             })
@@ -168,6 +181,7 @@ pub fn produce(
             ServePlan::Reject { code, message } => {
                 let _ = out.blocking_send(error_chunk(code, message));
             }
+            ServePlan::Empty => {}
             ServePlan::BlocksByRange { start_slot, count } => {
                 let mut limit = usize::try_from(count).unwrap_or(usize::MAX);
                 for (start, n) in batches(start_slot, count, batch_slots) {
