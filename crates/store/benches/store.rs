@@ -17,32 +17,17 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use store::{Store, StoreConfig};
-use support::{Chain, fresh_store, head_after, synthetic_segment};
+use support::{Chain, fresh_store, head_after, segment_bytes, synthetic_segment};
 
 const BLOCKS: u64 = 64;
 const BLOBS: u64 = 6;
-
-fn segment_bytes(segment: &[consensus::verify::BlockAndSidecars]) -> u64 {
-    segment
-        .iter()
-        .map(|data| {
-            let sidecars: usize = data
-                .sidecars
-                .iter()
-                .flatten()
-                .map(|s| s.as_ssz_bytes().len())
-                .sum();
-            (data.block.signed().ssz_len() + sidecars) as u64
-        })
-        .sum()
-}
 
 fn commit(c: &mut Criterion) {
     let chain = Chain::electra();
     let segment = synthetic_segment(&chain, (chain.genesis.root(), 0), BLOCKS, BLOBS);
     let mut group = c.benchmark_group("store_commit");
     group.sample_size(10);
-    group.throughput(Throughput::Bytes(segment_bytes(&segment)));
+    group.throughput(Throughput::Bytes(segment_bytes(&segment) as u64));
     group.bench_function("segment_64_blocks_6_blobs", |b| {
         b.iter_batched(
             || {
@@ -71,7 +56,7 @@ fn serve(c: &mut Criterion) {
         .commit_segment(&segment, head_after(&segment))
         .unwrap();
     let mut group = c.benchmark_group("store_serve");
-    group.throughput(Throughput::Bytes(segment_bytes(&segment)));
+    group.throughput(Throughput::Bytes(segment_bytes(&segment) as u64));
     group.bench_function("blocks_and_sidecars_ssz_by_range_64", |b| {
         b.iter(|| {
             let blocks = store.blocks_ssz_by_range(1, black_box(BLOCKS)).unwrap();

@@ -5,6 +5,9 @@
 //! a database held by someone else ([`StoreError::Locked`]), a file that is not a database
 //! or is damaged ([`StoreError::Corrupt`]), a database of another schema
 //! ([`StoreError::SchemaMismatch`]) or of another network ([`StoreError::WrongNetwork`]).
+//! A read-only open (for tools beside a node) adds three: no database at the path
+//! ([`StoreError::Missing`]), a database a running node holds ([`StoreError::InUse`]) and
+//! one its killed writer left to recover ([`StoreError::NeedsRecovery`]).
 //! Commits refuse a segment that does not extend the stored chain
 //! ([`StoreError::NotLinked`], [`StoreError::AnchorMismatch`]): that is a wiring fault of
 //! ours, never something a peer did, and nothing is written.
@@ -50,6 +53,31 @@ pub enum StoreError {
     /// Another process (or another `Store` in this one) has the database open.
     #[error("store {path}: the database is locked, already open in this or another process")]
     Locked {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// A read-only open found no database at the path (it never creates one).
+    #[error(
+        "store {path}: no database there (a read-only open never creates one); check the path or data directory"
+    )]
+    Missing {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// A read-only open found the database held by a writer: a running node.
+    #[error(
+        "store {path}: the data directory is in use by a running node; query its HTTP API instead, or stop the node first"
+    )]
+    InUse {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// A read-only open found a database that was not closed cleanly (its writer was
+    /// killed); only a read-write open can recover it.
+    #[error(
+        "store {path}: not closed cleanly (was the node killed?); start the node on it once to recover it, then read it again"
+    )]
+    NeedsRecovery {
         /// The database file.
         path: PathBuf,
     },
@@ -183,7 +211,7 @@ impl StoreError {
     /// transient kind.
     pub fn is_retryable(&self) -> bool {
         match self {
-            StoreError::Locked { .. } => true,
+            StoreError::Locked { .. } | StoreError::InUse { .. } => true,
             StoreError::Io { source, .. } => is_transient(source),
             StoreError::Database { source, .. } => match source.as_ref() {
                 redb::Error::Io(source) => is_transient(source),
@@ -236,6 +264,23 @@ pub(crate) fn classify(
             operation,
             source: Box::new(other),
         },
+    }
+}
+
+/// Turns the failure of a read-only open into a [`StoreError`]: a missing file, a writer
+/// holding the file (redb's whole-file lock of its default `ExclusiveWriter` mode) and a
+/// file that needs a repair (which a read-only open must not do) get their own variants.
+pub(crate) fn classify_read_only(path: &std::path::Path, error: redb::DatabaseError) -> StoreError {
+    let owned = || path.to_path_buf();
+    match error {
+        redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse { path: owned() },
+        redb::DatabaseError::RepairAborted => StoreError::NeedsRecovery { path: owned() },
+        redb::DatabaseError::Storage(redb::StorageError::Io(source))
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            StoreError::Missing { path: owned() }
+        }
+        other => classify(path, "open_read_only", other),
     }
 }
 

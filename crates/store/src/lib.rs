@@ -33,12 +33,42 @@
 //! exactly where to resume. `tests/crash.rs` kills a writer with SIGKILL 20 times to show
 //! it.
 //!
+//! ## Reading
+//!
+//! Every query is a method of [`StoreReader`], which a [`Store`] derefs to; each reads
+//! one snapshot, so an answer never mixes two commits.
+//!
+//! - by root: [`StoreReader::block_ssz_by_root`] gives the stored bytes with the block's
+//!   slot (read from its fixed place in the SSZ, without decoding), [`StoreReader::block`]
+//!   the decoded block, [`StoreReader::sidecars`] its blob sidecars;
+//! - by slot: [`StoreReader::block_root_at`] (exact) and
+//!   [`StoreReader::block_at_or_before`] (the last stored block at or before a slot, one
+//!   reverse step of the slot index);
+//! - by range: [`StoreReader::blocks_ssz_by_range_within`] and
+//!   [`StoreReader::blob_sidecars_ssz_by_range_within`] stop at an item limit and a byte
+//!   budget and return a [`RangePage`] that says where they stopped; the plain range reads
+//!   are the same reads without those limits;
+//! - the whole: [`StoreReader::summary`] (network, anchors, record counts, empty slots)
+//!   and [`StoreReader::network`].
+//!
 //! ## Opening
 //!
 //! [`Store::open`] refuses, with a one-line typed error, a database that is already open
 //! ([`StoreError::Locked`]), a file that is not a database or is damaged
 //! ([`StoreError::Corrupt`]), another schema version ([`StoreError::SchemaMismatch`]) or
 //! another network ([`StoreError::WrongNetwork`]).
+//!
+//! [`Store::open_read_only`] gives a [`StoreReader`] alone, for tools such as `inspect`:
+//! no chain config needed, no write method, and the file is never created or changed. It
+//! refuses a missing file ([`StoreError::Missing`]), a database a running node holds
+//! ([`StoreError::InUse`], whose message points to the node's HTTP API) and one a killed
+//! node left unrecovered ([`StoreError::NeedsRecovery`]).
+//!
+//! ## Metrics
+//!
+//! [`StoreMetrics::register`] puts the store's metrics (commit latency, blocks, sidecars
+//! and bytes committed, the anchors' slots) into the binary's prometheus registry under
+//! `beacon_sync_store_`; [`Store::with_metrics`] attaches them. See [`metrics`].
 //!
 //! ## Example
 //!
@@ -50,7 +80,9 @@
 //! use consensus::Fork;
 //!
 //! let chain = ChainConfig::devnet(Fork::Electra, 1_700_000_000, Hash256::ZERO);
-//! let store = store::Store::open("data/chain.redb", &chain)?;
+//! let mut registry = prometheus_client::registry::Registry::default();
+//! let store = store::Store::open("data/chain.redb", &chain)?
+//!     .with_metrics(store::StoreMetrics::register(&mut registry));
 //! if store.anchors()?.is_none() {
 //!     store.init_anchor(&genesis, &[])?;
 //! }
@@ -62,8 +94,12 @@
 //!     root: last.root(),
 //!     slot: last.signed().slot(),
 //! })?;
-//! let served = store.blocks_ssz_by_range(anchors.head.slot, 64)?;
-//! # let _ = served;
+//! // Serve at most 64 blocks or about 10 MB, whichever comes first.
+//! let page = store.blocks_ssz_by_range_within(anchors.head.slot, 64, 64, 10 << 20)?;
+//! if let Some(next) = page.next_slot {
+//!     // The answer stopped early: a follow-up read starts at `next`.
+//! #   let _ = next;
+//! }
 //! # Ok(())
 //! # }
 //! ```
@@ -76,14 +112,22 @@ pub mod anchors;
 mod chunks;
 pub mod config;
 pub mod error;
+pub mod metrics;
+mod range;
 mod read;
+mod reader;
 pub mod schema;
 mod segment;
 mod sink;
 mod store;
+mod summary;
 
 pub use anchors::{Anchors, BackfillMark, BlockId, NetworkIdentity};
 pub use config::StoreConfig;
 pub use error::{LinkBreak, StoreError};
+pub use metrics::StoreMetrics;
+pub use range::RangePage;
 pub use read::{StoreStats, StoredBlock, StoredSidecar};
+pub use reader::StoreReader;
 pub use store::Store;
+pub use summary::StoreSummary;

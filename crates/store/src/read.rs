@@ -1,21 +1,27 @@
-//! The read path: blocks and sidecars by root, by slot and by range, as decoded values or
-//! as the stored SSZ bytes (for serving without re-encoding).
+//! The read path by root and by slot: blocks and sidecars as decoded values or as the
+//! stored SSZ bytes (for serving without re-encoding), the anchors, the network and the
+//! record counts. Range queries are in [`crate::range`].
 //!
-//! Every call reads one snapshot (one read transaction), so a range never mixes two
-//! commits. Range queries walk the slot index of the stored chain in ascending order,
-//! skip empty slots, and are bounded by [`StoreConfig`](crate::StoreConfig).
+//! Every call reads one snapshot (one read transaction), so an answer never mixes two
+//! commits.
 
 use consensus::primitives::Hash256;
 use consensus::{Block, Fork, Sidecar};
-use redb::{ReadOnlyTable, ReadableDatabase, ReadableTableMetadata};
+use redb::{ReadOnlyTable, ReadTransaction, ReadableTableMetadata};
 
-use crate::anchors::{Anchors, BlockId};
+use crate::anchors::{Anchors, BlockId, NetworkIdentity};
 use crate::chunks::Assembler;
 use crate::error::{Failure, StoreError};
+use crate::reader::StoreReader;
 use crate::schema::{
     self, BLOB_SIDECAR_CHUNKS, BLOB_SIDECARS, BLOCK_CHUNKS, BLOCKS, CANONICAL_SLOTS, META,
 };
-use crate::store::{Store, key};
+use crate::store::key;
+
+/// Where the message of a `SignedBeaconBlock` starts in its SSZ, in every fork: after the
+/// message's 4-byte offset and the 96-byte signature. The slot is the message's first
+/// field, a little-endian u64.
+const SIGNED_BLOCK_MESSAGE_OFFSET: usize = 100;
 
 /// A stored block as its SSZ bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,23 +63,48 @@ pub struct StoreStats {
 type Result<T> = std::result::Result<T, StoreError>;
 
 /// The tables of one snapshot.
-struct Snapshot {
+pub(crate) struct Snapshot {
     blocks: ReadOnlyTable<&'static [u8; 32], &'static [u8]>,
     block_chunks: ReadOnlyTable<(&'static [u8; 32], u32), &'static [u8]>,
     slots: ReadOnlyTable<u64, &'static [u8; 32]>,
     sidecars: ReadOnlyTable<(&'static [u8; 32], u64), u32>,
     sidecar_chunks: ReadOnlyTable<(&'static [u8; 32], u64, u32), &'static [u8]>,
-    meta: ReadOnlyTable<&'static str, &'static [u8]>,
+    pub(crate) meta: ReadOnlyTable<&'static str, &'static [u8]>,
 }
 
-type Snap<T> = std::result::Result<T, Failure>;
+pub(crate) type Snap<T> = std::result::Result<T, Failure>;
 
 impl Snapshot {
-    fn block_ssz(&self, root: &Hash256) -> Snap<Option<(Fork, Vec<u8>)>> {
+    /// Opens every table in `txn`.
+    pub(crate) fn open(txn: &ReadTransaction) -> Snap<Snapshot> {
+        Ok(Snapshot {
+            blocks: txn.open_table(BLOCKS)?,
+            block_chunks: txn.open_table(BLOCK_CHUNKS)?,
+            slots: txn.open_table(CANONICAL_SLOTS)?,
+            sidecars: txn.open_table(BLOB_SIDECARS)?,
+            sidecar_chunks: txn.open_table(BLOB_SIDECAR_CHUNKS)?,
+            meta: txn.open_table(META)?,
+        })
+    }
+
+    /// The fork and SSZ length of block `root`, from its record (no chunk is read).
+    pub(crate) fn block_record(&self, root: &Hash256) -> Snap<Option<(Fork, u32)>> {
         let Some(record) = self.blocks.get(key(root))? else {
             return Ok(None);
         };
-        let (fork, len) = schema::decode_block(root, record.value())?;
+        Ok(Some(schema::decode_block(root, record.value())?))
+    }
+
+    /// The fork and SSZ of block `root`.
+    pub(crate) fn block_ssz(&self, root: &Hash256) -> Snap<Option<(Fork, Vec<u8>)>> {
+        let Some((fork, len)) = self.block_record(root)? else {
+            return Ok(None);
+        };
+        Ok(Some((fork, self.block_chunks_of(root, len)?)))
+    }
+
+    /// The `len` bytes of block `root`'s SSZ, from its chunks.
+    pub(crate) fn block_chunks_of(&self, root: &Hash256, len: u32) -> Snap<Vec<u8>> {
         let corrupt = |detail| corrupt_chunks("block_chunks", root.to_string(), detail);
         let mut assembler = Assembler::new(len);
         for entry in self
@@ -83,10 +114,11 @@ impl Snapshot {
             let (k, v) = entry?;
             assembler.push(k.value().1, v.value()).map_err(corrupt)?;
         }
-        Ok(Some((fork, assembler.finish().map_err(corrupt)?)))
+        assembler.finish().map_err(corrupt)
     }
 
-    fn sidecar_ssz(&self, block: BlockId, index: u64, len: u32) -> Snap<StoredSidecar> {
+    /// Sidecar `index` of `block`, whose record says it is `len` bytes.
+    pub(crate) fn sidecar_ssz(&self, block: BlockId, index: u64, len: u32) -> Snap<StoredSidecar> {
         let root = key(&block.root);
         let corrupt = |detail| {
             corrupt_chunks(
@@ -110,22 +142,35 @@ impl Snapshot {
         })
     }
 
-    /// The stored chain's (slot, root) pairs in `start..start + count`, capped.
-    fn canonical(&self, start: u64, count: u64, max: u64) -> Snap<Vec<BlockId>> {
-        let end = start.saturating_add(count.min(max));
-        let mut ids = Vec::new();
-        for entry in self.slots.range(start..end)? {
+    /// The stored chain's blocks in slots `range`, ascending.
+    pub(crate) fn canonical(
+        &self,
+        range: std::ops::Range<u64>,
+    ) -> Snap<impl Iterator<Item = Snap<BlockId>> + '_> {
+        Ok(self.slots.range(range)?.map(|entry| {
             let (slot, root) = entry?;
-            ids.push(BlockId {
+            Ok(BlockId {
                 slot: slot.value(),
                 root: Hash256::from(*root.value()),
-            });
-        }
-        Ok(ids)
+            })
+        }))
+    }
+
+    /// The stored chain's block with the highest slot at or below `slot`: one step of a
+    /// reverse scan of the slot index.
+    fn canonical_at_or_before(&self, slot: u64) -> Snap<Option<BlockId>> {
+        let Some(entry) = self.slots.range(..=slot)?.next_back() else {
+            return Ok(None);
+        };
+        let (slot, root) = entry?;
+        Ok(Some(BlockId {
+            slot: slot.value(),
+            root: Hash256::from(*root.value()),
+        }))
     }
 
     /// The indices and lengths of the sidecars of `root`.
-    fn sidecar_lengths(&self, root: &Hash256) -> Snap<Vec<(u64, u32)>> {
+    pub(crate) fn sidecar_lengths(&self, root: &Hash256) -> Snap<Vec<(u64, u32)>> {
         let mut out = Vec::new();
         for entry in self
             .sidecars
@@ -137,38 +182,28 @@ impl Snapshot {
         Ok(out)
     }
 
-    fn sidecars_of(&self, block: BlockId) -> Snap<Vec<StoredSidecar>> {
+    /// Every sidecar of `block`, in index order.
+    pub(crate) fn sidecars_of(&self, block: BlockId) -> Snap<Vec<StoredSidecar>> {
         self.sidecar_lengths(&block.root)?
             .into_iter()
             .map(|(index, len)| self.sidecar_ssz(block, index, len))
             .collect()
     }
-}
 
-impl Store {
-    fn snapshot(&self) -> std::result::Result<Snapshot, Failure> {
-        let txn = self.inner.db.begin_read()?;
-        Ok(Snapshot {
-            blocks: txn.open_table(BLOCKS)?,
-            block_chunks: txn.open_table(BLOCK_CHUNKS)?,
-            slots: txn.open_table(CANONICAL_SLOTS)?,
-            sidecars: txn.open_table(BLOB_SIDECARS)?,
-            sidecar_chunks: txn.open_table(BLOB_SIDECAR_CHUNKS)?,
-            meta: txn.open_table(META)?,
+    /// How many records each table holds.
+    pub(crate) fn stats(&self) -> Snap<StoreStats> {
+        Ok(StoreStats {
+            blocks: self.blocks.len()?,
+            block_chunks: self.block_chunks.len()?,
+            canonical_slots: self.slots.len()?,
+            blob_sidecars: self.sidecars.len()?,
+            blob_sidecar_chunks: self.sidecar_chunks.len()?,
         })
     }
+}
 
-    fn read<T>(
-        &self,
-        operation: &'static str,
-        f: impl FnOnce(&Snapshot) -> std::result::Result<T, Failure>,
-    ) -> Result<T> {
-        self.snapshot()
-            .and_then(|snapshot| f(&snapshot))
-            .map_err(|failure| failure.at(&self.inner.path, operation))
-    }
-
-    /// The committed anchors; `None` before [`Store::init_anchor`].
+impl StoreReader {
+    /// The committed anchors; `None` before [`Store::init_anchor`](crate::Store::init_anchor).
     ///
     /// # Errors
     /// Database failures and corrupt records.
@@ -176,12 +211,21 @@ impl Store {
         self.read("anchors", |s| schema::read_anchors(&s.meta))
     }
 
-    /// The forward head; `None` before [`Store::init_anchor`].
+    /// The forward head; `None` before [`Store::init_anchor`](crate::Store::init_anchor).
     ///
     /// # Errors
-    /// As [`Store::anchors`].
+    /// As [`StoreReader::anchors`].
     pub fn head(&self) -> Result<Option<BlockId>> {
         Ok(self.anchors()?.map(|anchors| anchors.head))
+    }
+
+    /// The network the database belongs to, as recorded when it was created; `None` for
+    /// a database that records none (which [`Store::open`](crate::Store::open) refuses).
+    ///
+    /// # Errors
+    /// Database failures and corrupt records.
+    pub fn network(&self) -> Result<Option<NetworkIdentity>> {
+        self.read("network", |s| schema::read_network(&s.meta))
     }
 
     /// The block with root `root`, as stored: its fork and SSZ bytes.
@@ -190,6 +234,25 @@ impl Store {
     /// Database failures and corrupt records.
     pub fn block_ssz(&self, root: Hash256) -> Result<Option<(Fork, Vec<u8>)>> {
         self.read("block", |s| s.block_ssz(&root))
+    }
+
+    /// The block with root `root` as stored, with its slot: read from the slot's fixed
+    /// place in the SSZ (bytes 100..108 of every fork's `SignedBeaconBlock`), without
+    /// decoding the block.
+    ///
+    /// # Errors
+    /// Database failures; [`StoreError::CorruptRecord`] when the stored bytes are not
+    /// laid out as a signed block.
+    pub fn block_ssz_by_root(&self, root: Hash256) -> Result<Option<StoredBlock>> {
+        let Some((fork, ssz)) = self.block_ssz(root)? else {
+            return Ok(None);
+        };
+        let slot = slot_of_block_ssz(&root, &ssz)?;
+        Ok(Some(StoredBlock {
+            id: BlockId { root, slot },
+            fork,
+            ssz,
+        }))
     }
 
     /// The block with root `root`, decoded.
@@ -212,33 +275,15 @@ impl Store {
         })
     }
 
-    /// The stored chain's blocks in slots `start..start + count` (count capped at
-    /// [`StoreConfig::max_slots_per_query`](crate::StoreConfig::max_slots_per_query)),
-    /// ascending, as stored bytes; empty slots are skipped.
+    /// The stored chain's block with the highest slot at or below `slot` (inclusive): the
+    /// block a node at `slot` sees as its head, when `slot` is empty. `None` when no stored
+    /// block is that old (`slot` is below the backfill mark, or nothing is stored). One
+    /// reverse step of the slot index, however many slots are empty.
     ///
     /// # Errors
-    /// Database failures and corrupt records.
-    pub fn blocks_ssz_by_range(&self, start: u64, count: u64) -> Result<Vec<StoredBlock>> {
-        let max = self.inner.config.max_slots_per_query;
-        self.read("blocks_by_range", |s| {
-            let mut out = Vec::new();
-            for id in s.canonical(start, count, max)? {
-                let (fork, ssz) = s.block_ssz(&id.root)?.ok_or_else(|| missing_block(id))?;
-                out.push(StoredBlock { id, fork, ssz });
-            }
-            Ok(out)
-        })
-    }
-
-    /// Like [`Store::blocks_ssz_by_range`], decoded.
-    ///
-    /// # Errors
-    /// Database failures and corrupt records.
-    pub fn blocks_by_range(&self, start: u64, count: u64) -> Result<Vec<Block>> {
-        self.blocks_ssz_by_range(start, count)?
-            .into_iter()
-            .map(|stored| decode_block(stored.id.root, stored.fork, &stored.ssz))
-            .collect()
+    /// Database failures.
+    pub fn block_at_or_before(&self, slot: u64) -> Result<Option<BlockId>> {
+        self.read("block_at_or_before", |s| s.canonical_at_or_before(slot))
     }
 
     /// The stored blob sidecars of block `root`, in index order.
@@ -264,59 +309,41 @@ impl Store {
         stored.as_ref().map(decode_sidecar).transpose()
     }
 
-    /// The blob sidecars of the stored chain's blocks in slots `start..start + count`
-    /// (count capped like [`Store::blocks_ssz_by_range`]), by slot then index, as stored
-    /// bytes. At most
-    /// [`StoreConfig::max_blob_sidecars_per_query`](crate::StoreConfig::max_blob_sidecars_per_query)
-    /// sidecars, ending at a whole block (the first block's are always included).
-    ///
-    /// # Errors
-    /// Database failures.
-    pub fn blob_sidecars_ssz_by_range(&self, start: u64, count: u64) -> Result<Vec<StoredSidecar>> {
-        let max_slots = self.inner.config.max_slots_per_query;
-        let max_sidecars = self.inner.config.max_blob_sidecars_per_query;
-        self.read("blob_sidecars_by_range", |s| {
-            let mut out = Vec::new();
-            for id in s.canonical(start, count, max_slots)? {
-                let sidecars = s.sidecars_of(id)?;
-                if !out.is_empty() && out.len() + sidecars.len() > max_sidecars {
-                    break;
-                }
-                out.extend(sidecars);
-            }
-            Ok(out)
-        })
-    }
-
-    /// Like [`Store::blob_sidecars_ssz_by_range`], decoded.
-    ///
-    /// # Errors
-    /// Database failures and corrupt records.
-    pub fn blob_sidecars_by_range(&self, start: u64, count: u64) -> Result<Vec<Sidecar>> {
-        self.blob_sidecars_ssz_by_range(start, count)?
-            .iter()
-            .map(decode_sidecar)
-            .collect()
-    }
-
     /// How many records each table holds.
     ///
     /// # Errors
     /// Database failures.
     pub fn stats(&self) -> Result<StoreStats> {
-        self.read("stats", |s| {
-            Ok(StoreStats {
-                blocks: s.blocks.len()?,
-                block_chunks: s.block_chunks.len()?,
-                canonical_slots: s.slots.len()?,
-                blob_sidecars: s.sidecars.len()?,
-                blob_sidecar_chunks: s.sidecar_chunks.len()?,
-            })
-        })
+        self.read("stats", Snapshot::stats)
     }
 }
 
-fn decode_block(root: Hash256, fork: Fork, ssz: &[u8]) -> Result<Block> {
+/// The slot of a stored `SignedBeaconBlock`, read from its fixed place; the message
+/// offset must be where every fork puts it.
+fn slot_of_block_ssz(root: &Hash256, ssz: &[u8]) -> Result<u64> {
+    let read = |at: usize| -> Option<[u8; 8]> { ssz.get(at..at.checked_add(8)?)?.try_into().ok() };
+    let offset = ssz
+        .get(..4)
+        .and_then(|bytes| <[u8; 4]>::try_from(bytes).ok())
+        .map(u32::from_le_bytes)
+        .and_then(|offset| usize::try_from(offset).ok());
+    let slot = (offset == Some(SIGNED_BLOCK_MESSAGE_OFFSET))
+        .then(|| read(SIGNED_BLOCK_MESSAGE_OFFSET))
+        .flatten()
+        .ok_or_else(|| StoreError::CorruptRecord {
+            table: "blocks",
+            key: root.to_string(),
+            detail: format!(
+                "{} bytes, not laid out as a signed block (message offset {}, expected \
+                 {SIGNED_BLOCK_MESSAGE_OFFSET})",
+                ssz.len(),
+                offset.map_or_else(|| "missing".to_owned(), |at| at.to_string())
+            ),
+        })?;
+    Ok(u64::from_le_bytes(slot))
+}
+
+pub(crate) fn decode_block(root: Hash256, fork: Fork, ssz: &[u8]) -> Result<Block> {
     let block = Block::from_ssz_bytes(ssz, fork).map_err(|error| StoreError::CorruptRecord {
         table: "blocks",
         key: root.to_string(),
@@ -332,7 +359,7 @@ fn decode_block(root: Hash256, fork: Fork, ssz: &[u8]) -> Result<Block> {
     Ok(block)
 }
 
-fn decode_sidecar(stored: &StoredSidecar) -> Result<Sidecar> {
+pub(crate) fn decode_sidecar(stored: &StoredSidecar) -> Result<Sidecar> {
     let corrupt = |detail: String| StoreError::CorruptRecord {
         table: "blob_sidecars",
         key: format!("{}/{}", stored.block.root, stored.index),
@@ -349,7 +376,7 @@ fn decode_sidecar(stored: &StoredSidecar) -> Result<Sidecar> {
     Ok(sidecar)
 }
 
-fn missing_block(id: BlockId) -> Failure {
+pub(crate) fn missing_block(id: BlockId) -> Failure {
     Failure::Store(StoreError::CorruptRecord {
         table: "canonical_slots",
         key: id.slot.to_string(),

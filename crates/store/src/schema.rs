@@ -32,7 +32,7 @@ use consensus::Fork;
 use consensus::primitives::Hash256;
 use redb::TableDefinition;
 
-use crate::anchors::{Anchors, BackfillMark, BlockId};
+use crate::anchors::{Anchors, BackfillMark, BlockId, NetworkIdentity};
 use crate::error::{Failure, StoreError};
 
 /// The schema version this build writes and reads.
@@ -204,6 +204,61 @@ pub(crate) fn read_anchors(
             parent_root,
         },
         earliest_available_slot: decode_u64(EARLIEST_AVAILABLE_SLOT_KEY, &earliest)?,
+    }))
+}
+
+/// Checks the schema version a meta table records against [`SCHEMA_VERSION`].
+pub(crate) fn check_version(
+    meta: &impl redb::ReadableTable<&'static str, &'static [u8]>,
+    path: &std::path::Path,
+) -> Result<(), Failure> {
+    let Some(version) = meta.get(SCHEMA_VERSION_KEY)? else {
+        return Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "the meta table has no schema version".to_owned(),
+        }
+        .into());
+    };
+    let found = decode_u32(SCHEMA_VERSION_KEY, version.value())?;
+    if found != SCHEMA_VERSION {
+        return Err(StoreError::SchemaMismatch {
+            path: path.to_path_buf(),
+            found,
+            expected: SCHEMA_VERSION,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Reads the network identity from a meta table; `None` when it records none.
+pub(crate) fn read_network(
+    meta: &impl redb::ReadableTable<&'static str, &'static [u8]>,
+) -> Result<Option<NetworkIdentity>, Failure> {
+    let name = meta.get(NETWORK_NAME_KEY)?.map(|v| v.value().to_vec());
+    let root = meta
+        .get(GENESIS_VALIDATORS_ROOT_KEY)?
+        .map(|v| v.value().to_vec());
+    let (name, root) = match (name, root) {
+        (Some(name), Some(root)) => (name, root),
+        (None, None) => return Ok(None),
+        (name, _) => {
+            let (key, other) = if name.is_none() {
+                (NETWORK_NAME_KEY, GENESIS_VALIDATORS_ROOT_KEY)
+            } else {
+                (GENESIS_VALIDATORS_ROOT_KEY, NETWORK_NAME_KEY)
+            };
+            return Err(StoreError::CorruptRecord {
+                table: "meta",
+                key: key.to_owned(),
+                detail: format!("missing while {other} is set"),
+            }
+            .into());
+        }
+    };
+    Ok(Some(NetworkIdentity {
+        name: String::from_utf8_lossy(&name).into_owned(),
+        genesis_validators_root: decode_root(GENESIS_VALIDATORS_ROOT_KEY, &root)?,
     }))
 }
 

@@ -1,8 +1,10 @@
 //! Opening the database and the write path: the trusted anchor and verified segments,
 //! each in one durable write transaction.
 
-use std::path::{Path, PathBuf};
+use std::ops::Deref;
+use std::path::Path;
 use std::sync::Arc;
+use std::time::Instant;
 
 use consensus::config::ChainConfig;
 use consensus::primitives::Hash256;
@@ -14,6 +16,8 @@ use crate::anchors::{Anchors, BlockId, NetworkIdentity};
 use crate::chunks;
 use crate::config::StoreConfig;
 use crate::error::{Failure, StoreError, classify};
+use crate::metrics::StoreMetrics;
+use crate::reader::StoreReader;
 use crate::schema::{
     self, BLOB_SIDECAR_CHUNKS, BLOB_SIDECARS, BLOCK_CHUNKS, BLOCKS, CANONICAL_SLOTS,
     GENESIS_VALIDATORS_ROOT_KEY, META, NETWORK_NAME_KEY, SCHEMA_VERSION, SCHEMA_VERSION_KEY,
@@ -27,18 +31,28 @@ pub(crate) const TARGET: &str = "store";
 ///
 /// Cloning is cheap and shares the database: hand one clone to the verifier (as its
 /// [`ImportSink`](consensus::verify::ImportSink)) and others to the server. Writes are
-/// serialised by redb; reads see the last committed state and never block writes.
+/// serialised by redb; reads see the last committed state and never block writes. Every
+/// query is a method of [`StoreReader`], which a `Store` derefs to.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pub(crate) inner: Arc<Inner>,
+    reader: StoreReader,
+    inner: Arc<Inner>,
+    metrics: StoreMetrics,
 }
 
 #[derive(Debug)]
-pub(crate) struct Inner {
-    pub(crate) db: redb::Database,
-    pub(crate) path: PathBuf,
-    pub(crate) config: StoreConfig,
-    pub(crate) chain: ChainConfig,
+struct Inner {
+    db: Arc<redb::Database>,
+    chain: ChainConfig,
+}
+
+impl Deref for Store {
+    type Target = StoreReader;
+
+    /// The store's reader: every query.
+    fn deref(&self) -> &StoreReader {
+        &self.reader
+    }
 }
 
 /// A block ready to be written: its identity, fork and SSZ, and its sidecars' indices and
@@ -85,21 +99,22 @@ impl Store {
             .set_check_integrity_on_open(config.check_integrity_on_open)
             .create(&path)
             .map_err(|error| classify(&path, "open", error))?;
+        let db = Arc::new(db);
         let store = Store {
+            reader: StoreReader::of_writer(Arc::clone(&db), path, config),
             inner: Arc::new(Inner {
                 db,
-                path,
-                config,
                 chain: chain.clone(),
             }),
+            metrics: StoreMetrics::default(),
         };
         store
             .check_or_initialise()
-            .map_err(|failure| failure.at(&store.inner.path, "open"))?;
+            .map_err(|failure| failure.at(store.path(), "open"))?;
         let anchors = store.anchors()?;
         tracing::info!(
             target: TARGET,
-            path = %store.inner.path.display(),
+            path = %store.path().display(),
             network = chain.name(),
             head = ?anchors.map(|a| a.head.slot),
             backfill = ?anchors.map(|a| a.backfill.slot),
@@ -108,14 +123,22 @@ impl Store {
         Ok(store)
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.inner.path
-    }
-
-    /// The store's limits.
-    pub fn config(&self) -> &StoreConfig {
-        &self.inner.config
+    /// The store with `metrics` attached: [`Store::commit_segment`] and
+    /// [`Store::init_anchor`] record into them from now on, and the anchor gauges are set
+    /// to the stored anchors at once. Attach them before cloning the store: clones made
+    /// earlier keep the metrics they had.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: StoreMetrics) -> Store {
+        match self.anchors() {
+            Ok(Some(anchors)) => metrics.set_anchors(&anchors),
+            Ok(None) => {}
+            // The gauges then wait for the next commit; nothing else depends on them.
+            Err(error) => {
+                tracing::warn!(target: TARGET, %error, "reading the anchors for the metrics");
+            }
+        }
+        self.metrics = metrics;
+        self
     }
 
     /// Checks the schema version and network of an existing database, or writes them
@@ -127,41 +150,19 @@ impl Store {
             Err(TableError::TableDoesNotExist(_)) => return self.initialise(),
             Err(error) => return Err(error.into()),
         };
-        let Some(version) = meta.get(SCHEMA_VERSION_KEY)? else {
-            return Err(self.corrupt("the meta table has no schema version").into());
-        };
-        let found = schema::decode_u32(SCHEMA_VERSION_KEY, version.value())?;
-        if found != SCHEMA_VERSION {
-            let path = self.inner.path.clone();
-            return Err(StoreError::SchemaMismatch {
-                path,
-                found,
-                expected: SCHEMA_VERSION,
-            }
-            .into());
-        }
-        let name = meta.get(NETWORK_NAME_KEY)?.map(|v| v.value().to_vec());
-        let root = meta
-            .get(GENESIS_VALIDATORS_ROOT_KEY)?
-            .map(|v| v.value().to_vec());
-        let (Some(name), Some(root)) = (name, root) else {
+        schema::check_version(&meta, self.path())?;
+        let Some(stored) = schema::read_network(&meta)? else {
             return Err(self
                 .corrupt("the meta table has no network identity")
                 .into());
         };
-        let stored_name = String::from_utf8_lossy(&name).into_owned();
-        let stored_root = schema::decode_root(GENESIS_VALIDATORS_ROOT_KEY, &root)?;
         let chain = &self.inner.chain;
-        let stored = NetworkIdentity {
-            name: stored_name,
-            genesis_validators_root: stored_root,
-        };
         let expected = NetworkIdentity {
             name: chain.name().to_owned(),
             genesis_validators_root: chain.genesis_validators_root(),
         };
         if stored != expected {
-            let path = self.inner.path.clone();
+            let path = self.path().to_path_buf();
             let (stored, expected) = (Box::new(stored), Box::new(expected));
             return Err(StoreError::WrongNetwork {
                 path,
@@ -201,7 +202,7 @@ impl Store {
 
     fn corrupt(&self, detail: &str) -> StoreError {
         StoreError::Corrupt {
-            path: self.inner.path.clone(),
+            path: self.path().to_path_buf(),
             detail: detail.to_owned(),
         }
     }
@@ -221,6 +222,7 @@ impl Store {
             slot: prepared.link.slot,
         };
         let write = || -> Result<Anchors, Failure> {
+            let started = Instant::now();
             let txn = self.inner.db.begin_write()?;
             let anchors = {
                 let meta = txn.open_table(META)?;
@@ -240,9 +242,10 @@ impl Store {
             let anchors = Anchors::at_trusted(given.root, given.slot, prepared.link.parent_root);
             write_blocks(&txn, std::slice::from_ref(&prepared), &anchors)?;
             txn.commit()?;
+            self.record(started, std::slice::from_ref(&prepared), &anchors);
             Ok(anchors)
         };
-        let anchors = write().map_err(|failure| failure.at(&self.inner.path, "init_anchor"))?;
+        let anchors = write().map_err(|failure| failure.at(self.path(), "init_anchor"))?;
         tracing::info!(target: TARGET, root = %given.root, slot = given.slot, "trusted anchor stored");
         Ok(anchors)
     }
@@ -272,6 +275,7 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         let links: Vec<Link> = prepared.iter().map(|p| p.link).collect();
         let write = || -> Result<Anchors, Failure> {
+            let started = Instant::now();
             let txn = self.inner.db.begin_write()?;
             let stored = {
                 let meta = txn.open_table(META)?;
@@ -283,9 +287,10 @@ impl Store {
             }
             write_blocks(&txn, &prepared, &next)?;
             txn.commit()?;
+            self.record(started, &prepared, &next);
             Ok(next)
         };
-        let anchors = write().map_err(|failure| failure.at(&self.inner.path, "commit_segment"))?;
+        let anchors = write().map_err(|failure| failure.at(self.path(), "commit_segment"))?;
         tracing::debug!(
             target: TARGET,
             blocks = blocks.len(),
@@ -295,6 +300,18 @@ impl Store {
             "segment committed"
         );
         Ok(anchors)
+    }
+
+    /// Records a committed write transaction, begun at `started`, in the metrics.
+    fn record(&self, started: Instant, prepared: &[Prepared], anchors: &Anchors) {
+        let sidecars = prepared.iter().map(|p| p.sidecars.len()).sum();
+        let bytes = prepared
+            .iter()
+            .flat_map(|p| std::iter::once(p.ssz.len()).chain(p.sidecars.iter().map(|s| s.2.len())))
+            .sum();
+        self.metrics
+            .on_commit(started.elapsed(), prepared.len(), sidecars, bytes);
+        self.metrics.set_anchors(anchors);
     }
 
     /// Checks `block` against the chain's fork schedule and `sidecars` against the block,

@@ -9,43 +9,18 @@
 
 mod support;
 
-use std::path::Path;
-
 use consensus::primitives::Hash256;
-use store::schema::{BLOB_SIDECAR_CHUNKS, BLOCK_CHUNKS, META, SCHEMA_VERSION, SCHEMA_VERSION_KEY};
+use store::schema::{BLOB_SIDECAR_CHUNKS, BLOCK_CHUNKS, SCHEMA_VERSION};
 use store::{Store, StoreError};
-use support::{Chain, head_after};
-
-#[track_caller]
-fn one_line(error: &StoreError) -> String {
-    let text = error.to_string();
-    assert!(!text.contains('\n'), "one line: {text}");
-    text
-}
-
-/// A database holding the genesis block and four more.
-fn populated(path: &Path, chain: &Chain) {
-    let store = Store::open(path, &chain.config).unwrap();
-    store.init_anchor(&chain.genesis, &[]).unwrap();
-    let segment = &chain.blocks[..4];
-    store.commit_segment(segment, head_after(segment)).unwrap();
-}
+use support::{Chain, noise, one_line, populated, set_schema_version};
 
 #[test]
 fn a_database_of_another_schema_version_is_refused() {
     let chain = Chain::electra();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("chain.redb");
-    populated(&path, &chain);
-    // The test hook: rewrite the version through redb itself, as a future build would.
-    let db = redb::Database::open(&path).unwrap();
-    let txn = db.begin_write().unwrap();
-    txn.open_table(META)
-        .unwrap()
-        .insert(SCHEMA_VERSION_KEY, 7u32.to_le_bytes().as_slice())
-        .unwrap();
-    txn.commit().unwrap();
-    drop(db);
+    populated(&path, &chain, 4);
+    set_schema_version(&path, 7);
 
     let error = Store::open(&path, &chain.config).unwrap_err();
     assert!(
@@ -72,7 +47,7 @@ fn a_database_of_another_network_is_refused_naming_both() {
     let chain = Chain::electra();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("chain.redb");
-    populated(&path, &chain);
+    populated(&path, &chain, 4);
     let other_root = Hash256::repeat_byte(0xab);
     let other = chain.config.clone().with_genesis(1_700_000_000, other_root);
     let error = Store::open(&path, &other).unwrap_err();
@@ -120,18 +95,6 @@ fn the_same_database_opened_twice_is_locked_until_the_first_closes() {
     assert!(store.anchors().unwrap().is_some());
 }
 
-/// A deterministic stream of bytes that looks random.
-fn noise(len: usize, mut state: u64) -> Vec<u8> {
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state.to_le_bytes()[0]
-        })
-        .collect()
-}
-
 #[test]
 fn a_file_of_random_bytes_is_not_a_database() {
     let chain = Chain::electra();
@@ -159,7 +122,7 @@ fn damage_anywhere_in_the_file_is_a_typed_error_never_a_panic() {
     let chain = Chain::electra();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("chain.redb");
-    populated(&path, &chain);
+    populated(&path, &chain, 4);
     let good = std::fs::read(&path).unwrap();
     let mut refused = 0;
     // Flip 64 bytes at 24 places spread over the file (headers, tree pages, blobs, free
@@ -204,7 +167,7 @@ fn a_missing_chunk_is_a_corrupt_record_not_a_short_value() {
     let chain = Chain::electra();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("chain.redb");
-    populated(&path, &chain);
+    populated(&path, &chain, 4);
     let (slot_2, slot_4) = (chain.at(2).block.root(), chain.at(4).block.root());
     let db = redb::Database::open(&path).unwrap();
     let txn = db.begin_write().unwrap();

@@ -11,7 +11,7 @@ use consensus::config::ChainConfig;
 use consensus::primitives::Hash256;
 use consensus::verify::{Anchor, BlockAndSidecars};
 use consensus::{Block, Fork, Sidecar};
-use store::Store;
+use store::{Store, StoreError};
 use sync_types::BlockData;
 
 /// The pyspec vectors folder of chain `name` (`deneb`, `electra`).
@@ -99,6 +99,15 @@ impl Chain {
     pub fn head(&self) -> &BlockAndSidecars {
         self.blocks.last().unwrap()
     }
+
+    /// The blocks with slots in `slots`, ascending.
+    pub fn in_slots(&self, slots: std::ops::Range<u64>) -> Vec<BlockAndSidecars> {
+        self.blocks
+            .iter()
+            .filter(|b| slots.contains(&b.block.signed().slot()))
+            .cloned()
+            .collect()
+    }
 }
 
 /// The forward anchor after `segment` (ascending).
@@ -124,6 +133,76 @@ pub fn fresh_store(config: &ChainConfig) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("chain.redb"), config).unwrap();
     (dir, store)
+}
+
+/// A fresh store holding the whole chain from genesis.
+pub fn synced_store(chain: &Chain) -> (tempfile::TempDir, Store) {
+    let (dir, store) = fresh_store(&chain.config);
+    store.init_anchor(&chain.genesis, &[]).unwrap();
+    store
+        .commit_segment(&chain.blocks, head_after(&chain.blocks))
+        .unwrap();
+    (dir, store)
+}
+
+/// Writes a database at `path` holding the genesis block and the chain's first `blocks`
+/// blocks, and closes it.
+pub fn populated(path: &Path, chain: &Chain, blocks: usize) {
+    let store = Store::open(path, &chain.config).unwrap();
+    store.init_anchor(&chain.genesis, &[]).unwrap();
+    let segment = &chain.blocks[..blocks];
+    store.commit_segment(segment, head_after(segment)).unwrap();
+}
+
+/// The test hook for schema changes: rewrites the schema version of the closed database
+/// at `path` through redb itself, as a future build would.
+pub fn set_schema_version(path: &Path, version: u32) {
+    let db = redb::Database::open(path).unwrap();
+    let txn = db.begin_write().unwrap();
+    txn.open_table(store::schema::META)
+        .unwrap()
+        .insert(
+            store::schema::SCHEMA_VERSION_KEY,
+            version.to_le_bytes().as_slice(),
+        )
+        .unwrap();
+    txn.commit().unwrap();
+}
+
+/// The error's message, checked to be one line.
+#[track_caller]
+pub fn one_line(error: &StoreError) -> String {
+    let text = error.to_string();
+    assert!(!text.contains('\n'), "one line: {text}");
+    text
+}
+
+/// A deterministic stream of bytes that looks random.
+pub fn noise(len: usize, mut state: u64) -> Vec<u8> {
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()[0]
+        })
+        .collect()
+}
+
+/// The SSZ bytes of the blocks and sidecars of `segment`.
+pub fn segment_bytes(segment: &[BlockAndSidecars]) -> usize {
+    segment
+        .iter()
+        .map(|data| {
+            let sidecars: usize = data
+                .sidecars
+                .iter()
+                .flatten()
+                .map(|s| s.as_ssz_bytes().len())
+                .sum();
+            data.block.signed().ssz_len() + sidecars
+        })
+        .sum()
 }
 
 /// The segment's blocks, descending (backfill's processing order).
