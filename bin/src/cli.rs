@@ -1,0 +1,205 @@
+//! The command line (clap). Every flag of `sync`, `serve` and `devnet` can also come from
+//! a TOML file (`--config FILE`, keys named as the long flags); a flag wins over the file.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
+
+/// beacon-sync: range-sync Ethereum beacon blocks and blob sidecars from peers, verify
+/// every proposer signature and KZG proof, and store them.
+#[derive(Debug, Parser)]
+#[command(name = "beacon-sync", version, about, long_about = None)]
+pub struct Cli {
+    /// Settings from a TOML file (keys as the long flags, e.g. `datadir = "data"`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log filter (tracing's EnvFilter syntax); also RUST_LOG.
+    #[arg(long, global = true, default_value = "info")]
+    pub log: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate (or reuse) a signed chain, serve it from local peers (one adversarial),
+    /// sync a fresh node from genesis and another from a checkpoint, and print a summary.
+    Devnet(DevnetArgs),
+    /// Write a devnet chain into a data directory (to `serve` it, or `sync` from it).
+    Generate(ChainArgs),
+    /// Sync a chain from peers into a data directory (resumes from its anchors).
+    Sync(SyncArgs),
+    /// Serve a data directory to peers.
+    Serve(ServeArgs),
+    /// Show what a data directory holds.
+    Inspect(InspectArgs),
+}
+
+/// The fork of a devnet's blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ForkArg {
+    /// Deneb.
+    Deneb,
+    /// Electra.
+    Electra,
+}
+
+/// How far back backfill goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BackfillArg {
+    /// To genesis.
+    Genesis,
+    /// To a slot.
+    Slot(u64),
+    /// Not at all.
+    None,
+}
+
+impl std::str::FromStr for BackfillArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "genesis" => Ok(BackfillArg::Genesis),
+            "none" => Ok(BackfillArg::None),
+            slot => slot
+                .parse()
+                .map(BackfillArg::Slot)
+                .map_err(|_| format!("`{slot}` is not genesis, none or a slot number")),
+        }
+    }
+}
+
+/// A generated chain's shape.
+#[derive(Clone, Debug, Args)]
+pub struct ChainArgs {
+    /// Data directory (the chain goes to `<datadir>/source`).
+    #[arg(long, default_value = "beacon-sync-devnet")]
+    pub datadir: PathBuf,
+    /// Slots after genesis.
+    #[arg(long, default_value_t = 4096)]
+    pub slots: u64,
+    /// Interop validators.
+    #[arg(long, default_value_t = 64)]
+    pub validators: u64,
+    /// The most blobs per block (drawn uniformly in 0..=max).
+    #[arg(long, default_value_t = 6)]
+    pub max_blobs: u64,
+    /// The fork of every block.
+    #[arg(long, value_enum, default_value = "electra")]
+    pub fork: ForkArg,
+    /// The chain's seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// `beacon-sync devnet`.
+#[derive(Clone, Debug, Args)]
+pub struct DevnetArgs {
+    /// The chain.
+    #[command(flatten)]
+    pub chain: ChainArgs,
+    /// Serving peers.
+    #[arg(long, default_value_t = 4)]
+    pub peers: usize,
+    /// How many serving peers lie (about blobs, or with forged blocks when there are none).
+    #[arg(long, default_value_t = 1)]
+    pub adversaries: usize,
+    /// After the summary, keep the serving peers running (until Ctrl-C) and print their
+    /// addresses, to `sync` from them.
+    #[arg(long)]
+    pub keep_running: bool,
+}
+
+/// Network and HTTP settings of a running node.
+#[derive(Clone, Debug, Default, Args, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct NodeArgs {
+    /// Data directory.
+    #[arg(long)]
+    pub datadir: Option<PathBuf>,
+    /// A peer to dial (repeatable), e.g. /ip4/127.0.0.1/tcp/9000/p2p/16Uiu2...
+    #[arg(long = "peer", value_name = "MULTIADDR")]
+    pub peers: Vec<String>,
+    /// Address to listen on for peers.
+    #[arg(long)]
+    pub listen_address: Option<IpAddr>,
+    /// TCP port for peers (0: any free port).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Address of the HTTP API.
+    #[arg(long)]
+    pub http_address: Option<IpAddr>,
+    /// Port of the HTTP API (0: any free port; unset: no HTTP API).
+    #[arg(long)]
+    pub http_port: Option<u16>,
+    /// The most peers to keep.
+    #[arg(long)]
+    pub target_peers: Option<usize>,
+}
+
+/// `beacon-sync sync`.
+#[derive(Clone, Debug, Args)]
+pub struct SyncArgs {
+    /// The network: a directory written by `beacon-sync generate` (`<datadir>/source`).
+    #[arg(long, value_name = "DIR")]
+    pub testnet_dir: Option<PathBuf>,
+    /// A public network by name (needs `--checkpoint-block` and `--checkpoint-state`).
+    #[arg(long, value_enum)]
+    pub network: Option<NetworkArg>,
+    /// Start from this checkpoint block (SSZ) instead of genesis.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint_block: Option<PathBuf>,
+    /// The validator registry from this state (SSZ) instead of the devnet's keys.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint_state: Option<PathBuf>,
+    /// How far back to backfill: genesis, a slot, or none (default: the
+    /// MIN_EPOCHS_FOR_BLOCK_REQUESTS horizon).
+    #[arg(long, value_name = "genesis|SLOT|none")]
+    pub backfill_to: Option<BackfillArg>,
+    /// Stop once in sync and backfilled (instead of following the head).
+    #[arg(long)]
+    pub exit_when_synced: bool,
+    /// Network and HTTP settings.
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+/// The public networks `--network` knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum NetworkArg {
+    /// Ethereum mainnet.
+    Mainnet,
+    /// Sepolia.
+    Sepolia,
+    /// Hoodi.
+    Hoodi,
+    /// Holesky.
+    Holesky,
+}
+
+/// `beacon-sync serve`.
+#[derive(Clone, Debug, Args)]
+pub struct ServeArgs {
+    /// The network directory (default: the data directory, when `generate` wrote it).
+    #[arg(long, value_name = "DIR")]
+    pub testnet_dir: Option<PathBuf>,
+    /// Network and HTTP settings.
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+/// `beacon-sync inspect`.
+#[derive(Clone, Debug, Args)]
+pub struct InspectArgs {
+    /// Data directory (or the store file in it).
+    #[arg(long)]
+    pub datadir: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}

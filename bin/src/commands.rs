@@ -1,0 +1,253 @@
+//! Each command: turn the arguments into the `node` crate's settings and run it.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use consensus::Fork;
+use node::devnet::{self, DevnetOptions};
+use node::launch::{self, Network};
+use node::{BackfillTo, BeaconNode, NodeSettings, StartFrom};
+
+use crate::cli::{
+    BackfillArg, ChainArgs, Cli, Command, DevnetArgs, ForkArg, InspectArgs, NodeArgs, ServeArgs,
+    SyncArgs,
+};
+use crate::settings;
+
+/// Runs the command `cli` names.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let file = settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Devnet(args) => devnet(args).await,
+        Command::Generate(args) => generate(&args).await,
+        Command::Sync(args) => sync(args, file).await,
+        Command::Serve(args) => serve(args, file).await,
+        Command::Inspect(args) => inspect(&args),
+    }
+}
+
+fn devnet_options(chain: &ChainArgs) -> DevnetOptions {
+    DevnetOptions {
+        data_dir: chain.datadir.clone(),
+        slots: chain.slots,
+        validators: chain.validators,
+        max_blobs: chain.max_blobs,
+        fork: match chain.fork {
+            ForkArg::Deneb => Fork::Deneb,
+            ForkArg::Electra => Fork::Electra,
+        },
+        seed: chain.seed,
+        ..DevnetOptions::default()
+    }
+}
+
+async fn devnet(args: DevnetArgs) -> anyhow::Result<()> {
+    let options = DevnetOptions {
+        peers: args.peers,
+        adversaries: args.adversaries,
+        ..devnet_options(&args.chain)
+    };
+    let report = devnet::run(&options).await?;
+    println!("{report}");
+    if !report.is_success() {
+        bail!("the devnet sync did not end as it should (see the summary above)");
+    }
+    if args.keep_running {
+        let source = {
+            let options = options.clone();
+            tokio::task::spawn_blocking(move || devnet::prepare(&options)).await??
+        };
+        let servers = devnet::serve_source(
+            &source,
+            options.peers,
+            options.adversaries,
+            devnet::Lie::Blobs,
+        )
+        .await?;
+        println!("serving {} (Ctrl-C to stop):", source.dir.display());
+        for addr in servers.addrs() {
+            println!("  --peer {addr}");
+        }
+        println!(
+            "sync from them with: beacon-sync sync --testnet-dir {} --datadir DIR --peer ...",
+            source.dir.display()
+        );
+        shutdown_signal().await;
+        servers.shutdown().await;
+    }
+    Ok(())
+}
+
+async fn generate(args: &ChainArgs) -> anyhow::Result<()> {
+    let options = devnet_options(args);
+    let source = tokio::task::spawn_blocking(move || devnet::prepare(&options)).await??;
+    println!(
+        "{} {} slots into {} (head {}); serve it with: beacon-sync serve --datadir {}",
+        if source.generated {
+            "generated"
+        } else {
+            "already had"
+        },
+        source.recipe.slots,
+        source.dir.display(),
+        source.anchors.head,
+        source.dir.display()
+    );
+    Ok(())
+}
+
+fn load_network(args: &SyncArgs) -> anyhow::Result<Network> {
+    match (&args.testnet_dir, args.network) {
+        (Some(dir), _) => Ok(launch::load_testnet_dir(dir)?),
+        (None, Some(network)) => bail!(
+            "syncing {network:?} needs its genesis block and state, which this version does not embed; use --testnet-dir"
+        ),
+        (None, None) => bail!(
+            "no network given: use --testnet-dir DIR (a directory made by `beacon-sync generate`)"
+        ),
+    }
+}
+
+fn node_settings(
+    node: &NodeArgs,
+    network: Network,
+    start: StartFrom,
+    default_dir: PathBuf,
+) -> anyhow::Result<NodeSettings> {
+    let data_dir = node.datadir.clone().unwrap_or(default_dir);
+    let mut settings = NodeSettings::new(data_dir, network.config, network.proposers, start);
+    let ip = node
+        .listen_address
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let proto = if ip.is_ipv4() { "ip4" } else { "ip6" };
+    settings.listen = format!("/{proto}/{ip}/tcp/{}", node.port.unwrap_or(9000))
+        .parse()
+        .context("invalid --listen-address or --port")?;
+    settings.peers = node
+        .peers
+        .iter()
+        .map(|p| {
+            p.parse()
+                .with_context(|| format!("invalid --peer {p}: not a multiaddr"))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    if let Some(max) = node.target_peers {
+        settings.pool = settings.pool.with_max_peers(max);
+    }
+    Ok(settings)
+}
+
+async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
+    let node_args = settings::merge(args.node.clone(), file);
+    let network = load_network(&args)?;
+    let start = match &args.checkpoint_block {
+        Some(path) => StartFrom::Checkpoint {
+            block: Box::new(launch::load_checkpoint_block(path, &network.config)?),
+            sidecars: Vec::new(),
+        },
+        None => StartFrom::Genesis(Box::new(network.genesis.clone())),
+    };
+    let mut network = network;
+    if let Some(state) = &args.checkpoint_state {
+        network.proposers = launch::load_registry(state, &network.config)?;
+    }
+    let mut settings = node_settings(
+        &node_args,
+        network,
+        start,
+        PathBuf::from("beacon-sync-data"),
+    )?;
+    settings.backfill = match args.backfill_to {
+        Some(BackfillArg::Genesis) => BackfillTo::Genesis,
+        Some(BackfillArg::Slot(slot)) => BackfillTo::Slot(slot),
+        Some(BackfillArg::None) => BackfillTo::None,
+        None => BackfillTo::Horizon,
+    };
+    run_node(settings, &node_args, args.exit_when_synced).await
+}
+
+async fn serve(args: ServeArgs, file: NodeArgs) -> anyhow::Result<()> {
+    let node_args = settings::merge(args.node.clone(), file);
+    let Some(data_dir) = node_args.datadir.clone() else {
+        bail!("serve needs --datadir DIR (a directory made by `beacon-sync generate` or `sync`)");
+    };
+    let network_dir = args.testnet_dir.clone().unwrap_or_else(|| data_dir.clone());
+    let network = launch::load_testnet_dir(&network_dir)?;
+    let start = StartFrom::Genesis(Box::new(network.genesis.clone()));
+    let mut settings = node_settings(&node_args, network, start, data_dir)?;
+    settings.backfill = BackfillTo::None;
+    run_node(settings, &node_args, false).await
+}
+
+async fn run_node(
+    settings: NodeSettings,
+    args: &NodeArgs,
+    exit_when_synced: bool,
+) -> anyhow::Result<()> {
+    let data_dir = settings.data_dir.clone();
+    let node = BeaconNode::start(settings)
+        .await
+        .with_context(|| format!("cannot start the node on {}", data_dir.display()))?;
+    let http = match args.http_port {
+        Some(port) => {
+            let ip = args.http_address.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+            let server = node::http::serve(SocketAddr::new(ip, port), node.api_context()).await?;
+            tracing::info!(target: "beacon_sync", addr = %server.local_addr(), "HTTP API listening");
+            Some(server)
+        }
+        None => None,
+    };
+    for addr in node.network().listen_addrs() {
+        tracing::info!(target: "beacon_sync", "listening on {addr}/p2p/{}", node.network().local_peer_id());
+    }
+    let progress = node::progress::spawn_progress(node.status_source());
+    if exit_when_synced {
+        tokio::select! {
+            () = node.wait_until_synced() => tracing::info!(target: "beacon_sync", "in sync and backfilled"),
+            () = shutdown_signal() => {}
+        }
+    } else {
+        shutdown_signal().await;
+    }
+    progress.abort();
+    if let Some(http) = http {
+        http.shutdown().await;
+    }
+    node.shutdown().await;
+    Ok(())
+}
+
+fn inspect(args: &InspectArgs) -> anyhow::Result<()> {
+    let found = node::inspect::inspect(&args.datadir)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&found)?);
+    } else {
+        print!("{found}");
+    }
+    Ok(())
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!(target: "beacon_sync", "shutting down");
+}

@@ -1,0 +1,127 @@
+//! An adversarial serving peer for the devnet. A [`Lie::Blobs`] peer serves the true
+//! blocks but changes one byte of every blob it serves, so no KZG proof holds; a
+//! [`Lie::Signatures`] peer changes a byte of every block signature (forged blocks). A
+//! syncing node must find it out, charge it and drop it, and sync from the honest peers.
+
+use bytes::Bytes;
+use consensus::containers::BlobIdentifier;
+use consensus::primitives::Hash256;
+use net::{BlockBytes, ChainInfo, ChainSource, SidecarBytes, SourceError};
+
+/// Where a blob lie goes in a `BlobSidecar`'s SSZ: the blob follows the 8-byte index;
+/// byte 31 is the low byte of its first field element (still a valid field element).
+const BLOB_LIE_OFFSET: usize = 8 + 31;
+/// Where a signature lie goes in a `SignedBeaconBlock`'s SSZ: the signature follows the
+/// 4-byte offset of the message; its last byte.
+const SIGNATURE_LIE_OFFSET: usize = 4 + 95;
+
+/// What an adversarial peer lies about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lie {
+    /// Every blob it serves has one byte changed.
+    Blobs,
+    /// Every block it serves has one byte of its signature changed.
+    Signatures,
+}
+
+/// A [`ChainSource`] that forwards to `inner` and lies.
+#[derive(Debug)]
+pub struct Adversary<S> {
+    inner: S,
+    lie: Lie,
+}
+
+impl<S: ChainSource> Adversary<S> {
+    /// Serves `inner` with `lie`.
+    pub fn new(inner: S, lie: Lie) -> Adversary<S> {
+        Adversary { inner, lie }
+    }
+}
+
+fn flip(bytes: &Bytes, offset: usize) -> Bytes {
+    let mut out = bytes.to_vec();
+    if let Some(byte) = out.get_mut(offset) {
+        *byte ^= 1;
+    }
+    Bytes::from(out)
+}
+
+impl<S> Adversary<S> {
+    fn sidecars(&self, sidecars: Vec<SidecarBytes>) -> Vec<SidecarBytes> {
+        if self.lie != Lie::Blobs {
+            return sidecars;
+        }
+        sidecars
+            .into_iter()
+            .map(|s| SidecarBytes {
+                slot: s.slot,
+                ssz: flip(&s.ssz, BLOB_LIE_OFFSET),
+            })
+            .collect()
+    }
+
+    fn blocks(&self, blocks: Vec<BlockBytes>) -> Vec<BlockBytes> {
+        if self.lie != Lie::Signatures {
+            return blocks;
+        }
+        blocks
+            .into_iter()
+            .map(|b| BlockBytes {
+                ssz: flip(&b.ssz, SIGNATURE_LIE_OFFSET),
+                ..b
+            })
+            .collect()
+    }
+}
+
+impl<S: ChainSource> ChainSource for Adversary<S> {
+    fn chain_info(&self) -> ChainInfo {
+        self.inner.chain_info()
+    }
+
+    fn block_root_at_slot(&self, slot: u64) -> Option<Hash256> {
+        self.inner.block_root_at_slot(slot)
+    }
+
+    fn blocks_by_range(
+        &self,
+        start_slot: u64,
+        count: u64,
+        limit: usize,
+    ) -> Result<Vec<BlockBytes>, SourceError> {
+        self.inner
+            .blocks_by_range(start_slot, count, limit)
+            .map(|b| self.blocks(b))
+    }
+
+    fn blocks_by_root(
+        &self,
+        roots: &[Hash256],
+        limit: usize,
+    ) -> Result<Vec<BlockBytes>, SourceError> {
+        self.inner
+            .blocks_by_root(roots, limit)
+            .map(|b| self.blocks(b))
+    }
+
+    fn blob_sidecars_by_range(
+        &self,
+        start_slot: u64,
+        count: u64,
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        self.inner
+            .blob_sidecars_by_range(start_slot, count, limit)
+            .map(|s| self.sidecars(s))
+    }
+
+    fn blob_sidecars_by_root(
+        &self,
+        ids: &[BlobIdentifier],
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        self.inner
+            .blob_sidecars_by_root(ids, limit)
+            .map(|s| self.sidecars(s))
+    }
+}

@@ -1,0 +1,282 @@
+//! The local devnet: a generated, fully signed chain (blocks and blob sidecars) served by
+//! local peers on 127.0.0.1, one or more of them adversarial, and two fresh nodes that
+//! sync it: one from genesis, one from a checkpoint near the head, forward to the head
+//! and backfill to genesis. [`run`] returns what happened as a [`DevnetReport`].
+//!
+//! The chain is generated once into `<datadir>/source` and reused while the parameters
+//! stay the same. Its genesis time is chosen when it is generated so that its head is the
+//! wall clock's slot then: the nodes see a live chain (blob window, in-sync detection,
+//! the peers' head checks), which ages by a slot every 12 s while it is reused.
+
+mod adversary;
+mod report;
+mod servers;
+mod source;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use consensus::Fork;
+use consensus::devnet::DevnetError as BuildError;
+use tracing::info;
+
+pub use adversary::{Adversary, Lie};
+pub use report::{DevnetReport, PeerReport, SyncReport};
+pub use servers::{ServingPeers, serve_source};
+pub use source::{ChainRecipe, SourceChain, parse_fork, prepare};
+
+use crate::{BackfillTo, BeaconNode, NodeError, NodeSettings, StartFrom};
+
+/// The devnet's parameters (the CLI's flags).
+#[derive(Clone, Debug)]
+pub struct DevnetOptions {
+    /// Where the generated chain and the nodes' data go.
+    pub data_dir: PathBuf,
+    /// Slots after genesis. Default 4,096.
+    pub slots: u64,
+    /// Interop validators. Default 64.
+    pub validators: u64,
+    /// Serving peers. Default 4.
+    pub peers: usize,
+    /// How many of them lie. Default 1.
+    pub adversaries: usize,
+    /// The most blobs per block (uniform in `0..=max_blobs`). Default 6.
+    pub max_blobs: u64,
+    /// Empty slots, per mille. Default 100.
+    pub skip_per_mille: u16,
+    /// The fork of every block. Default Electra.
+    pub fork: Fork,
+    /// The seed of the chain. Default 0.
+    pub seed: u64,
+    /// How far below the head the checkpoint node starts, in slots. Default 64.
+    pub checkpoint_distance: u64,
+}
+
+impl Default for DevnetOptions {
+    fn default() -> Self {
+        DevnetOptions {
+            data_dir: PathBuf::from("beacon-sync-devnet"),
+            slots: 4096,
+            validators: 64,
+            peers: 4,
+            adversaries: 1,
+            max_blobs: 6,
+            skip_per_mille: 100,
+            fork: Fork::Electra,
+            seed: 0,
+            checkpoint_distance: 64,
+        }
+    }
+}
+
+/// Why the devnet could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum DevnetError {
+    /// The options make no sense.
+    #[error("invalid devnet options: {0}")]
+    Options(&'static str),
+    /// The chain could not be generated.
+    #[error("cannot generate the chain: {0}")]
+    Build(#[from] BuildError),
+    /// The generated chain's store failed.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    /// A file could not be written or removed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the file system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A node could not start.
+    #[error(transparent)]
+    Node(#[from] NodeError),
+    /// The network of a serving peer could not start.
+    #[error(transparent)]
+    Net(#[from] net::NetError),
+    /// A sync did not finish in the time allowed.
+    #[error("the {what} did not finish within {after:?}; see the log for its last status")]
+    Timeout {
+        /// Which sync.
+        what: &'static str,
+        /// The time allowed.
+        after: Duration,
+    },
+}
+
+impl DevnetOptions {
+    fn check(&self) -> Result<(), DevnetError> {
+        if self.peers == 0 {
+            return Err(DevnetError::Options("--peers must be at least 1"));
+        }
+        if self.adversaries >= self.peers {
+            return Err(DevnetError::Options(
+                "--adversaries must be fewer than --peers (someone must be honest)",
+            ));
+        }
+        if self.slots < 2 * 32 {
+            return Err(DevnetError::Options("--slots must be at least 64"));
+        }
+        Ok(())
+    }
+}
+
+/// How long one sync of the devnet may take before [`run`] gives up.
+pub const SYNC_LIMIT: Duration = Duration::from_secs(30 * 60);
+
+/// Generates (or reuses) the chain, starts the serving peers, syncs a fresh node from
+/// genesis and another from a checkpoint (forward, then backfill to genesis), and reports.
+///
+/// # Errors
+/// [`DevnetError`] when the options are invalid, the chain cannot be built or stored, a
+/// node cannot start, or a sync does not finish within [`SYNC_LIMIT`].
+pub async fn run(options: &DevnetOptions) -> Result<DevnetReport, DevnetError> {
+    options.check()?;
+    let started = Instant::now();
+    let prepared = {
+        let options = options.clone();
+        tokio::task::spawn_blocking(move || prepare(&options))
+            .await
+            .map_err(|_| DevnetError::Node(NodeError::Interrupted))??
+    };
+    let servers = serve_source(
+        &prepared,
+        options.peers,
+        options.adversaries,
+        lie_for(options),
+    )
+    .await?;
+    let head = prepared.anchors.head;
+    info!(target: "node::devnet", head = head.slot, peers = options.peers, adversaries = options.adversaries, "serving peers up");
+
+    let genesis_dir = fresh_dir(&options.data_dir.join("nodes").join("genesis"))?;
+    let mut settings = node_settings(
+        &prepared,
+        &servers,
+        genesis_dir,
+        StartFrom::Genesis(Box::new(prepared.genesis.clone())),
+    );
+    settings.backfill = BackfillTo::Genesis;
+    let from_genesis = sync_one(
+        settings,
+        &prepared,
+        &servers,
+        head.slot,
+        "forward sync from genesis",
+    )
+    .await?;
+
+    let checkpoint_dir = fresh_dir(&options.data_dir.join("nodes").join("checkpoint"))?;
+    let checkpoint = checkpoint_start(&prepared, options.checkpoint_distance)?;
+    let settings = node_settings(&prepared, &servers, checkpoint_dir, checkpoint);
+    let from_checkpoint = sync_one(
+        settings,
+        &prepared,
+        &servers,
+        head.slot,
+        "sync from a checkpoint",
+    )
+    .await?;
+
+    servers.shutdown().await;
+    Ok(DevnetReport {
+        source: report::SourceReport::of(&prepared),
+        from_genesis,
+        from_checkpoint,
+        total_time: started.elapsed(),
+    })
+}
+
+fn lie_for(options: &DevnetOptions) -> Lie {
+    if options.max_blobs > 0 {
+        Lie::Blobs
+    } else {
+        Lie::Signatures
+    }
+}
+
+fn fresh_dir(dir: &std::path::Path) -> Result<PathBuf, DevnetError> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|source| DevnetError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(dir.to_path_buf())
+}
+
+fn node_settings(
+    source: &SourceChain,
+    servers: &ServingPeers,
+    dir: PathBuf,
+    start: StartFrom,
+) -> NodeSettings {
+    let mut settings =
+        NodeSettings::new(dir, source.config.clone(), source.proposers.clone(), start);
+    settings.peers = servers.addrs();
+    settings.backfill = BackfillTo::Genesis;
+    settings
+}
+
+/// The block at or before the epoch boundary `distance` slots below the head, with its
+/// sidecars: the "finalized" checkpoint a node starts from.
+fn checkpoint_start(source: &SourceChain, distance: u64) -> Result<StartFrom, DevnetError> {
+    let per_epoch = source.config.slots_per_epoch().max(1);
+    let target = source.anchors.head.slot.saturating_sub(distance) / per_epoch * per_epoch;
+    let id = source
+        .store
+        .block_at_or_before(target)?
+        .ok_or(store::StoreError::NoAnchor)?;
+    let block = source
+        .store
+        .block(id.root)?
+        .ok_or(store::StoreError::NoAnchor)?;
+    let sidecars = source.store.sidecars(id.root)?;
+    Ok(StartFrom::Checkpoint {
+        block: Box::new(block),
+        sidecars,
+    })
+}
+
+async fn sync_one(
+    settings: NodeSettings,
+    source: &SourceChain,
+    servers: &ServingPeers,
+    head: u64,
+    what: &'static str,
+) -> Result<SyncReport, DevnetError> {
+    let dir = settings.data_dir.clone();
+    let started = Instant::now();
+    let node = BeaconNode::start(settings).await?;
+    let before = node.store().stats()?;
+    let anchors_before = node.chain().anchors();
+    let done = async {
+        node.wait_for_head(head).await;
+        let forward_time = started.elapsed();
+        node.wait_for_backfill().await;
+        forward_time
+    };
+    let forward_time =
+        tokio::time::timeout(SYNC_LIMIT, done)
+            .await
+            .map_err(|_| DevnetError::Timeout {
+                what,
+                after: SYNC_LIMIT,
+            })?;
+    let total = started.elapsed();
+    let report = SyncReport::collect(
+        what,
+        &node,
+        source,
+        servers,
+        &before,
+        &anchors_before,
+        forward_time,
+        total,
+        dir,
+    )?;
+    node.shutdown().await;
+    Ok(report)
+}

@@ -1,0 +1,254 @@
+//! What a devnet run did, for the summary the CLI prints.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use store::{Anchors, StoreStats};
+
+use super::{DevnetError, ServingPeers, SourceChain};
+use crate::BeaconNode;
+
+/// The generated chain.
+#[derive(Clone, Debug)]
+pub struct SourceReport {
+    /// Where it lies.
+    pub dir: PathBuf,
+    /// Its head slot and root.
+    pub head: store::BlockId,
+    /// Blocks, genesis included.
+    pub blocks: u64,
+    /// Blob sidecars.
+    pub sidecars: u64,
+    /// Whether it was generated in this run (false: reused).
+    pub generated: bool,
+    /// Time spent generating and storing it.
+    pub build_time: Duration,
+}
+
+impl SourceReport {
+    pub(super) fn of(source: &SourceChain) -> SourceReport {
+        let stats = source.store.stats().unwrap_or_default();
+        SourceReport {
+            dir: source.dir.clone(),
+            head: source.anchors.head,
+            blocks: stats.blocks,
+            sidecars: stats.blob_sidecars,
+            generated: source.generated,
+            build_time: source.build_time,
+        }
+    }
+}
+
+/// A peer's final standing with a syncing node.
+#[derive(Clone, Debug)]
+pub struct PeerReport {
+    /// Its peer id.
+    pub peer: String,
+    /// Whether it was one of the adversaries.
+    pub adversary: bool,
+    /// Its score at the end.
+    pub score: i64,
+    /// Whether it was still connected at the end.
+    pub connected: bool,
+}
+
+/// One node's sync.
+#[derive(Clone, Debug)]
+pub struct SyncReport {
+    /// Which sync.
+    pub what: &'static str,
+    /// Its data directory.
+    pub data_dir: PathBuf,
+    /// The anchors at the start and at the end.
+    pub anchors: (Anchors, Anchors),
+    /// Blocks imported (each one's proposer signature verified, but for a genesis block,
+    /// trusted by its root).
+    pub blocks: u64,
+    /// Proposer signatures verified.
+    pub signatures: u64,
+    /// Blob sidecars imported (each one's KZG proof verified).
+    pub sidecars: u64,
+    /// Time to reach the head.
+    pub forward_time: Duration,
+    /// Time from then until backfill finished.
+    pub backfill_time: Duration,
+    /// Every serving peer's final score.
+    pub peers: Vec<PeerReport>,
+}
+
+impl SyncReport {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn collect(
+        what: &'static str,
+        node: &BeaconNode,
+        _source: &SourceChain,
+        servers: &ServingPeers,
+        before: &StoreStats,
+        anchors_before: &Anchors,
+        forward_time: Duration,
+        total: Duration,
+        data_dir: PathBuf,
+    ) -> Result<SyncReport, DevnetError> {
+        let after = node.store().stats()?;
+        let anchors = node.chain().anchors();
+        let blocks = after.blocks.saturating_sub(before.blocks);
+        let reached_genesis = anchors_before.backfill.slot > 0 && anchors.backfill.slot == 0;
+        let peers = node
+            .peer_book()
+            .snapshot()
+            .into_iter()
+            .filter(|(id, _)| servers.contains(id))
+            .map(|(id, record)| PeerReport {
+                peer: id.to_string(),
+                adversary: servers.is_adversary(&id),
+                score: record.score(),
+                connected: record.connected,
+            })
+            .collect();
+        Ok(SyncReport {
+            what,
+            data_dir,
+            anchors: (*anchors_before, anchors),
+            blocks,
+            signatures: blocks.saturating_sub(u64::from(reached_genesis)),
+            sidecars: after.blob_sidecars.saturating_sub(before.blob_sidecars),
+            forward_time,
+            backfill_time: total.saturating_sub(forward_time),
+            peers,
+        })
+    }
+
+    /// Slots covered forward (head gained).
+    pub fn forward_slots(&self) -> u64 {
+        self.anchors
+            .1
+            .head
+            .slot
+            .saturating_sub(self.anchors.0.head.slot)
+    }
+
+    /// Slots covered by backfill (backfill mark lowered).
+    pub fn backfill_slots(&self) -> u64 {
+        self.anchors
+            .0
+            .backfill
+            .slot
+            .saturating_sub(self.anchors.1.backfill.slot)
+    }
+
+    /// Whether every adversary ended below zero and every honest peer at or above it.
+    pub fn blame_is_right(&self) -> bool {
+        self.peers.iter().all(|p| (p.score < 0) == p.adversary)
+    }
+}
+
+fn per_second(slots: u64, time: Duration) -> f64 {
+    let secs = time.as_secs_f64();
+    if secs > 0.0 {
+        #[allow(clippy::cast_precision_loss)]
+        let slots = slots as f64;
+        slots / secs
+    } else {
+        0.0
+    }
+}
+
+/// The whole run.
+#[derive(Clone, Debug)]
+pub struct DevnetReport {
+    /// The generated chain.
+    pub source: SourceReport,
+    /// The node synced from genesis.
+    pub from_genesis: SyncReport,
+    /// The node synced from a checkpoint, then backfilled.
+    pub from_checkpoint: SyncReport,
+    /// Wall time of the whole run.
+    pub total_time: Duration,
+}
+
+impl DevnetReport {
+    /// Whether both nodes hold the source chain's head and every peer was judged right.
+    pub fn is_success(&self) -> bool {
+        [&self.from_genesis, &self.from_checkpoint].iter().all(|r| {
+            r.anchors.1.head == self.source.head
+                && r.anchors.1.backfill.slot == 0
+                && r.blame_is_right()
+        })
+    }
+}
+
+impl fmt::Display for SyncReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (start, end) = self.anchors;
+        writeln!(f, "{}  ({})", self.what, self.data_dir.display())?;
+        writeln!(
+            f,
+            "  forward   slots {}..={}: {} slots in {:.1} s, {:.0} slots/s",
+            start.head.slot,
+            end.head.slot,
+            self.forward_slots(),
+            self.forward_time.as_secs_f64(),
+            per_second(self.forward_slots(), self.forward_time)
+        )?;
+        if self.backfill_slots() > 0 {
+            writeln!(
+                f,
+                "  backfill  slots {}..={}: {} slots in {:.1} s, {:.0} slots/s",
+                end.backfill.slot,
+                start.backfill.slot,
+                self.backfill_slots(),
+                self.backfill_time.as_secs_f64(),
+                per_second(self.backfill_slots(), self.backfill_time)
+            )?;
+        }
+        writeln!(
+            f,
+            "  verified  {} blocks, {} proposer signatures, {} blob sidecars (KZG proofs)",
+            self.blocks, self.signatures, self.sidecars
+        )?;
+        writeln!(f, "  head      {}", end.head)?;
+        for p in &self.peers {
+            writeln!(
+                f,
+                "  peer      {} {:>6} {}{}",
+                p.peer,
+                p.score,
+                if p.adversary { "adversary" } else { "honest" },
+                if p.connected { "" } else { ", disconnected" }
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for DevnetReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.source;
+        writeln!(
+            f,
+            "chain     {} blocks, {} blob sidecars, head {} ({}, {})",
+            s.blocks,
+            s.sidecars,
+            s.head,
+            s.dir.display(),
+            if s.generated {
+                format!("generated in {:.1} s", s.build_time.as_secs_f64())
+            } else {
+                "reused".to_owned()
+            }
+        )?;
+        write!(f, "{}", self.from_genesis)?;
+        write!(f, "{}", self.from_checkpoint)?;
+        writeln!(
+            f,
+            "result    {} in {:.1} s",
+            if self.is_success() {
+                "every block and sidecar verified; adversaries below zero"
+            } else {
+                "FAILED: see above"
+            },
+            self.total_time.as_secs_f64()
+        )
+    }
+}

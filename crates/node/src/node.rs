@@ -1,0 +1,346 @@
+//! [`BeaconNode`]: one store, one network node, one peer pool and one metrics registry,
+//! with a forward and a backfill [`SyncManager`] over them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use consensus::ChainVerifier;
+use consensus::containers::Checkpoint;
+use consensus::primitives::Hash256;
+use net::{NetPeer, NetworkHandle, Node, NodeSetup};
+use peer_pool::PeerPool;
+use prometheus_client::registry::Registry;
+use store::{Anchors, Store};
+use sync_manager::{SyncManager, SyncMetrics, SyncState, SyncStatus};
+use sync_types::SyncDirection;
+use tokio::task::JoinHandle;
+use tracing::info;
+
+use crate::chain::NodeChain;
+use crate::peers::{PeerBook, redial};
+use crate::settings::{NodeError, NodeSettings, StartFrom};
+use crate::sink::StoreSink;
+use crate::source::StoreSource;
+
+/// The verifier of the bundled node.
+pub type NodeVerifier = ChainVerifier<StoreSink>;
+/// A sync manager of the bundled node.
+pub type NodeManager = SyncManager<NetPeer, NodeVerifier, NodeChain>;
+
+/// The store file in a data directory.
+pub const STORE_FILE: &str = "chain.redb";
+
+/// How often the backfill coordinator looks at the forward sync.
+const COORDINATE_INTERVAL: Duration = Duration::from_millis(500);
+
+/// A running node. Dropping it aborts everything without goodbyes; call
+/// [`shutdown`](Self::shutdown).
+pub struct BeaconNode {
+    store: Arc<Store>,
+    chain: Arc<NodeChain>,
+    net: Option<Node>,
+    handle: NetworkHandle,
+    forward: NodeManager,
+    backfill: Option<NodeManager>,
+    registry: Arc<Registry>,
+    peers: PeerBook,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// The two syncs at a glance.
+#[derive(Clone, Debug)]
+pub struct NodeStatus {
+    /// The forward sync.
+    pub forward: SyncStatus,
+    /// The backfill, if there is one (none once the store reached its target).
+    pub backfill: Option<SyncStatus>,
+    /// The committed anchors.
+    pub anchors: Anchors,
+    /// The wall slot.
+    pub wall_slot: u64,
+}
+
+impl BeaconNode {
+    /// Opens (or creates) the data directory's store, starts the network on
+    /// `settings.listen`, dials the peers and starts both syncs.
+    ///
+    /// # Errors
+    /// [`NodeError`]: the data directory, the store (another network, locked, corrupt),
+    /// the identity, or the network (a port in use).
+    pub async fn start(settings: NodeSettings) -> Result<BeaconNode, NodeError> {
+        std::fs::create_dir_all(&settings.data_dir).map_err(|source| NodeError::DataDir {
+            path: settings.data_dir.clone(),
+            source,
+        })?;
+        let path = settings.data_dir.join(STORE_FILE);
+        let chain_config = settings.chain.clone();
+        let start = settings.start.clone();
+        let (store, anchors) =
+            tokio::task::spawn_blocking(move || open_store(&path, &chain_config, &start))
+                .await
+                .map_err(|_| NodeError::Interrupted)??;
+        let store = Arc::new(store);
+        let wall = net::clock::slot_at(&settings.chain, settings.clock.unix_time());
+        let frontfill = settings
+            .backfill
+            .frontfill_slot(&settings.chain, wall)
+            .unwrap_or(anchors.backfill.slot);
+        let chain = Arc::new(NodeChain::new(
+            settings.chain.clone(),
+            Arc::clone(&settings.clock),
+            anchors,
+            finalized_of(&settings.chain, &anchors),
+            frontfill,
+        ));
+        let keypair = match settings.keypair {
+            Some(k) => k,
+            None => net::load_or_create_identity(&settings.data_dir)?,
+        };
+        let mut registry = Registry::default();
+        let pool = PeerPool::new(settings.pool.clone())?;
+        let source = Arc::new(StoreSource::new(Arc::clone(&store), Arc::clone(&chain)));
+        let net = Node::start(NodeSetup {
+            keypair,
+            config: settings.net.clone(),
+            chain: settings.chain.clone(),
+            source,
+            clock: Arc::clone(&settings.clock),
+            pool: pool.clone(),
+            listen: settings.listen.clone(),
+        })
+        .await?;
+        let handle = net.handle().clone();
+        let spec = settings.chain.to_sync_spec();
+        let sink = StoreSink::new(Arc::clone(&store), Arc::clone(&chain));
+        let forward = SyncManager::start(
+            SyncDirection::Forward,
+            settings.forward.clone(),
+            spec.clone(),
+            Arc::clone(&chain),
+            pool.clone(),
+            ChainVerifier::new(
+                settings.chain.clone(),
+                settings.proposers.clone(),
+                anchors.forward(),
+                sink.clone(),
+            ),
+            SyncMetrics::register(&mut registry, "forward"),
+        );
+        let backfill = (!chain.is_backfill_done()).then(|| {
+            let manager = SyncManager::start(
+                SyncDirection::Backward,
+                settings.backward.clone(),
+                spec,
+                Arc::clone(&chain),
+                pool.clone(),
+                ChainVerifier::new(
+                    settings.chain.clone(),
+                    settings.proposers.clone(),
+                    anchors.backward(),
+                    sink,
+                ),
+                SyncMetrics::register(&mut registry, "backfill"),
+            );
+            // Backfill waits until forward sync is in sync (Lighthouse's order).
+            manager.pause();
+            manager
+        });
+        let peers = PeerBook::new(&handle);
+        let mut tasks = vec![tokio::spawn(redial(handle.clone(), settings.peers.clone()))];
+        if let Some(backfill) = &backfill {
+            tasks.push(tokio::spawn(coordinate(forward.clone(), backfill.clone())));
+        }
+        info!(
+            target: "node",
+            peer_id = %handle.local_peer_id(),
+            listen = ?handle.listen_addrs(),
+            head = anchors.head.slot,
+            backfill = anchors.backfill.slot,
+            frontfill,
+            "node started"
+        );
+        Ok(BeaconNode {
+            store,
+            chain,
+            net: Some(net),
+            handle,
+            forward,
+            backfill,
+            registry: Arc::new(registry),
+            peers,
+            tasks,
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// The chain positions (anchors published after every commit, the wall clock).
+    pub fn chain(&self) -> &Arc<NodeChain> {
+        &self.chain
+    }
+
+    /// The network.
+    pub fn network(&self) -> &NetworkHandle {
+        &self.handle
+    }
+
+    /// The forward manager.
+    pub fn forward(&self) -> &NodeManager {
+        &self.forward
+    }
+
+    /// The backfill manager, if backfill was needed at start.
+    pub fn backfill(&self) -> Option<&NodeManager> {
+        self.backfill.as_ref()
+    }
+
+    /// Every peer that passed the handshake since start, connected or not (their final
+    /// scores stay readable).
+    pub fn peer_book(&self) -> &PeerBook {
+        &self.peers
+    }
+
+    /// The metrics registry (to serve or encode).
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// Both syncs and the anchors.
+    pub fn status(&self) -> NodeStatus {
+        (self.status_source())()
+    }
+
+    /// A function giving [`status`](Self::status), for tasks that outlive a borrow of the
+    /// node (the HTTP API, the progress bars).
+    pub fn status_source(&self) -> Arc<dyn Fn() -> NodeStatus + Send + Sync> {
+        let forward = self.forward.clone();
+        let backfill = self.backfill.clone();
+        let chain = Arc::clone(&self.chain);
+        Arc::new(move || NodeStatus {
+            forward: forward.status(),
+            backfill: backfill.as_ref().map(SyncManager::status),
+            anchors: chain.anchors(),
+            wall_slot: chain.wall_slot_now(),
+        })
+    }
+
+    /// Waits until forward sync is in sync and backfill is done.
+    pub async fn wait_until_synced(&self) {
+        let mut anchors = self.chain.subscribe();
+        while self.forward.status().state != SyncState::Synced {
+            let _ = tokio::time::timeout(Duration::from_millis(250), anchors.changed()).await;
+        }
+        self.wait_for_backfill().await;
+    }
+
+    /// Waits until forward sync is in sync with a head at or past `slot`.
+    pub async fn wait_for_head(&self, slot: u64) {
+        let mut anchors = self.chain.subscribe();
+        loop {
+            if anchors.borrow_and_update().head.slot >= slot
+                && self.forward.status().state == SyncState::Synced
+            {
+                return;
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(250), anchors.changed()).await;
+        }
+    }
+
+    /// Waits until backfill is done (at once if there is none).
+    pub async fn wait_for_backfill(&self) {
+        if let Some(backfill) = &self.backfill {
+            backfill.join().await;
+        }
+    }
+
+    /// Stops both syncs (in-flight segments are committed or dropped whole), says
+    /// Goodbye to every peer and stops the network. The store needs no flush: every
+    /// commit was durable when it returned.
+    pub async fn shutdown(mut self) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+        if let Some(backfill) = &self.backfill {
+            backfill.shutdown().await;
+        }
+        self.forward.shutdown().await;
+        if let Some(net) = self.net.take() {
+            net.shutdown().await;
+        }
+        info!(target: "node", head = self.chain.anchors().head.slot, "node stopped");
+    }
+}
+
+/// Opens the store and gives it its trusted anchor if it has none.
+fn open_store(
+    path: &std::path::Path,
+    chain: &consensus::config::ChainConfig,
+    start: &StartFrom,
+) -> Result<(Store, Anchors), NodeError> {
+    let store = Store::open(path, chain)?;
+    let requested = store::BlockId {
+        root: start.block().root(),
+        slot: start.block().signed().slot(),
+    };
+    let anchors = match store.anchors()? {
+        Some(stored) => {
+            if matches!(start, StartFrom::Checkpoint { .. }) && stored.trusted != requested {
+                return Err(NodeError::OtherStart {
+                    stored: stored.trusted,
+                    requested,
+                });
+            }
+            info!(target: "node", head = stored.head.slot, backfill = stored.backfill.slot, "resuming from the stored anchors");
+            stored
+        }
+        None => {
+            let sidecars = match start {
+                StartFrom::Genesis(_) => &[][..],
+                StartFrom::Checkpoint { sidecars, .. } => sidecars.as_slice(),
+            };
+            store.init_anchor(start.block(), sidecars)?
+        }
+    };
+    Ok((store, anchors))
+}
+
+/// The finalized checkpoint our status reports: genesis is epoch 0 with a zero root (the
+/// spec's convention); a checkpoint block is the finalized block of the first epoch that
+/// starts at or after it.
+fn finalized_of(chain: &consensus::config::ChainConfig, anchors: &Anchors) -> Checkpoint {
+    let trusted = anchors.trusted;
+    if trusted.slot == 0 {
+        return Checkpoint {
+            epoch: 0,
+            root: Hash256::ZERO,
+        };
+    }
+    let per_epoch = chain.slots_per_epoch().max(1);
+    Checkpoint {
+        epoch: trusted.slot.div_ceil(per_epoch),
+        root: trusted.root,
+    }
+}
+
+/// Pauses backfill while forward sync is not in sync, and resumes it after.
+async fn coordinate(forward: NodeManager, backfill: NodeManager) {
+    let mut running = false;
+    let mut tick = tokio::time::interval(COORDINATE_INTERVAL);
+    while !backfill.is_finished() {
+        tick.tick().await;
+        let synced = forward.status().state == SyncState::Synced;
+        if synced != running {
+            if synced {
+                info!(target: "node", "forward sync in sync: backfill resumes");
+                backfill.resume();
+            } else {
+                info!(target: "node", "forward sync behind: backfill pauses");
+                backfill.pause();
+            }
+            running = synced;
+        }
+    }
+}

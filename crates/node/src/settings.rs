@@ -1,0 +1,171 @@
+//! What a node is started with, and why it can fail to start.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use consensus::config::ChainConfig;
+use consensus::verify::Proposers;
+use consensus::{Block, Sidecar};
+use libp2p::Multiaddr;
+use libp2p::identity::Keypair;
+use net::{NetConfig, WallClock};
+use peer_pool::PoolConfig;
+use sync_manager::ManagerConfig;
+
+/// Where a node with an empty data directory starts. A data directory that holds a chain
+/// resumes from its stored anchors instead.
+#[derive(Clone, Debug)]
+pub enum StartFrom {
+    /// From the genesis block (unsigned; trusted by its root).
+    Genesis(Box<Block>),
+    /// From a trusted checkpoint block and its blob sidecars (the finalized block of a
+    /// checkpoint sync).
+    Checkpoint {
+        /// The block.
+        block: Box<Block>,
+        /// Its blob sidecars (stored with it; empty if it has none or they are unknown).
+        sidecars: Vec<Sidecar>,
+    },
+}
+
+impl StartFrom {
+    /// The trusted block.
+    pub fn block(&self) -> &Block {
+        match self {
+            StartFrom::Genesis(block) | StartFrom::Checkpoint { block, .. } => block,
+        }
+    }
+}
+
+/// How far back backfill goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackfillTo {
+    /// To the genesis block.
+    Genesis,
+    /// To this slot.
+    Slot(u64),
+    /// To the `MIN_EPOCHS_FOR_BLOCK_REQUESTS` horizon: what peers must serve, and what
+    /// a node must keep to serve others (the spec's default for a checkpoint-synced node).
+    Horizon,
+    /// No backfill.
+    None,
+}
+
+impl BackfillTo {
+    /// The lowest slot to reach at wall slot `wall_slot`, or `None` for no backfill.
+    pub fn frontfill_slot(self, chain: &ChainConfig, wall_slot: u64) -> Option<u64> {
+        match self {
+            BackfillTo::Genesis => Some(0),
+            BackfillTo::Slot(slot) => Some(slot),
+            BackfillTo::Horizon => {
+                let epoch = chain
+                    .slot_to_epoch(wall_slot)
+                    .saturating_sub(chain.min_epochs_for_block_requests());
+                Some(epoch.saturating_mul(chain.slots_per_epoch()))
+            }
+            BackfillTo::None => None,
+        }
+    }
+}
+
+/// Everything a node needs to start.
+pub struct NodeSettings {
+    /// The data directory: `chain.redb` and the network identity key live here.
+    pub data_dir: PathBuf,
+    /// The chain's configuration (fork schedule, genesis, limits).
+    pub chain: ChainConfig,
+    /// The validator registry's public keys, by index (proposer signatures).
+    pub proposers: Proposers,
+    /// Where an empty data directory starts.
+    pub start: StartFrom,
+    /// How far back backfill goes.
+    pub backfill: BackfillTo,
+    /// Where to listen, e.g. `/ip4/127.0.0.1/tcp/9000`.
+    pub listen: Multiaddr,
+    /// Peers to dial (and to dial again whenever they are not connected).
+    pub peers: Vec<Multiaddr>,
+    /// Network limits and timeouts.
+    pub net: NetConfig,
+    /// The peer pool's limits.
+    pub pool: PoolConfig,
+    /// The forward manager. Default: follow the best peer's head, in sync at most one
+    /// slot behind it (there is no gossip).
+    pub forward: ManagerConfig,
+    /// The backfill manager. Default: Nimbus's, with `max_head_age` 0.
+    pub backward: ManagerConfig,
+    /// The wall clock.
+    pub clock: Arc<dyn WallClock>,
+    /// The network identity; `None` loads or creates `network-key` in the data directory.
+    pub keypair: Option<Keypair>,
+}
+
+impl NodeSettings {
+    /// Settings with the defaults above: listen on an OS-chosen port of 127.0.0.1, no
+    /// peers, the system clock.
+    pub fn new(
+        data_dir: impl Into<PathBuf>,
+        chain: ChainConfig,
+        proposers: Proposers,
+        start: StartFrom,
+    ) -> NodeSettings {
+        NodeSettings {
+            data_dir: data_dir.into(),
+            chain,
+            proposers,
+            start,
+            backfill: BackfillTo::Genesis,
+            listen: "/ip4/127.0.0.1/tcp/0"
+                .parse()
+                .expect("invariant: a valid multiaddr"),
+            peers: Vec::new(),
+            net: NetConfig::default(),
+            pool: PoolConfig::default(),
+            forward: ManagerConfig::default().following_peers(1),
+            backward: ManagerConfig {
+                max_head_age: 0,
+                ..ManagerConfig::default()
+            },
+            clock: Arc::new(net::SystemClock),
+            keypair: None,
+        }
+    }
+}
+
+/// Why a node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The data directory could not be created.
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// What the file system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The store could not be opened or initialised.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    /// The network identity could not be loaded or created.
+    #[error(transparent)]
+    Identity(#[from] net::IdentityError),
+    /// The network could not start (a port in use, say).
+    #[error(transparent)]
+    Net(#[from] net::NetError),
+    /// The peer pool's configuration is invalid.
+    #[error("invalid peer pool configuration: {0}")]
+    Pool(#[from] peer_pool::ConfigError),
+    /// The runtime shut down while the node was starting.
+    #[error("the node was shut down while starting")]
+    Interrupted,
+    /// The stored chain's trusted block is not the one we were asked to start from.
+    #[error(
+        "the data directory starts from {stored}, not from the requested block {requested}; use another --datadir or drop the checkpoint"
+    )]
+    OtherStart {
+        /// The stored trusted anchor.
+        stored: store::BlockId,
+        /// The requested one.
+        requested: store::BlockId,
+    },
+}
