@@ -76,25 +76,17 @@ impl std::fmt::Debug for ApiContext {
 }
 
 impl BeaconNode {
-    /// The parts of this node the HTTP API reads; the status closure holds clones of
-    /// both sync managers, so the API keeps answering however the node is borrowed.
+    /// The parts of this node the HTTP API reads; the status function holds clones of
+    /// both sync managers ([`BeaconNode::status_source`]), so the API keeps answering
+    /// however the node is borrowed.
     pub fn api_context(&self) -> ApiContext {
-        let forward = self.forward().clone();
-        let backfill = self.backfill().cloned();
-        let chain = Arc::clone(self.chain());
-        let status_chain = Arc::clone(&chain);
         ApiContext {
             store: Arc::clone(self.store()),
-            chain,
+            chain: Arc::clone(self.chain()),
             network: self.network().clone(),
             peers: self.peer_book().clone(),
             registry: Arc::clone(self.registry()),
-            status: Arc::new(move || NodeStatus {
-                forward: forward.status(),
-                backfill: backfill.as_ref().map(crate::NodeManager::status),
-                anchors: status_chain.anchors(),
-                wall_slot: status_chain.wall_slot_now(),
-            }),
+            status: self.status_source(),
         }
     }
 }
