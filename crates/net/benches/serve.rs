@@ -14,7 +14,7 @@ use consensus::Fork;
 use consensus::devnet::{Devnet, DevnetParams, seed_from_u64};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use libp2p::identity::Keypair;
-use net::{ManualClock, MemorySource, NetConfig, NetEvent, Node, NodeSetup, QuotaSet};
+use net::{ManualClock, MemorySource, NetConfig, NetEvent, NetMetrics, Node, NodeSetup, QuotaSet};
 use peer_pool::{PeerPool, PoolConfig};
 use sync_types::{Slot, SyncPeer, SyncRange};
 
@@ -40,6 +40,7 @@ async fn start(devnet: &Devnet, source: MemorySource) -> Node {
         clock: Arc::new(clock),
         pool: PeerPool::new(PoolConfig::default()).expect("pool"),
         listen: "/ip4/127.0.0.1/tcp/0".parse().expect("multiaddr"),
+        metrics: NetMetrics::default(),
     })
     .await
     .expect("node starts")

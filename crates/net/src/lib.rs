@@ -13,7 +13,9 @@
 //!   serving side with its quotas ([`server`], [`quota`], [`source`]), and [`NetPeer`],
 //!   the `sync-types` [`SyncPeer`](sync_types::SyncPeer) over the network, which joins a
 //!   [`peer_pool::PeerPool`] once its status is accepted. [`Node::start`] runs it all in
-//!   one swarm task driven through a [`NetworkHandle`].
+//!   one swarm task driven through a [`NetworkHandle`], reporting to [`NetMetrics`]
+//!   ([`metrics`]: requests, response bytes, peers, handshake failures, and libp2p's own
+//!   swarm metrics).
 //!
 //! # Where it sits
 //!
@@ -28,17 +30,22 @@
 //! ```no_run
 //! # async fn example(devnet: &consensus::devnet::Devnet) -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
-//! use net::{MemorySource, NetConfig, Node, NodeSetup, SystemClock};
-//! use peer_pool::{PeerPool, PoolConfig};
+//! use net::{MemorySource, NetConfig, NetMetrics, Node, NodeSetup, SystemClock};
+//! use peer_pool::{PeerPool, PoolConfig, PoolMetrics};
+//! use prometheus_client::registry::Registry;
 //!
+//! // The one registry the binary serves: the network's, the pool's and libp2p's metrics.
+//! let mut registry = Registry::default();
 //! let node = Node::start(NodeSetup {
 //!     keypair: net::load_or_create_identity("data".as_ref())?,
 //!     config: NetConfig::default(),
 //!     chain: devnet.config().clone(),
 //!     source: Arc::new(MemorySource::from_devnet(devnet)),
 //!     clock: Arc::new(SystemClock),
-//!     pool: PeerPool::new(PoolConfig::default())?,
+//!     pool: PeerPool::new(PoolConfig::default())?
+//!         .with_metrics(PoolMetrics::register(&mut registry)),
 //!     listen: "/ip4/127.0.0.1/tcp/0".parse()?,
+//!     metrics: NetMetrics::register(&mut registry),
 //! })
 //! .await?;
 //! println!("dial me at {:?}", node.handle().dial_addr());
@@ -78,6 +85,7 @@ pub mod clock;
 pub mod codec;
 pub mod config;
 pub mod identity;
+pub mod metrics;
 pub mod node;
 pub mod peer;
 pub mod quota;
@@ -90,6 +98,7 @@ pub mod transport;
 pub use clock::{ManualClock, SystemClock, WallClock};
 pub use config::NetConfig;
 pub use identity::{IdentityError, load_or_create_identity};
+pub use metrics::NetMetrics;
 pub use node::{NetError, NetEvent, NetworkHandle, Node, NodeSetup};
 pub use peer::NetPeer;
 pub use quota::{Quota, QuotaSet};

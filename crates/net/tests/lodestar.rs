@@ -11,6 +11,8 @@
 //! (about 2 minutes, 235 MB); Node.js and npm come from `scripts/ensure-node.sh`, which
 //! installs them or fails with a clear message. This test never skips itself.
 
+mod support;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,10 +25,12 @@ use consensus::containers::{BlobIdentifier, Checkpoint};
 use consensus::primitives::Hash256;
 use libp2p::identity::Keypair;
 use net::{
-    BlockBytes, ChainInfo, ChainSource, Muxers, NetConfig, NetEvent, Node, NodeSetup, RpcKind,
-    SidecarBytes, SourceError, SystemClock,
+    BlockBytes, ChainInfo, ChainSource, Muxers, NetConfig, NetEvent, NetMetrics, Node, NodeSetup,
+    RpcKind, SidecarBytes, SourceError, SystemClock,
 };
 use peer_pool::{PeerPool, PoolConfig};
+use prometheus_client::registry::Registry;
+use support::metric;
 use sync_types::{Slot, SyncPeer, SyncRange};
 use tokio::sync::broadcast;
 
@@ -50,6 +54,7 @@ async fn a_real_lodestar_node_accepts_us_and_serves_blocks_1_to_32() {
         .expect("2-second slots");
 
     // A fresh node that has only Lodestar's genesis: Lodestar is who we sync from.
+    let mut registry = Registry::default();
     let node = Node::start(NodeSetup {
         keypair: Keypair::generate_secp256k1(),
         config: NetConfig::default().with_muxers(Muxers::MplexOnly),
@@ -58,6 +63,7 @@ async fn a_real_lodestar_node_accepts_us_and_serves_blocks_1_to_32() {
         clock: Arc::new(SystemClock),
         pool: PeerPool::new(PoolConfig::default()).expect("default pool config"),
         listen: "/ip4/127.0.0.1/tcp/0".parse().expect("multiaddr"),
+        metrics: NetMetrics::register(&mut registry),
     })
     .await
     .expect("our node starts");
@@ -147,6 +153,28 @@ async fn a_real_lodestar_node_accepts_us_and_serves_blocks_1_to_32() {
             "slot {slot}: served iff Lodestar has it"
         );
     }
+    // The metrics saw the same: our one blocks request, Lodestar's pings, one peer.
+    let series = |s: &str| metric(&registry, s);
+    assert_eq!(
+        series(
+            r#"beacon_sync_net_requests_total{direction="outbound",protocol="blocks_by_range",result="success"}"#
+        ),
+        1.0
+    );
+    assert!(
+        series(
+            r#"beacon_sync_net_requests_total{direction="inbound",protocol="ping",result="success"}"#
+        ) >= f64::from(answered.ping)
+    );
+    assert!(
+        series(
+            r#"beacon_sync_net_response_bytes_total{direction="outbound",protocol="blocks_by_range"}"#
+        ) > 0.0
+    );
+    assert_eq!(
+        series(r#"beacon_sync_net_peers{direction="outbound"}"#),
+        1.0
+    );
     eprintln!(
         "lodestar interop: {} blocks, {} pings and {} metadata requests answered",
         blocks.len(),

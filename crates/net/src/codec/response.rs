@@ -175,8 +175,9 @@ impl ResponseDecoder {
         }
     }
 
-    /// Fails with [`CodecError::TooManyChunks`] when a chunk starts after `max` chunks
-    /// (e.g. the `count` of a by-range request times the items per slot).
+    /// Fails with [`CodecError::TooManyChunks`] when a success chunk starts after `max`
+    /// chunks (e.g. the `count` of a by-range request times the items per slot); an
+    /// error chunk, which ends the response, is read after any number.
     #[must_use]
     pub fn with_max_chunks(mut self, max: u64) -> ResponseDecoder {
         self.max_chunks = max;
@@ -215,13 +216,16 @@ impl ResponseDecoder {
                     let Some(&byte) = buf.first() else {
                         return Ok(None);
                     };
-                    if self.chunks >= self.max_chunks {
+                    let code = ResultCode::from_u8(byte);
+                    // Only items count against the limit: an error chunk ends the
+                    // response, so the refusal of a request that allows no item (a
+                    // `count` of 0) still reads as the refusal it is.
+                    if code.is_success() && self.chunks >= self.max_chunks {
                         return Err(CodecError::TooManyChunks {
                             max: self.max_chunks,
                         });
                     }
                     buf.advance(1);
-                    let code = ResultCode::from_u8(byte);
                     self.state = if !code.is_success() {
                         self.start_payload(code, None, SszBounds::error_message())
                     } else if self.protocol.has_context_bytes() {

@@ -10,6 +10,7 @@ use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::NetworkBehaviour;
 
 use crate::config::NetConfig;
+use crate::metrics::NetMetrics;
 use crate::rpc::{RpcCodec, RpcKind};
 
 pub(crate) type RequestResponse = request_response::Behaviour<RpcCodec>;
@@ -29,9 +30,14 @@ pub(crate) struct Behaviour {
 }
 
 impl Behaviour {
-    pub(crate) fn new(config: &NetConfig, chain: &Arc<ChainConfig>) -> Behaviour {
+    pub(crate) fn new(
+        config: &NetConfig,
+        chain: &Arc<ChainConfig>,
+        metrics: &NetMetrics,
+    ) -> Behaviour {
         let make = |kind: RpcKind| {
-            let codec = RpcCodec::new(Arc::clone(chain), config.codec_limits());
+            let codec = RpcCodec::new(Arc::clone(chain), config.codec_limits())
+                .with_metrics(metrics.clone());
             let protocols = kind
                 .protocols(config.fulu_protocols)
                 .into_iter()

@@ -11,6 +11,7 @@ use sync_types::RequestError;
 
 use super::NetEvent;
 use super::swarm::{PeerState, SwarmTask};
+use crate::metrics::HandshakeFailure;
 use crate::peer::NetPeer;
 use crate::rpc::{ReceivedResponse, RpcError};
 use crate::status::{GoodbyeReason, LocalView, StatusError, StatusMessage, check_status};
@@ -50,6 +51,8 @@ impl SwarmTask {
         let source = Arc::clone(&self.source);
         if let Err(error) = check_status(&status, &view, |slot| source.block_root_at_slot(slot)) {
             tracing::debug!(target: "net", %peer, %error, "status refused");
+            self.metrics
+                .handshake_failure(HandshakeFailure::from(&error));
             self.emit(NetEvent::PeerRejected { peer, error });
             self.goodbye(peer, error.goodbye_reason());
             return Err(error);
@@ -72,6 +75,7 @@ impl SwarmTask {
                         entry.state = PeerState::Ready {
                             peer: net_peer,
                             _lifetime: handle,
+                            _connected: self.metrics.connected_peer(direction),
                         };
                         tracing::debug!(target: "net", %peer, head = status.head_slot, "peer joined the pool");
                         self.emit(NetEvent::PeerConnected {
@@ -83,6 +87,8 @@ impl SwarmTask {
                     Err(error) => {
                         tracing::debug!(target: "net", %peer, %error, "pool refused the peer");
                         if error.should_disconnect() {
+                            self.metrics
+                                .handshake_failure(HandshakeFailure::PoolRefused);
                             let reason = match error {
                                 peer_pool::AddError::NoSpace => GoodbyeReason::TooManyPeers,
                                 _ => GoodbyeReason::BadScore,

@@ -4,7 +4,8 @@
 //! [`PEER_SCORE_INVALID_REQUEST`]; a Goodbye is acknowledged with an empty answer and
 //! the peer is let go; everything else is charged to the peer's and the global quotas
 //! first (refusal: code 139). Blocks and blobs are produced on tokio's blocking pool into
-//! the response stream ([`crate::server::produce`]).
+//! the response stream ([`crate::server::produce`]). Each request is counted once, by
+//! how it is answered, when the answer is decided.
 
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use super::NetEvent;
 use super::swarm::{PeerState, SwarmTask, Timer};
 use crate::clock::epoch_at;
 use crate::codec::{ErrorMessage, ResultCode};
+use crate::metrics::{Direction, RequestResult};
 use crate::rpc::{RpcKind, RpcRequest, RpcResponse};
 use crate::server::{ServePlan, plan, produce};
 
@@ -35,6 +37,11 @@ impl SwarmTask {
             .behaviour_mut()
             .of(kind)
             .send_response(channel, response);
+    }
+
+    /// Counts an inbound request of `kind` answered with `result`.
+    fn answered(&self, kind: RpcKind, result: RequestResult) {
+        self.metrics.request(Direction::Inbound, kind, result);
     }
 
     pub(super) fn penalize(&self, peer: &PeerId, delta: i64) {
@@ -54,6 +61,7 @@ impl SwarmTask {
         match request {
             RpcRequest::Invalid { protocol, error } => {
                 tracing::debug!(target: "net", %peer, %protocol, %error, "invalid request");
+                self.answered(kind, RequestResult::InvalidRequest);
                 let message = ErrorMessage::from("invalid request");
                 self.respond(
                     kind,
@@ -65,6 +73,7 @@ impl SwarmTask {
             }
             RpcRequest::Goodbye(reason) => {
                 tracing::debug!(target: "net", %peer, %reason, "goodbye received");
+                self.answered(kind, RequestResult::Success);
                 self.respond(kind, channel, RpcResponse::Empty);
                 self.emit(NetEvent::GoodbyeReceived { peer, reason });
                 if let Some(entry) = self.peers.get_mut(&peer) {
@@ -78,6 +87,7 @@ impl SwarmTask {
         let cost = request.cost(&self.net.chain);
         if let Err(wait) = self.quotas.try_take(peer, kind, cost, Instant::now()) {
             tracing::debug!(target: "net", %peer, %kind, cost, ?wait, "rate limited");
+            self.answered(kind, RequestResult::RateLimited);
             let message = ErrorMessage::from("rate limited");
             self.respond(
                 kind,
@@ -89,15 +99,18 @@ impl SwarmTask {
         self.emit(NetEvent::RequestAnswered { peer, kind });
         match request {
             RpcRequest::Status(status) => {
+                self.answered(kind, RequestResult::Success);
                 let ours = self.local_status();
                 self.respond(kind, channel, RpcResponse::Status(ours));
                 let _ = self.on_peer_status(peer, status);
             }
             RpcRequest::Ping(_) => {
+                self.answered(kind, RequestResult::Success);
                 let seq = self.net.config.metadata.seq_number;
                 self.respond(kind, channel, RpcResponse::Ping(seq));
             }
             RpcRequest::MetaData => {
+                self.answered(kind, RequestResult::Success);
                 let metadata = self.net.config.metadata;
                 self.respond(kind, channel, RpcResponse::MetaData(metadata));
             }
@@ -116,6 +129,11 @@ impl SwarmTask {
         let Some(plan) = plan(request, &chain, &self.source.chain_info(), wall_epoch) else {
             return;
         };
+        let result = match &plan {
+            ServePlan::Reject { code, .. } => RequestResult::of_code(*code),
+            _ => RequestResult::Success,
+        };
+        self.answered(kind, result);
         if plan == ServePlan::Empty {
             self.respond(kind, channel, RpcResponse::Empty);
             return;

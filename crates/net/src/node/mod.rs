@@ -28,6 +28,7 @@ use tokio::task::JoinHandle;
 
 use crate::clock::WallClock;
 use crate::config::NetConfig;
+use crate::metrics::NetMetrics;
 use crate::peer::{NetPeer, PeerNet};
 use crate::rpc::{ReceivedResponse, RpcKind, RpcRequest};
 use crate::source::ChainSource;
@@ -159,6 +160,10 @@ pub struct NodeSetup {
     pub pool: PeerPool<NetPeer>,
     /// Where to listen, e.g. `/ip4/127.0.0.1/tcp/0`.
     pub listen: Multiaddr,
+    /// Where the node reports requests, response bytes, peers, handshake failures and
+    /// libp2p's swarm events: [`NetMetrics::register`] on the binary's registry, or
+    /// `NetMetrics::default()` to report nowhere.
+    pub metrics: NetMetrics,
 }
 
 /// How long [`Node::start`] waits for the listener to report its address.
@@ -214,12 +219,13 @@ impl Node {
             clock,
             pool,
             listen,
+            metrics,
         } = setup;
         let config = Arc::new(config);
         let chain = Arc::new(chain);
         let local_peer_id = keypair.public().to_peer_id();
         let transport = build_transport(&keypair, config.muxers, config.upgrade_timeout)?;
-        let behaviour = behaviour::Behaviour::new(&config, &chain);
+        let behaviour = behaviour::Behaviour::new(&config, &chain, &metrics);
         let swarm_config = libp2p::swarm::Config::with_tokio_executor()
             .with_idle_connection_timeout(config.idle_connection_timeout);
         let mut swarm = Swarm::new(transport, behaviour, local_peer_id, swarm_config);
@@ -229,7 +235,7 @@ impl Node {
                 addr: listen.clone(),
                 source,
             })?;
-        let bound = wait_for_listen_addr(&mut swarm, &listen).await?;
+        let bound = wait_for_listen_addr(&mut swarm, &listen, &metrics).await?;
         tracing::info!(target: "net", peer = %local_peer_id, addr = %bound, "listening");
 
         let (commands_tx, commands_rx) = mpsc::channel(config.command_buffer.max(1));
@@ -246,7 +252,8 @@ impl Node {
             listen_addrs: Arc::new(vec![bound]),
             pool: pool.clone(),
         };
-        let task = swarm::SwarmTask::new(swarm, commands_rx, events, net, source, clock, pool);
+        let task = swarm::SwarmTask::new(swarm, commands_rx, events, net, source, clock, pool)
+            .with_metrics(metrics);
         let task = Some(tokio::spawn(task.run()));
         Ok(Node { handle, task })
     }
@@ -281,10 +288,13 @@ impl Node {
 async fn wait_for_listen_addr(
     swarm: &mut Swarm<behaviour::Behaviour>,
     listen: &Multiaddr,
+    metrics: &NetMetrics,
 ) -> Result<Multiaddr, NetError> {
     let wait = async {
         loop {
-            if let SwarmEvent::NewListenAddr { address, .. } = swarm.select_next_some().await {
+            let event = swarm.select_next_some().await;
+            metrics.record_swarm_event(&event);
+            if let SwarmEvent::NewListenAddr { address, .. } = event {
                 return address;
             }
         }

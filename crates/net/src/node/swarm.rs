@@ -12,6 +12,9 @@
 //! - **Outbound requests** go only to connected peers (never a dial); their replies, or
 //!   failures mapped to `RequestError`, go back through one-shot channels.
 //! - **Serving** is in `inbound.rs`.
+//! - **Metrics.** Every swarm event goes to libp2p's metrics; every outbound request is
+//!   counted once, when its reply is settled (see [`crate::metrics`]); a peer is on the
+//!   `peers` gauge exactly while it is `Ready`.
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -32,6 +35,7 @@ use tokio::time::Instant;
 use super::behaviour::{Behaviour, BehaviourEvent, split};
 use super::{Command, NetError, NetEvent};
 use crate::clock::WallClock;
+use crate::metrics::{ConnectedPeer, Direction, HandshakeFailure, NetMetrics, RequestResult};
 use crate::peer::{NetPeer, PeerNet};
 use crate::rpc::{
     ReceivedResponse, RpcKind, RpcRequest, RpcResponse, outbound_failure_to_request_error,
@@ -46,10 +50,12 @@ type TimerFuture = Pin<Box<dyn Future<Output = Timer> + Send>>;
 pub(super) enum PeerState {
     /// Connected, status not yet accepted.
     Handshaking,
-    /// In the pool; dropping the handle takes it out.
+    /// In the pool; dropping the handle takes it out (and the guard off the `peers`
+    /// gauge).
     Ready {
         peer: NetPeer,
         _lifetime: LifetimeHandle,
+        _connected: ConnectedPeer,
     },
     /// Goodbye sent or received; the connection is closing.
     Leaving,
@@ -84,6 +90,7 @@ pub(crate) struct SwarmTask {
     pending: HashMap<(RpcKind, OutboundRequestId), Pending>,
     pub(super) quotas: ServerQuotas,
     timers: FuturesUnordered<TimerFuture>,
+    pub(super) metrics: NetMetrics,
 }
 
 impl SwarmTask {
@@ -113,7 +120,27 @@ impl SwarmTask {
             pending: HashMap::new(),
             quotas,
             timers: FuturesUnordered::new(),
+            metrics: NetMetrics::default(),
         }
+    }
+
+    /// This task reporting to `metrics`.
+    pub(crate) fn with_metrics(mut self, metrics: NetMetrics) -> SwarmTask {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Whether `peer` is connected and has not completed the status handshake.
+    pub(super) fn is_handshaking(&self, peer: &PeerId) -> bool {
+        matches!(
+            self.peers.get(peer).map(|e| &e.state),
+            Some(PeerState::Handshaking)
+        )
+    }
+
+    /// Counts an outbound request of `kind` that ended with `result`.
+    fn outbound_done(&self, kind: RpcKind, result: RequestResult) {
+        self.metrics.request(Direction::Outbound, kind, result);
     }
 
     pub(crate) async fn run(mut self) {
@@ -194,6 +221,7 @@ impl SwarmTask {
     /// reply with `Disconnected` and returns false.
     fn send_request(&mut self, peer: PeerId, request: RpcRequest, pending: Pending) -> bool {
         if !self.swarm.is_connected(&peer) {
+            self.outbound_done(request.kind(), RequestResult::Disconnected);
             if let Pending::Reply(reply) = pending {
                 let _ = reply.send(Err(RequestError::Disconnected));
             }
@@ -210,6 +238,7 @@ impl SwarmTask {
     }
 
     fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        self.metrics.record_swarm_event(&event);
         match event {
             SwarmEvent::ConnectionEstablished {
                 peer_id,
@@ -264,11 +293,9 @@ impl SwarmTask {
     fn on_timer(&mut self, timer: Timer) {
         match timer {
             Timer::Handshake(peer) => {
-                if matches!(
-                    self.peers.get(&peer).map(|e| &e.state),
-                    Some(PeerState::Handshaking)
-                ) {
+                if self.is_handshaking(&peer) {
                     tracing::debug!(target: "net", %peer, "no status in time");
+                    self.metrics.handshake_failure(HandshakeFailure::Timeout);
                     self.goodbye(peer, GoodbyeReason::Fault);
                 }
             }
@@ -323,11 +350,12 @@ impl SwarmTask {
             } => {
                 tracing::debug!(target: "net", %peer, %kind, %error, "request failed");
                 let error = outbound_failure_to_request_error(kind, error);
+                self.outbound_done(kind, RequestResult::of_error(&error));
                 match self.pending.remove(&(kind, request_id)) {
                     Some(Pending::Reply(reply)) => {
                         let _ = reply.send(Err(error));
                     }
-                    Some(Pending::Handshake) => self.goodbye(peer, GoodbyeReason::Fault),
+                    Some(Pending::Handshake) => self.handshake_failed(peer),
                     Some(Pending::Goodbye) => {
                         let _ = self.swarm.disconnect_peer_id(peer);
                     }
@@ -359,6 +387,11 @@ impl SwarmTask {
         } else {
             Ok(())
         };
+        let result = match &outcome {
+            Err(error @ RequestError::Malformed(_)) => RequestResult::of_error(error),
+            _ => RequestResult::of_response(&received),
+        };
+        self.outbound_done(kind, result);
         match pending {
             Pending::Reply(reply) => {
                 let _ = reply.send(outcome.map(|()| received));
@@ -366,13 +399,24 @@ impl SwarmTask {
             Pending::Handshake => {
                 if let Err(error) = outcome {
                     tracing::debug!(target: "net", %peer, %error, "handshake failed");
-                    self.goodbye(peer, GoodbyeReason::Fault);
+                    self.handshake_failed(peer);
                 }
             }
             Pending::Goodbye => {
                 let _ = self.swarm.disconnect_peer_id(peer);
             }
         }
+    }
+
+    /// Our status request of the handshake failed or was answered unusably: goodbye,
+    /// counted unless the peer is already leaving (a refused status was counted when it
+    /// was refused).
+    fn handshake_failed(&mut self, peer: PeerId) {
+        if self.is_handshaking(&peer) {
+            self.metrics
+                .handshake_failure(HandshakeFailure::StatusRequestFailed);
+        }
+        self.goodbye(peer, GoodbyeReason::Fault);
     }
 
     /// Says goodbye (1) to every peer and waits, at most the goodbye timeout, for the
@@ -391,11 +435,11 @@ impl SwarmTask {
             self.on_swarm_event(event);
         }
         self.peers.clear();
-        for reply in self.pending.drain().filter_map(|(_, p)| match p {
-            Pending::Reply(reply) => Some(reply),
-            _ => None,
-        }) {
-            let _ = reply.send(Err(RequestError::Cancelled));
+        for ((kind, _), pending) in std::mem::take(&mut self.pending) {
+            self.outbound_done(kind, RequestResult::Cancelled);
+            if let Pending::Reply(reply) = pending {
+                let _ = reply.send(Err(RequestError::Cancelled));
+            }
         }
     }
 }

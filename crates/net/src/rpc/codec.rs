@@ -14,6 +14,8 @@
 //!   clone per stream for both calls.
 //! - **Streamed responses** ([`RpcResponse::Stream`]) are written as their chunks arrive,
 //!   a few chunks per write.
+//! - **Bytes** of responses, written and read, are counted in the codec's
+//!   [`NetMetrics`] as they cross the stream.
 
 use std::future::Future;
 use std::io;
@@ -24,14 +26,17 @@ use bytes::BytesMut;
 use consensus::config::ChainConfig;
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::request_response;
+use prometheus_client::metrics::counter::Counter;
 use tokio::time::{Instant, timeout_at};
 
+use super::RpcKind;
 use super::error::RpcError;
 use super::message::{ReceivedResponse, RpcRequest, RpcResponse};
 use crate::codec::{
     CodecError, Protocol, RequestDecoder, ResponseChunk, ResponseDecoder, encode_error_chunk,
     encode_request, encode_success_chunk,
 };
+use crate::metrics::{Direction, NetMetrics};
 
 /// How many bytes one read from the stream takes at most.
 const READ_BUFFER_LEN: usize = 64 * 1024;
@@ -57,6 +62,7 @@ pub struct RpcCodec {
     limits: CodecLimits,
     /// The chunk limit of the response to the request written on this stream.
     max_chunks: u64,
+    metrics: NetMetrics,
 }
 
 impl RpcCodec {
@@ -66,7 +72,21 @@ impl RpcCodec {
             chain,
             limits,
             max_chunks: u64::MAX,
+            metrics: NetMetrics::default(),
         }
+    }
+
+    /// This codec counting response bytes in `metrics`.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: NetMetrics) -> RpcCodec {
+        self.metrics = metrics;
+        self
+    }
+
+    /// The counter of response bytes of `protocol` in `direction` (`None` for protocols
+    /// this node does not speak).
+    fn bytes_counter(&self, direction: Direction, protocol: Protocol) -> Option<Counter> {
+        RpcKind::of_protocol(protocol).map(|kind| self.metrics.response_bytes(direction, kind))
     }
 }
 
@@ -98,7 +118,8 @@ impl request_response::Codec for RpcCodec {
     where
         T: AsyncRead + Unpin + Send,
     {
-        read_response(*protocol, io, self.max_chunks, self.limits)
+        let bytes = self.bytes_counter(Direction::Outbound, *protocol);
+        read_response(*protocol, io, self.max_chunks, self.limits, bytes)
     }
 
     fn write_request<T>(
@@ -131,7 +152,8 @@ impl request_response::Codec for RpcCodec {
     where
         T: AsyncWrite + Unpin + Send,
     {
-        write_response(*protocol, io, response)
+        let bytes = self.bytes_counter(Direction::Inbound, *protocol);
+        write_response(*protocol, io, response, bytes)
     }
 }
 
@@ -182,6 +204,7 @@ async fn read_response<T>(
     io: &mut T,
     max_chunks: u64,
     limits: CodecLimits,
+    bytes: Option<Counter>,
 ) -> io::Result<RpcResponse>
 where
     T: AsyncRead + Unpin + Send,
@@ -241,6 +264,7 @@ where
             deadline = Instant::now() + limits.chunk_timeout;
         }
         response.wire_bytes = response.wire_bytes.saturating_add(n as u64);
+        count_bytes(bytes.as_ref(), n);
         buf.extend_from_slice(scratch.get(..n).unwrap_or_default());
     }
     Ok(RpcResponse::Received(response))
@@ -273,7 +297,18 @@ fn encode_response(
     }
 }
 
-async fn write_response<T>(protocol: Protocol, io: &mut T, response: RpcResponse) -> io::Result<()>
+fn count_bytes(counter: Option<&Counter>, n: usize) {
+    if let Some(counter) = counter {
+        counter.inc_by(u64::try_from(n).unwrap_or(u64::MAX));
+    }
+}
+
+async fn write_response<T>(
+    protocol: Protocol,
+    io: &mut T,
+    response: RpcResponse,
+    bytes: Option<Counter>,
+) -> io::Result<()>
 where
     T: AsyncWrite + Unpin + Send,
 {
@@ -281,6 +316,7 @@ where
     let RpcResponse::Stream(mut chunks) = response else {
         encode_response(protocol, &response, &mut out).map_err(codec_error(protocol))?;
         io.write_all(&out).await?;
+        count_bytes(bytes.as_ref(), out.len());
         return io.flush().await;
     };
     while let Some(first) = chunks.recv().await {
@@ -293,6 +329,7 @@ where
                 .map_err(codec_error(protocol))?;
         }
         io.write_all(&out).await?;
+        count_bytes(bytes.as_ref(), out.len());
         out.clear();
     }
     io.flush().await

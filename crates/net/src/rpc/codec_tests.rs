@@ -64,11 +64,13 @@ fn rpc_error_of(error: &io::Error) -> &RpcError {
 async fn a_list_response_is_read_until_eof() {
     let mut wire = block_like_chunk(1);
     wire.extend(block_like_chunk(2));
+    let bytes = Counter::default();
     let response = read_response(
         Protocol::BlocksByRangeV2,
         &mut Cursor::new(wire.clone()),
         2,
         limits(),
+        Some(bytes.clone()),
     )
     .await
     .unwrap();
@@ -76,12 +78,14 @@ async fn a_list_response_is_read_until_eof() {
     assert_eq!(response.items.len(), 2);
     assert_eq!(response.items[1].ssz, vec![2; 600]);
     assert_eq!(response.wire_bytes, wire.len() as u64);
+    assert_eq!(bytes.get(), wire.len() as u64, "every byte read is counted");
     // The same bytes with a limit of one chunk.
     let error = read_response(
         Protocol::BlocksByRangeV2,
         &mut Cursor::new(wire),
         1,
         limits(),
+        None,
     )
     .await
     .unwrap_err();
@@ -94,11 +98,39 @@ async fn a_list_response_is_read_until_eof() {
     ));
 }
 
+#[tokio::test]
+async fn an_error_chunk_is_read_even_when_the_request_allows_no_item() {
+    // The answer to a by-range request of `count` 0 (0 items allowed): its refusal.
+    let mut wire = Vec::new();
+    crate::codec::encode_error_chunk(
+        ResultCode::InvalidRequest,
+        &ErrorMessage::from("count is zero"),
+        &mut wire,
+    )
+    .unwrap();
+    let response = received(
+        read_response(
+            Protocol::BlocksByRangeV2,
+            &mut Cursor::new(wire),
+            0,
+            limits(),
+            None,
+        )
+        .await
+        .unwrap(),
+    );
+    assert!(response.items.is_empty());
+    assert_eq!(
+        response.error.map(|e| e.code),
+        Some(ResultCode::InvalidRequest)
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn silence_times_out_after_the_ttfb_timeout_on_tokios_clock() {
     let started = Instant::now();
     let mut reader = StallingReader { bytes: Vec::new() };
-    let error = read_response(Protocol::Ping, &mut reader, 1, limits())
+    let error = read_response(Protocol::Ping, &mut reader, 1, limits(), None)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -116,7 +148,7 @@ async fn a_stalled_chunk_times_out_after_the_chunk_timeout() {
     let second = block_like_chunk(2);
     wire.extend_from_slice(&second[..10]);
     let mut reader = StallingReader { bytes: wire };
-    let error = read_response(Protocol::BlocksByRangeV2, &mut reader, 4, limits())
+    let error = read_response(Protocol::BlocksByRangeV2, &mut reader, 4, limits(), None)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -132,7 +164,7 @@ async fn a_single_chunk_response_does_not_wait_for_eof() {
     encode_success_chunk(Protocol::Ping, None, &9u64.to_le_bytes(), &mut wire).unwrap();
     let mut reader = StallingReader { bytes: wire };
     let response = received(
-        read_response(Protocol::Ping, &mut reader, 1, limits())
+        read_response(Protocol::Ping, &mut reader, 1, limits(), None)
             .await
             .unwrap(),
     );
@@ -184,11 +216,18 @@ async fn bad_requests_become_invalid_and_metadata_requests_are_empty() {
 #[tokio::test]
 async fn a_streamed_response_is_written_chunk_by_chunk_and_ends_with_its_error() {
     let (tx, rx) = tokio::sync::mpsc::channel(2);
+    let bytes = Counter::default();
+    let counted = bytes.clone();
     let writer = tokio::spawn(async move {
         let mut out = Cursor::new(Vec::new());
-        write_response(Protocol::BlocksByRangeV2, &mut out, RpcResponse::Stream(rx))
-            .await
-            .unwrap();
+        write_response(
+            Protocol::BlocksByRangeV2,
+            &mut out,
+            RpcResponse::Stream(rx),
+            Some(counted),
+        )
+        .await
+        .unwrap();
         out.into_inner()
     });
     for fill in 0..5u8 {
@@ -208,4 +247,9 @@ async fn a_streamed_response_is_written_chunk_by_chunk_and_ends_with_its_error()
     let chunks = decode_response(Protocol::BlocksByRangeV2, &wire).unwrap();
     assert_eq!(chunks.len(), 6);
     assert!(matches!(&chunks[5], ResponseChunk::Error(e) if e.code == ResultCode::ServerError));
+    assert_eq!(
+        bytes.get(),
+        wire.len() as u64,
+        "every byte written is counted"
+    );
 }

@@ -12,8 +12,13 @@ use consensus::Fork;
 use consensus::config::ChainConfig;
 use consensus::devnet::{Devnet, DevnetParams, seed_from_u64};
 use libp2p::identity::Keypair;
-use net::{ChainSource, ManualClock, MemorySource, NetConfig, NetEvent, NetPeer, Node, NodeSetup};
-use peer_pool::{PeerPool, PoolConfig};
+use net::{
+    ChainSource, ManualClock, MemorySource, NetConfig, NetEvent, NetMetrics, NetPeer, Node,
+    NodeSetup,
+};
+use peer_pool::{PeerPool, PoolConfig, PoolMetrics};
+use prometheus_client::encoding::text::encode;
+use prometheus_client::registry::Registry;
 use tokio::sync::broadcast;
 
 /// How long a test waits for an event before it fails (a guard against hangs only).
@@ -108,19 +113,75 @@ pub async fn start_node_with_key(
     config: NetConfig,
     keypair: Keypair,
 ) -> TestNode {
+    let pool = PeerPool::new(PoolConfig::default()).expect("default pool config is valid");
+    start(
+        chain,
+        source,
+        clock,
+        config,
+        keypair,
+        pool,
+        NetMetrics::default(),
+    )
+    .await
+}
+
+/// As [`start_node`], reporting the node's and its pool's metrics to `registry`.
+pub async fn start_metered_node(
+    chain: &ChainConfig,
+    source: Arc<dyn ChainSource>,
+    clock: ManualClock,
+    config: NetConfig,
+    registry: &mut Registry,
+) -> TestNode {
+    let pool = PeerPool::new(PoolConfig::default())
+        .expect("default pool config is valid")
+        .with_metrics(PoolMetrics::register(registry));
+    let metrics = NetMetrics::register(registry);
+    let keypair = Keypair::generate_secp256k1();
+    start(chain, source, clock, config, keypair, pool, metrics).await
+}
+
+async fn start(
+    chain: &ChainConfig,
+    source: Arc<dyn ChainSource>,
+    clock: ManualClock,
+    config: NetConfig,
+    keypair: Keypair,
+    pool: PeerPool<NetPeer>,
+    metrics: NetMetrics,
+) -> TestNode {
     let node = Node::start(NodeSetup {
         keypair,
         config,
         chain: chain.clone(),
         source,
         clock: Arc::new(clock),
-        pool: PeerPool::new(PoolConfig::default()).expect("default pool config is valid"),
+        pool,
         listen: "/ip4/127.0.0.1/tcp/0".parse().expect("multiaddr"),
+        metrics,
     })
     .await
     .expect("node starts");
     let events = node.handle().subscribe();
     TestNode { node, events }
+}
+
+/// `registry` in the Prometheus text format the binary serves.
+pub fn encoded(registry: &Registry) -> String {
+    let mut text = String::new();
+    encode(&mut text, registry).expect("the registry encodes");
+    text
+}
+
+/// The value of one series (its name and labels as encoded, e.g.
+/// `beacon_sync_net_peers{direction="inbound"}`) in `registry`.
+#[track_caller]
+pub fn metric(registry: &Registry, series: &str) -> f64 {
+    let text = encoded(registry);
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no series {series} in:\n{text}"))
 }
 
 /// A node serving the whole devnet, its clock one slot past the head.
