@@ -11,21 +11,21 @@ use serde::Deserialize;
 /// every proposer signature and KZG proof, and store them.
 #[derive(Debug, Parser)]
 #[command(name = "beacon-sync", version, about, long_about = None)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Settings from a TOML file (keys as the long flags, e.g. `datadir = "data"`).
     #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// Log filter (tracing's EnvFilter syntax); also RUST_LOG.
     #[arg(long, global = true, default_value = "info")]
-    pub log: String,
+    pub(crate) log: String,
     /// What to do.
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// The commands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Generate (or reuse) a signed chain, serve it from local peers (one adversarial),
     /// sync a fresh node from genesis and another from a checkpoint, and print a summary.
     Devnet(DevnetArgs),
@@ -42,7 +42,7 @@ pub enum Command {
 /// The fork of a devnet's blocks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ForkArg {
+pub(crate) enum ForkArg {
     /// Deneb.
     Deneb,
     /// Electra.
@@ -51,7 +51,7 @@ pub enum ForkArg {
 
 /// How far back backfill goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum BackfillArg {
+pub(crate) enum BackfillArg {
     /// To genesis.
     Genesis,
     /// To a slot.
@@ -76,102 +76,102 @@ impl std::str::FromStr for BackfillArg {
 
 /// A generated chain's shape.
 #[derive(Clone, Debug, Args)]
-pub struct ChainArgs {
+pub(crate) struct ChainArgs {
     /// Data directory (the chain goes to `<datadir>/source`).
     #[arg(long, default_value = "beacon-sync-devnet")]
-    pub datadir: PathBuf,
+    pub(crate) datadir: PathBuf,
     /// Slots after genesis.
     #[arg(long, default_value_t = 4096)]
-    pub slots: u64,
+    pub(crate) slots: u64,
     /// Interop validators.
     #[arg(long, default_value_t = 64)]
-    pub validators: u64,
+    pub(crate) validators: u64,
     /// The most blobs per block (drawn uniformly in 0..=max).
     #[arg(long, default_value_t = 6)]
-    pub max_blobs: u64,
+    pub(crate) max_blobs: u64,
     /// The fork of every block.
     #[arg(long, value_enum, default_value = "electra")]
-    pub fork: ForkArg,
+    pub(crate) fork: ForkArg,
     /// The chain's seed.
     #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    pub(crate) seed: u64,
 }
 
 /// `beacon-sync devnet`.
 #[derive(Clone, Debug, Args)]
-pub struct DevnetArgs {
+pub(crate) struct DevnetArgs {
     /// The chain.
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub(crate) chain: ChainArgs,
     /// Serving peers.
     #[arg(long, default_value_t = 4)]
-    pub peers: usize,
+    pub(crate) peers: usize,
     /// How many serving peers lie (about blobs, or with forged blocks when there are none).
     #[arg(long, default_value_t = 1)]
-    pub adversaries: usize,
+    pub(crate) adversaries: usize,
     /// After the summary, keep the serving peers running (until Ctrl-C) and print their
     /// addresses, to `sync` from them.
     #[arg(long)]
-    pub keep_running: bool,
+    pub(crate) keep_running: bool,
 }
 
 /// Network and HTTP settings of a running node.
 #[derive(Clone, Debug, Default, Args, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
-pub struct NodeArgs {
+pub(crate) struct NodeArgs {
     /// Data directory.
     #[arg(long)]
-    pub datadir: Option<PathBuf>,
+    pub(crate) datadir: Option<PathBuf>,
     /// A peer to dial (repeatable), e.g. /ip4/127.0.0.1/tcp/9000/p2p/16Uiu2...
     #[arg(long = "peer", value_name = "MULTIADDR")]
-    pub peers: Vec<String>,
+    pub(crate) peers: Vec<String>,
     /// Address to listen on for peers.
     #[arg(long)]
-    pub listen_address: Option<IpAddr>,
+    pub(crate) listen_address: Option<IpAddr>,
     /// TCP port for peers (0: any free port).
     #[arg(long)]
-    pub port: Option<u16>,
+    pub(crate) port: Option<u16>,
     /// Address of the HTTP API.
     #[arg(long)]
-    pub http_address: Option<IpAddr>,
+    pub(crate) http_address: Option<IpAddr>,
     /// Port of the HTTP API (0: any free port; unset: no HTTP API).
     #[arg(long)]
-    pub http_port: Option<u16>,
+    pub(crate) http_port: Option<u16>,
     /// The most peers to keep.
     #[arg(long)]
-    pub target_peers: Option<usize>,
+    pub(crate) target_peers: Option<usize>,
 }
 
 /// `beacon-sync sync`.
 #[derive(Clone, Debug, Args)]
-pub struct SyncArgs {
+pub(crate) struct SyncArgs {
     /// The network: a directory written by `beacon-sync generate` (`<datadir>/source`).
     #[arg(long, value_name = "DIR")]
-    pub testnet_dir: Option<PathBuf>,
+    pub(crate) testnet_dir: Option<PathBuf>,
     /// A public network by name (needs `--checkpoint-block` and `--checkpoint-state`).
     #[arg(long, value_enum)]
-    pub network: Option<NetworkArg>,
+    pub(crate) network: Option<NetworkArg>,
     /// Start from this checkpoint block (SSZ) instead of genesis.
     #[arg(long, value_name = "FILE")]
-    pub checkpoint_block: Option<PathBuf>,
+    pub(crate) checkpoint_block: Option<PathBuf>,
     /// The validator registry from this state (SSZ) instead of the devnet's keys.
     #[arg(long, value_name = "FILE")]
-    pub checkpoint_state: Option<PathBuf>,
+    pub(crate) checkpoint_state: Option<PathBuf>,
     /// How far back to backfill: genesis, a slot, or none (default: the
     /// MIN_EPOCHS_FOR_BLOCK_REQUESTS horizon).
     #[arg(long, value_name = "genesis|SLOT|none")]
-    pub backfill_to: Option<BackfillArg>,
+    pub(crate) backfill_to: Option<BackfillArg>,
     /// Stop once in sync and backfilled (instead of following the head).
     #[arg(long)]
-    pub exit_when_synced: bool,
+    pub(crate) exit_when_synced: bool,
     /// Network and HTTP settings.
     #[command(flatten)]
-    pub node: NodeArgs,
+    pub(crate) node: NodeArgs,
 }
 
 /// The public networks `--network` knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum NetworkArg {
+pub(crate) enum NetworkArg {
     /// Ethereum mainnet.
     Mainnet,
     /// Sepolia.
@@ -184,22 +184,22 @@ pub enum NetworkArg {
 
 /// `beacon-sync serve`.
 #[derive(Clone, Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// The network directory (default: the data directory, when `generate` wrote it).
     #[arg(long, value_name = "DIR")]
-    pub testnet_dir: Option<PathBuf>,
+    pub(crate) testnet_dir: Option<PathBuf>,
     /// Network and HTTP settings.
     #[command(flatten)]
-    pub node: NodeArgs,
+    pub(crate) node: NodeArgs,
 }
 
 /// `beacon-sync inspect`.
 #[derive(Clone, Debug, Args)]
-pub struct InspectArgs {
+pub(crate) struct InspectArgs {
     /// Data directory (or the store file in it).
     #[arg(long)]
-    pub datadir: PathBuf,
+    pub(crate) datadir: PathBuf,
     /// Print JSON.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }

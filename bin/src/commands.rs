@@ -16,7 +16,7 @@ use crate::cli::{
 use crate::settings;
 
 /// Runs the command `cli` names.
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
     let file = settings::load(cli.config.as_deref())?;
     match cli.command {
         Command::Devnet(args) => devnet(args).await,
@@ -211,8 +211,10 @@ async fn run_node(
         shutdown_signal().await;
     }
     progress.abort();
-    if let Some(http) = http {
-        http.shutdown().await;
+    if let Some(http) = http
+        && let Err(error) = http.shutdown().await
+    {
+        tracing::warn!(target: "beacon_sync", %error, "HTTP server did not stop cleanly");
     }
     node.shutdown().await;
     Ok(())

@@ -7,7 +7,7 @@ use anyhow::Context;
 use crate::cli::NodeArgs;
 
 /// The `[node]`-less TOML file: keys as the long flags (`datadir`, `peer`, `port`, ...).
-pub fn load(path: Option<&Path>) -> anyhow::Result<NodeArgs> {
+pub(crate) fn load(path: Option<&Path>) -> anyhow::Result<NodeArgs> {
     let Some(path) = path else {
         return Ok(NodeArgs::default());
     };
@@ -17,7 +17,7 @@ pub fn load(path: Option<&Path>) -> anyhow::Result<NodeArgs> {
 }
 
 /// `flags` over `file`: a flag given on the command line wins.
-pub fn merge(flags: NodeArgs, file: NodeArgs) -> NodeArgs {
+pub(crate) fn merge(flags: NodeArgs, file: NodeArgs) -> NodeArgs {
     NodeArgs {
         datadir: flags.datadir.or(file.datadir),
         peers: if flags.peers.is_empty() {

@@ -82,7 +82,7 @@ fn read(path: &Path) -> Result<Vec<u8>, LaunchError> {
     })
 }
 
-fn invalid(path: &Path, what: &'static str, detail: impl ToString) -> LaunchError {
+fn invalid(path: &Path, what: &'static str, detail: &impl ToString) -> LaunchError {
     LaunchError::Invalid {
         path: path.to_path_buf(),
         what,
@@ -104,22 +104,22 @@ pub fn load_testnet_dir(dir: &Path) -> Result<Network, LaunchError> {
     }
     let text = read(&recipe_path)?;
     let recipe: ChainRecipe =
-        serde_json::from_slice(&text).map_err(|e| invalid(&recipe_path, "devnet recipe", e))?;
+        serde_json::from_slice(&text).map_err(|e| invalid(&recipe_path, "devnet recipe", &e))?;
     let fork = parse_fork(&recipe.fork).ok_or_else(|| {
         invalid(
             &recipe_path,
             "devnet recipe",
-            format!("unknown fork {}", recipe.fork),
+            &format!("unknown fork {}", recipe.fork),
         )
     })?;
     let root: Hash256 = recipe
         .genesis_validators_root
         .parse()
-        .map_err(|e| invalid(&recipe_path, "devnet recipe", e))?;
+        .map_err(|e| invalid(&recipe_path, "devnet recipe", &e))?;
     let config = ChainConfig::devnet(fork, recipe.genesis_time, root);
     let genesis_path = dir.join(GENESIS_BLOCK_FILE);
     let genesis = Block::from_ssz_bytes(&read(&genesis_path)?, fork)
-        .map_err(|e| invalid(&genesis_path, "genesis block", e))?;
+        .map_err(|e| invalid(&genesis_path, "genesis block", &e))?;
     let proposers = Proposers::from_keys(InteropKeys::generate(recipe.validators).public_keys());
     Ok(Network {
         config,
@@ -143,9 +143,9 @@ fn ssz_block_slot(bytes: &[u8]) -> Option<u64> {
 pub fn load_checkpoint_block(path: &Path, config: &ChainConfig) -> Result<Block, LaunchError> {
     let bytes = read(path)?;
     let slot = ssz_block_slot(&bytes)
-        .ok_or_else(|| invalid(path, "SSZ signed beacon block", "too short"))?;
+        .ok_or_else(|| invalid(path, "SSZ signed beacon block", &"too short"))?;
     let fork: Fork = config.fork_at_slot(slot);
-    Block::from_ssz_bytes(&bytes, fork).map_err(|e| invalid(path, "SSZ signed beacon block", e))
+    Block::from_ssz_bytes(&bytes, fork).map_err(|e| invalid(path, "SSZ signed beacon block", &e))
 }
 
 /// Reads the validator registry of a state (SSZ `BeaconState` of any fork), checking it
@@ -156,7 +156,7 @@ pub fn load_checkpoint_block(path: &Path, config: &ChainConfig) -> Result<Block,
 pub fn load_registry(path: &Path, config: &ChainConfig) -> Result<Proposers, LaunchError> {
     let bytes = read(path)?;
     let registry = ValidatorRegistry::from_state_bytes(&bytes)
-        .map_err(|e| invalid(path, "SSZ beacon state", e))?;
+        .map_err(|e| invalid(path, "SSZ beacon state", &e))?;
     if registry.genesis_validators_root != config.genesis_validators_root() {
         return Err(LaunchError::OtherChain {
             path: path.to_path_buf(),

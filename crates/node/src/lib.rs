@@ -60,7 +60,7 @@ mod source;
 
 pub use chain::NodeChain;
 pub use node::{BeaconNode, NodeManager, NodeStatus, NodeVerifier, STORE_FILE};
-pub use peers::{PeerBook, PeerRecord, REDIAL_INTERVAL, peer_id_of};
+pub use peers::{BAN_DURATION, PeerBook, PeerRecord, REDIAL_INTERVAL, peer_id_of};
 pub use settings::{BackfillTo, NodeError, NodeSettings, StartFrom};
 pub use sink::StoreSink;
 pub use source::StoreSource;

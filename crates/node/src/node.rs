@@ -8,9 +8,9 @@ use consensus::ChainVerifier;
 use consensus::containers::Checkpoint;
 use consensus::primitives::Hash256;
 use net::{NetPeer, NetworkHandle, Node, NodeSetup};
-use peer_pool::PeerPool;
+use peer_pool::{PeerPool, PoolMetrics};
 use prometheus_client::registry::Registry;
-use store::{Anchors, Store};
+use store::{Anchors, Store, StoreMetrics};
 use sync_manager::{SyncManager, SyncMetrics, SyncState, SyncStatus};
 use sync_types::SyncDirection;
 use tokio::task::JoinHandle;
@@ -79,7 +79,8 @@ impl BeaconNode {
             tokio::task::spawn_blocking(move || open_store(&path, &chain_config, &start))
                 .await
                 .map_err(|_| NodeError::Interrupted)??;
-        let store = Arc::new(store);
+        let mut registry = Registry::default();
+        let store = Arc::new(store.with_metrics(StoreMetrics::register(&mut registry)));
         let wall = net::clock::slot_at(&settings.chain, settings.clock.unix_time());
         let frontfill = settings
             .backfill
@@ -96,8 +97,8 @@ impl BeaconNode {
             Some(k) => k,
             None => net::load_or_create_identity(&settings.data_dir)?,
         };
-        let mut registry = Registry::default();
-        let pool = PeerPool::new(settings.pool.clone())?;
+        let pool = PeerPool::new(settings.pool.clone())?
+            .with_metrics(PoolMetrics::register(&mut registry));
         let source = Arc::new(StoreSource::new(Arc::clone(&store), Arc::clone(&chain)));
         let net = Node::start(NodeSetup {
             keypair,
@@ -107,6 +108,7 @@ impl BeaconNode {
             clock: Arc::clone(&settings.clock),
             pool: pool.clone(),
             listen: settings.listen.clone(),
+            metrics: net::NetMetrics::register(&mut registry),
         })
         .await?;
         let handle = net.handle().clone();
@@ -146,7 +148,11 @@ impl BeaconNode {
             manager
         });
         let peers = PeerBook::new(&handle);
-        let mut tasks = vec![tokio::spawn(redial(handle.clone(), settings.peers.clone()))];
+        let mut tasks = vec![tokio::spawn(redial(
+            handle.clone(),
+            peers.clone(),
+            settings.peers.clone(),
+        ))];
         if let Some(backfill) = &backfill {
             tasks.push(tokio::spawn(coordinate(forward.clone(), backfill.clone())));
         }
@@ -289,8 +295,8 @@ fn open_store(
         Some(stored) => {
             if matches!(start, StartFrom::Checkpoint { .. }) && stored.trusted != requested {
                 return Err(NodeError::OtherStart {
-                    stored: stored.trusted,
-                    requested,
+                    stored: Box::new(stored.trusted),
+                    requested: Box::new(requested),
                 });
             }
             info!(target: "node", head = stored.head.slot, backfill = stored.backfill.slot, "resuming from the stored anchors");

@@ -15,6 +15,9 @@ use tracing::{debug, warn};
 
 /// How often configured peers that are not connected are dialed again.
 pub const REDIAL_INTERVAL: Duration = Duration::from_secs(10);
+/// How long a peer that left with a score below zero is not dialed again (Lighthouse
+/// bans such a peer for about half an hour).
+pub const BAN_DURATION: Duration = Duration::from_secs(30 * 60);
 
 /// A peer as the book saw it last.
 #[derive(Clone, Debug)]
@@ -23,6 +26,10 @@ pub struct PeerRecord {
     pub peer: NetPeer,
     /// Whether it is connected now.
     pub connected: bool,
+    /// How many of its connections ended with a score below zero (dropped for faults).
+    pub faults: u32,
+    /// Until when it is not dialed again, after a fault.
+    pub banned_until: Option<tokio::time::Instant>,
 }
 
 impl PeerRecord {
@@ -50,18 +57,25 @@ impl PeerBook {
                 match events.recv().await {
                     Ok(NetEvent::PeerConnected { peer, .. }) => {
                         if let Some(found) = handle.peer(&peer) {
-                            sync_types::lock::lock(&peers).insert(
-                                peer,
-                                PeerRecord {
-                                    peer: found,
-                                    connected: true,
-                                },
-                            );
+                            let mut peers = sync_types::lock::lock(&peers);
+                            let faults = peers.get(&peer).map_or(0, |r| r.faults);
+                            let record = PeerRecord {
+                                peer: found,
+                                connected: true,
+                                faults,
+                                banned_until: None,
+                            };
+                            peers.insert(peer, record);
                         }
                     }
                     Ok(NetEvent::PeerDisconnected { peer }) => {
                         if let Some(record) = sync_types::lock::lock(&peers).get_mut(&peer) {
                             record.connected = false;
+                            if record.score() < 0 {
+                                record.faults += 1;
+                                record.banned_until =
+                                    Some(tokio::time::Instant::now() + BAN_DURATION);
+                            }
                         }
                     }
                     Ok(_) | Err(RecvError::Lagged(_)) => {}
@@ -76,6 +90,14 @@ impl PeerBook {
     pub fn snapshot(&self) -> BTreeMap<PeerId, PeerRecord> {
         sync_types::lock::lock(&self.peers).clone()
     }
+
+    /// Whether `peer` left below zero less than [`BAN_DURATION`] ago.
+    pub fn is_banned(&self, peer: &PeerId) -> bool {
+        sync_types::lock::lock(&self.peers)
+            .get(peer)
+            .and_then(|r| r.banned_until)
+            .is_some_and(|until| tokio::time::Instant::now() < until)
+    }
 }
 
 /// The peer id a multiaddr names (`/p2p/<id>` at its end), if it names one.
@@ -89,7 +111,8 @@ pub fn peer_id_of(addr: &Multiaddr) -> Option<PeerId> {
 /// Dials every configured peer now and again every [`REDIAL_INTERVAL`] while it is not
 /// connected (an address without a `/p2p/` id is dialed while the pool has fewer peers
 /// than there are configured addresses).
-pub(crate) async fn redial(handle: NetworkHandle, addrs: Vec<Multiaddr>) {
+/// A peer that left with a score below zero is not dialed for [`BAN_DURATION`].
+pub(crate) async fn redial(handle: NetworkHandle, book: PeerBook, addrs: Vec<Multiaddr>) {
     if addrs.is_empty() {
         return;
     }
@@ -98,7 +121,7 @@ pub(crate) async fn redial(handle: NetworkHandle, addrs: Vec<Multiaddr>) {
         tick.tick().await;
         for addr in &addrs {
             let connected = match peer_id_of(addr) {
-                Some(id) => handle.peer(&id).is_some(),
+                Some(id) => handle.peer(&id).is_some() || book.is_banned(&id),
                 None => handle.pool().len() >= addrs.len(),
             };
             if connected {

@@ -88,8 +88,8 @@ pub struct NodeSettings {
     pub net: NetConfig,
     /// The peer pool's limits.
     pub pool: PoolConfig,
-    /// The forward manager. Default: follow the best peer's head, in sync at most one
-    /// slot behind it (there is no gossip).
+    /// The forward manager. Default: follow the best peer's head (there is no gossip),
+    /// in sync once at it; a new head is seen within `head_poll_interval` (12 s).
     pub forward: ManagerConfig,
     /// The backfill manager. Default: Nimbus's, with `max_head_age` 0.
     pub backward: ManagerConfig,
@@ -120,7 +120,7 @@ impl NodeSettings {
             peers: Vec::new(),
             net: NetConfig::default(),
             pool: PoolConfig::default(),
-            forward: ManagerConfig::default().following_peers(1),
+            forward: ManagerConfig::default().following_peers(0),
             backward: ManagerConfig {
                 max_head_age: 0,
                 ..ManagerConfig::default()
@@ -145,13 +145,13 @@ pub enum NodeError {
     },
     /// The store could not be opened or initialised.
     #[error(transparent)]
-    Store(#[from] store::StoreError),
+    Store(Box<store::StoreError>),
     /// The network identity could not be loaded or created.
     #[error(transparent)]
     Identity(#[from] net::IdentityError),
     /// The network could not start (a port in use, say).
     #[error(transparent)]
-    Net(#[from] net::NetError),
+    Net(Box<net::NetError>),
     /// The peer pool's configuration is invalid.
     #[error("invalid peer pool configuration: {0}")]
     Pool(#[from] peer_pool::ConfigError),
@@ -164,8 +164,20 @@ pub enum NodeError {
     )]
     OtherStart {
         /// The stored trusted anchor.
-        stored: store::BlockId,
+        stored: Box<store::BlockId>,
         /// The requested one.
-        requested: store::BlockId,
+        requested: Box<store::BlockId>,
     },
+}
+
+impl From<net::NetError> for NodeError {
+    fn from(error: net::NetError) -> Self {
+        NodeError::Net(Box::new(error))
+    }
+}
+
+impl From<store::StoreError> for NodeError {
+    fn from(error: store::StoreError) -> Self {
+        NodeError::Store(Box::new(error))
+    }
 }

@@ -77,10 +77,10 @@ pub enum DevnetError {
     Options(&'static str),
     /// The chain could not be generated.
     #[error("cannot generate the chain: {0}")]
-    Build(#[from] BuildError),
+    Build(Box<BuildError>),
     /// The generated chain's store failed.
     #[error(transparent)]
-    Store(#[from] store::StoreError),
+    Store(Box<store::StoreError>),
     /// A file could not be written or removed.
     #[error("{path}: {source}")]
     Io {
@@ -92,10 +92,10 @@ pub enum DevnetError {
     },
     /// A node could not start.
     #[error(transparent)]
-    Node(#[from] NodeError),
+    Node(Box<NodeError>),
     /// The network of a serving peer could not start.
     #[error(transparent)]
-    Net(#[from] net::NetError),
+    Net(Box<net::NetError>),
     /// A sync did not finish in the time allowed.
     #[error("the {what} did not finish within {after:?}; see the log for its last status")]
     Timeout {
@@ -104,6 +104,30 @@ pub enum DevnetError {
         /// The time allowed.
         after: Duration,
     },
+}
+
+impl From<BuildError> for DevnetError {
+    fn from(error: BuildError) -> Self {
+        DevnetError::Build(Box::new(error))
+    }
+}
+
+impl From<store::StoreError> for DevnetError {
+    fn from(error: store::StoreError) -> Self {
+        DevnetError::Store(Box::new(error))
+    }
+}
+
+impl From<NodeError> for DevnetError {
+    fn from(error: NodeError) -> Self {
+        DevnetError::Node(Box::new(error))
+    }
+}
+
+impl From<net::NetError> for DevnetError {
+    fn from(error: net::NetError) -> Self {
+        DevnetError::Net(Box::new(error))
+    }
 }
 
 impl DevnetOptions {
@@ -139,7 +163,7 @@ pub async fn run(options: &DevnetOptions) -> Result<DevnetReport, DevnetError> {
         let options = options.clone();
         tokio::task::spawn_blocking(move || prepare(&options))
             .await
-            .map_err(|_| DevnetError::Node(NodeError::Interrupted))??
+            .map_err(|_| DevnetError::from(NodeError::Interrupted))??
     };
     let servers = serve_source(
         &prepared,

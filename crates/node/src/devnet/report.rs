@@ -51,6 +51,8 @@ pub struct PeerReport {
     pub score: i64,
     /// Whether it was still connected at the end.
     pub connected: bool,
+    /// How many times it was dropped for a score below zero.
+    pub faults: u32,
 }
 
 /// One node's sync.
@@ -104,6 +106,7 @@ impl SyncReport {
                 adversary: servers.is_adversary(&id),
                 score: record.score(),
                 connected: record.connected,
+                faults: record.faults,
             })
             .collect();
         Ok(SyncReport {
@@ -137,9 +140,11 @@ impl SyncReport {
             .saturating_sub(self.anchors.1.backfill.slot)
     }
 
-    /// Whether every adversary ended below zero and every honest peer at or above it.
+    /// Whether every adversary was dropped below zero and no honest peer ever was.
     pub fn blame_is_right(&self) -> bool {
-        self.peers.iter().all(|p| (p.score < 0) == p.adversary)
+        self.peers
+            .iter()
+            .all(|p| (p.score < 0 || p.faults > 0) == p.adversary)
     }
 }
 
@@ -211,11 +216,16 @@ impl fmt::Display for SyncReport {
         for p in &self.peers {
             writeln!(
                 f,
-                "  peer      {} {:>6} {}{}",
+                "  peer      {} {:>6} {}{}{}",
                 p.peer,
                 p.score,
                 if p.adversary { "adversary" } else { "honest" },
-                if p.connected { "" } else { ", disconnected" }
+                if p.connected { "" } else { ", disconnected" },
+                if p.faults > 0 {
+                    ", dropped for faults and banned"
+                } else {
+                    ""
+                }
             )?;
         }
         Ok(())

@@ -103,6 +103,7 @@ pub async fn serve_source(
             listen: "/ip4/127.0.0.1/tcp/0"
                 .parse()
                 .expect("invariant: a valid multiaddr"),
+            metrics: net::NetMetrics::default(),
         })
         .await?;
         peers.push(ServingPeer { node, adversary });
