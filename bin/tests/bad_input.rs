@@ -1,0 +1,172 @@
+//! Bad input to the `beacon-sync` binary: each is a clear error on stderr, a non-zero
+//! exit code and never a panic.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn beacon_sync(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_beacon-sync"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs")
+}
+
+/// The error line: the last line of stderr, which must start with `error:`.
+#[track_caller]
+fn error_line(output: &Output, code: i32) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "a panic: {stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "exit code; stderr: {stderr}"
+    );
+    let line = stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_else(|| panic!("no error line in: {stderr}"));
+    line.to_owned()
+}
+
+/// A 64-slot devnet; chains with other validator counts are other networks (another
+/// genesis validators root), whatever the seed.
+fn generate(dir: &Path, validators: &str) {
+    let out = beacon_sync(&[
+        "generate",
+        "--datadir",
+        dir.to_str().expect("utf-8 path"),
+        "--slots",
+        "64",
+        "--validators",
+        validators,
+        "--max-blobs",
+        "0",
+    ]);
+    assert!(
+        out.status.success(),
+        "generate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_unknown_network_is_a_usage_error() {
+    let out = beacon_sync(&["sync", "--network", "atlantis"]);
+    let line = error_line(&out, 2);
+    assert!(line.contains("atlantis"), "{line}");
+}
+
+#[test]
+fn file_and_directory_mistakes_are_one_line_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    generate(&a, "4");
+    generate(&b, "5");
+    let net_a = a.join("source");
+    let net_a = net_a.to_str().expect("utf-8");
+
+    // A missing checkpoint file.
+    let out = beacon_sync(&[
+        "sync",
+        "--testnet-dir",
+        net_a,
+        "--checkpoint-block",
+        "/no/such/file.ssz",
+        "--port",
+        "0",
+    ]);
+    let line = error_line(&out, 1);
+    assert!(line.contains("/no/such/file.ssz"), "{line}");
+
+    // A corrupt one.
+    let corrupt = dir.path().join("corrupt.ssz");
+    std::fs::write(&corrupt, vec![7_u8; 300]).expect("writes");
+    let out = beacon_sync(&[
+        "sync",
+        "--testnet-dir",
+        net_a,
+        "--checkpoint-block",
+        corrupt.to_str().expect("utf-8"),
+        "--port",
+        "0",
+    ]);
+    let line = error_line(&out, 1);
+    assert!(
+        line.contains("not a valid SSZ signed beacon block"),
+        "{line}"
+    );
+
+    // A data directory of another network.
+    let data_b = b.join("source");
+    let out = beacon_sync(&[
+        "sync",
+        "--testnet-dir",
+        net_a,
+        "--datadir",
+        data_b.to_str().expect("utf-8"),
+        "--port",
+        "0",
+    ]);
+    let line = error_line(&out, 1);
+    assert!(line.contains("network"), "{line}");
+
+    // Not a network directory at all.
+    let out = beacon_sync(&["sync", "--testnet-dir", dir.path().to_str().expect("utf-8")]);
+    let line = error_line(&out, 1);
+    assert!(line.contains("not a network directory"), "{line}");
+
+    // A port in use.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    let fresh = dir.path().join("fresh");
+    let out = beacon_sync(&[
+        "sync",
+        "--testnet-dir",
+        net_a,
+        "--datadir",
+        fresh.to_str().expect("utf-8"),
+        "--listen-address",
+        "127.0.0.1",
+        "--port",
+        &port,
+    ]);
+    let line = error_line(&out, 1);
+    assert!(line.contains(&port), "{line}");
+
+    // inspect never creates a database.
+    let nothing = dir.path().join("nothing");
+    let out = beacon_sync(&["inspect", "--datadir", nothing.to_str().expect("utf-8")]);
+    error_line(&out, 1);
+    assert!(!nothing.exists(), "inspect created {}", nothing.display());
+}
+
+#[test]
+fn inspect_shows_the_head_of_a_generated_chain() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    generate(dir.path(), "4");
+    let source = dir.path().join("source");
+    let out = beacon_sync(&[
+        "inspect",
+        "--datadir",
+        source.to_str().expect("utf-8"),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["network"], "devnet");
+    assert!(json["head"]["slot"].as_u64().expect("a head slot") > 0);
+    assert_eq!(json["backfill_complete"], true);
+    assert!(
+        json["head"]["root"]
+            .as_str()
+            .expect("root")
+            .starts_with("0x")
+    );
+}
