@@ -11,7 +11,7 @@ use net::{NetPeer, NetworkHandle, Node, NodeSetup};
 use peer_pool::{PeerPool, PoolMetrics};
 use prometheus_client::registry::Registry;
 use store::{Anchors, Store, StoreMetrics};
-use sync_manager::{SyncManager, SyncMetrics, SyncState, SyncStatus};
+use sync_manager::{SyncManager, SyncMetricFamilies, SyncState, SyncStatus};
 use sync_types::SyncDirection;
 use tokio::task::JoinHandle;
 use tracing::info;
@@ -114,6 +114,7 @@ impl BeaconNode {
         let handle = net.handle().clone();
         let spec = settings.chain.to_sync_spec();
         let sink = StoreSink::new(Arc::clone(&store), Arc::clone(&chain));
+        let sync_metrics = SyncMetricFamilies::register(&mut registry);
         let forward = SyncManager::start(
             SyncDirection::Forward,
             settings.forward.clone(),
@@ -126,7 +127,7 @@ impl BeaconNode {
                 anchors.forward(),
                 sink.clone(),
             ),
-            SyncMetrics::register(&mut registry, "forward"),
+            sync_metrics.for_direction(SyncDirection::Forward),
         );
         let backfill = (!chain.is_backfill_done()).then(|| {
             let manager = SyncManager::start(
@@ -141,7 +142,7 @@ impl BeaconNode {
                     anchors.backward(),
                     sink,
                 ),
-                SyncMetrics::register(&mut registry, "backfill"),
+                sync_metrics.for_direction(SyncDirection::Backward),
             );
             // Backfill waits until forward sync is in sync (Lighthouse's order).
             manager.pause();

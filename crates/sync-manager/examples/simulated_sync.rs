@@ -211,15 +211,16 @@ fn progress_line(manager: &Manager, ours: &SimChain, elapsed: Duration) -> Strin
     )
 }
 
-/// `kind -> count` from the text encoding of a labelled counter family, by kind.
-fn counters_by_kind(text: &str, family: &str) -> Vec<(String, String)> {
+/// `value -> count` of the forward series of a counter family whose second label is
+/// `label`, from the registry's text encoding.
+fn forward_counters_by(text: &str, family: &str, label: &str) -> Vec<(String, String)> {
+    let prefix = format!("{family}_total{{direction=\"forward\",{label}=\"");
     let mut counters: Vec<(String, String)> = text
         .lines()
-        .filter_map(|line| line.strip_prefix(family))
+        .filter_map(|line| line.strip_prefix(&prefix))
         .filter_map(|rest| {
-            let rest = rest.strip_prefix("_total{kind=\"")?;
-            let (kind, rest) = rest.split_once("\"} ")?;
-            Some((kind.to_owned(), rest.trim().to_owned()))
+            let (value, count) = rest.split_once("\"} ")?;
+            Some((value.to_owned(), count.trim().to_owned()))
         })
         .collect();
     counters.sort();
@@ -274,7 +275,7 @@ async fn run(args: Args) -> ExitCode {
         SyncDirection::Forward,
     );
     let mut registry = Registry::default();
-    let metrics = SyncMetrics::register(&mut registry, "sim");
+    let metrics = SyncMetrics::register(&mut registry, SyncDirection::Forward);
     let config = ManagerConfig {
         max_head_age: 0,
         ..ManagerConfig::default()
@@ -369,8 +370,8 @@ async fn run(args: Args) -> ExitCode {
     if prometheus_client::encoding::text::encode(&mut text, &registry).is_err() {
         text.clear();
     }
-    let list = |family: &str| {
-        counters_by_kind(&text, family)
+    let list = |family: &str, label: &str| {
+        forward_counters_by(&text, family, label)
             .iter()
             .map(|(kind, n)| format!("{kind} {n}"))
             .collect::<Vec<_>>()
@@ -391,10 +392,13 @@ async fn run(args: Args) -> ExitCode {
         "sidecars verified: {} ({blobs_in_window} in the blob window, {blobs} in the chain)",
         metrics.sidecars_verified.get()
     );
-    println!("requests:         {}", list("beacon_sync_sim_requests"));
+    println!(
+        "requests:         {}",
+        list("beacon_sync_range_requests", "result")
+    );
     println!(
         "score changes:    {}",
-        list("beacon_sync_sim_score_changes")
+        list("beacon_sync_range_score_changes", "reason")
     );
     println!(
         "queue:            {} rewinds, {} stalls",

@@ -27,7 +27,9 @@
 //!   `stall_timeout` gives state `stalled`, a warning, a metric, and a re-issue of every
 //!   range to the peers at hand.
 //! - **Status**: [`SyncStatus`] with state, progress, speed, ETA, the worker map and the
-//!   Nimbus status line; **metrics** in [`SyncMetrics`] (prometheus-client).
+//!   Nimbus status line; **metrics** in [`SyncMetrics`] (prometheus-client): one family
+//!   per quantity with a `direction` label, shared by a forward and a backfill manager
+//!   through [`SyncMetricFamilies`].
 //!
 //! ## Example
 //!
@@ -47,7 +49,7 @@
 //! let ours = SimChain::forward(Slot(0), Slot(200)); // our head at genesis, wall clock at 200
 //! let verifier = SimVerifier::new(ChainVerifier::forward(&chain.blocks()[0]), Arc::clone(&ours), SyncDirection::Forward);
 //! let config = ManagerConfig { max_head_age: 0, ..ManagerConfig::default() }.with_exit_when_synced();
-//! let metrics = SyncMetrics::register(&mut Registry::default(), "forward");
+//! let metrics = SyncMetrics::register(&mut Registry::default(), SyncDirection::Forward);
 //! let manager = SyncManager::start(SyncDirection::Forward, config, ChainSpec::minimal(), ours, pool, verifier.clone(), metrics);
 //! manager.join().await;
 //! assert_eq!(manager.status().state, SyncState::Synced);
@@ -71,7 +73,7 @@ mod worker;
 pub use chain::SyncChain;
 pub use config::ManagerConfig;
 pub use manager::SyncManager;
-pub use metrics::{Label, SyncMetrics};
+pub use metrics::{SyncMetricFamilies, SyncMetrics};
 pub use status::{SyncState, SyncStatus, WorkerState};
 /// The manager's own penalties, kept here for existing users; they live in
 /// [`sync_types::score`] with every other score value.

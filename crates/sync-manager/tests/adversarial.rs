@@ -56,18 +56,16 @@ async fn forward_sync_through_every_adversary_imports_each_block_once_in_order()
     for p in &honest {
         assert_not_penalised("honest", p);
     }
-    let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, &net.registry).expect("encodes");
     // Every accepted response's sidecars, genesis's included (it comes back as a known
     // block in the first range).
     let blobs: u64 = chain.blocks().iter().map(|b| b.blobs).sum();
-    assert!(
-        text.contains(&format!("beacon_sync_test_sidecars_verified_total {blobs}")),
-        "{text}"
+    assert_eq!(
+        net.counter("beacon_sync_range_sidecars_verified_total"),
+        blobs
     );
-    let blocks = chain.blocks().len() - 1;
-    assert!(
-        text.contains(&format!("beacon_sync_test_blocks_verified_total {blocks}")),
-        "{text}"
+    let blocks = chain.blocks().len() as u64 - 1;
+    assert_eq!(
+        net.counter("beacon_sync_range_blocks_verified_total"),
+        blocks
     );
 }

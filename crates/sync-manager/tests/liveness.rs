@@ -36,13 +36,7 @@ fn peers(chain: &Arc<TestChain>, n: u32, latency: Duration) -> Vec<MockPeer> {
 }
 
 fn stalls(net: &common::Net) -> u64 {
-    let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, &net.registry).expect("encodes");
-    text.lines()
-        .find(|l| l.starts_with("beacon_sync_test_stalls_total "))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|n| n.parse().ok())
-        .expect("the stalls counter is registered")
+    net.counter("beacon_sync_range_stalls_total")
 }
 
 #[tokio::test(start_paused = true)]
@@ -236,7 +230,7 @@ async fn a_blob_window_straddling_range_asks_only_for_the_newer_sidecars() {
         sim,
         pool,
         verifier.clone(),
-        SyncMetrics::register(&mut Registry::default(), "test"),
+        SyncMetrics::register(&mut Registry::default(), SyncDirection::Forward),
     );
     tokio::time::timeout(HOUR, manager.join())
         .await

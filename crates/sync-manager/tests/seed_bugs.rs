@@ -55,10 +55,11 @@ async fn d01_a_peer_whose_finality_claim_does_not_verify_pays_for_the_lie() {
     peers.push(liar.clone());
     let net = forward(Arc::clone(&chain), &peers, config().with_exit_when_synced());
     net.join_within(DAY).await;
-    let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, &net.registry).expect("encodes");
+    let text = net.metrics_text();
     assert!(
-        text.contains("score_changes_total{kind=\"finality_lie\"}"),
+        text.contains(
+            r#"beacon_sync_range_score_changes_total{direction="forward",reason="finality_lie"}"#
+        ),
         "{text}"
     );
     assert!(liar.score() < 0);
@@ -111,7 +112,7 @@ async fn d09_d10_a_worker_that_dies_is_replaced_and_its_peer_and_range_come_back
         sim,
         pool.clone(),
         verifier.clone(),
-        SyncMetrics::register(&mut Registry::default(), "test"),
+        SyncMetrics::register(&mut Registry::default(), SyncDirection::Forward),
     );
     tokio::time::timeout(DAY, manager.join())
         .await

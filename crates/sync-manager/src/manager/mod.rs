@@ -443,10 +443,11 @@ where
             .blocks_verified
             .inc_by(imported.saturating_sub(counted));
         self.metrics.set_workers(&self.board.snapshot());
-        self.metrics.set_queue("pending", self.queue.pending_len());
-        self.metrics.set_queue("debts", self.queue.debt_len());
-        self.metrics
-            .set_queue("ready", self.queue.parked_len() as u64);
+        self.metrics.set_queue(
+            self.queue.pending_len(),
+            self.queue.debt_len(),
+            self.queue.parked_len(),
+        );
         let avg = lock(&self.book).average_speed;
         self.metrics.slots_per_second.set(avg);
     }

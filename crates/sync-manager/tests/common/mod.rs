@@ -107,7 +107,7 @@ fn start(
 ) -> Net {
     let pool = pool_with(peers);
     let mut registry = Registry::default();
-    let metrics = SyncMetrics::register(&mut registry, "test");
+    let metrics = SyncMetrics::register(&mut registry, direction);
     let manager = SyncManager::start(
         direction,
         config,
@@ -136,6 +136,28 @@ impl Net {
             "manager still running after {limit:?}: {}",
             self.manager.status().status_line()
         );
+    }
+
+    /// The registry in the text exposition format.
+    pub fn metrics_text(&self) -> String {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("encodes");
+        text
+    }
+
+    /// The value of this manager's series of the counter `name` (a
+    /// `beacon_sync_range_..._total` family with no label but the direction).
+    #[track_caller]
+    pub fn counter(&self, name: &str) -> u64 {
+        let series = format!(
+            "{name}{{direction=\"{}\"}} ",
+            self.manager.status().direction
+        );
+        let text = self.metrics_text();
+        text.lines()
+            .find_map(|l| l.strip_prefix(&series))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no `{series}` in:\n{text}"))
     }
 
     /// The slots of the chain's blocks in `lo ..= hi`.
