@@ -89,7 +89,11 @@ impl NodeChain {
 
     /// Whether backfill has nothing left to do: it reached genesis or the slot it aims at.
     pub fn is_backfill_done(&self) -> bool {
-        let anchors = self.anchors();
+        self.is_backfill_done_at(&self.anchors())
+    }
+
+    /// Whether backfill would have nothing left to do at `anchors`.
+    pub fn is_backfill_done_at(&self, anchors: &Anchors) -> bool {
         anchors.is_backfill_complete() || anchors.backfill.slot <= self.frontfill
     }
 }

@@ -243,24 +243,18 @@ impl BeaconNode {
         self.wait_for_backfill().await;
     }
 
-    /// Waits until forward sync is in sync with a head at or past `slot`.
+    /// Waits until the stored head is at or past `slot` (committed: a crash now keeps it).
     pub async fn wait_for_head(&self, slot: u64) {
         let mut anchors = self.chain.subscribe();
-        loop {
-            if anchors.borrow_and_update().head.slot >= slot
-                && self.forward.status().state == SyncState::Synced
-            {
-                return;
-            }
-            let _ = tokio::time::timeout(Duration::from_millis(250), anchors.changed()).await;
-        }
+        // An error means the chain is gone, which cannot happen while `self` lives.
+        let _ = anchors.wait_for(|a| a.head.slot >= slot).await;
     }
 
-    /// Waits until backfill is done (at once if there is none).
+    /// Waits until backfill has committed its last segment (at once if there is none).
     pub async fn wait_for_backfill(&self) {
-        if let Some(backfill) = &self.backfill {
-            backfill.join().await;
-        }
+        let mut anchors = self.chain.subscribe();
+        let chain = Arc::clone(&self.chain);
+        let _ = anchors.wait_for(|a| chain.is_backfill_done_at(a)).await;
     }
 
     /// Stops both syncs (in-flight segments are committed or dropped whole), says

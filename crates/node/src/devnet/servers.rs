@@ -6,7 +6,6 @@ use std::sync::Arc;
 use consensus::containers::Checkpoint;
 use consensus::primitives::Hash256;
 use libp2p::identity::Keypair;
-use libp2p::multiaddr::Protocol;
 use libp2p::{Multiaddr, PeerId};
 use net::{ChainSource, NetConfig, Node, NodeSetup, SystemClock};
 use peer_pool::{PeerPool, PoolConfig};
@@ -33,10 +32,7 @@ impl ServingPeers {
     pub fn addrs(&self) -> Vec<Multiaddr> {
         self.peers
             .iter()
-            .filter_map(|p| {
-                let addr = p.node.handle().dial_addr()?;
-                Some(addr.with(Protocol::P2p(p.node.handle().local_peer_id())))
-            })
+            .filter_map(|p| p.node.handle().dial_addr())
             .collect()
     }
 
