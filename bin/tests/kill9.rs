@@ -12,6 +12,16 @@ use node::devnet::{self, DevnetOptions, Lie};
 const GUARD: Duration = Duration::from_secs(300);
 
 fn sync(net_dir: &Path, data_dir: &Path, peers: &[String], exit_when_synced: bool) -> Child {
+    sync_with(net_dir, data_dir, peers, exit_when_synced, &[])
+}
+
+fn sync_with(
+    net_dir: &Path,
+    data_dir: &Path,
+    peers: &[String],
+    exit_when_synced: bool,
+    extra: &[&str],
+) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_beacon-sync"));
     cmd.args(["sync", "--testnet-dir"])
         .arg(net_dir)
@@ -32,6 +42,7 @@ fn sync(net_dir: &Path, data_dir: &Path, peers: &[String], exit_when_synced: boo
     for p in peers {
         cmd.args(["--peer", p]);
     }
+    cmd.args(extra);
     if exit_when_synced {
         cmd.arg("--exit-when-synced");
     }
@@ -145,6 +156,108 @@ async fn a_node_killed_halfway_resumes_from_its_stored_head_and_finishes_the_sam
         store.anchors().expect("reads").expect("anchored").head,
         source.anchors.head
     );
+    for slot in 0..=head {
+        assert_eq!(
+            store.block_root_at(slot).expect("reads"),
+            source.store.block_root_at(slot).expect("reads"),
+            "slot {slot}"
+        );
+    }
+    servers.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_halfway_through_backfill_resumes_from_its_backfill_mark() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = DevnetOptions {
+        data_dir: dir.path().join("net"),
+        slots: 2048,
+        validators: 16,
+        max_blobs: 1,
+        ..DevnetOptions::default()
+    };
+    let source = devnet::prepare(&options).expect("the chain builds");
+    let servers = devnet::serve_source(&source, 2, 0, Lie::Blobs)
+        .await
+        .expect("serving");
+    let peers: Vec<String> = servers.addrs().iter().map(ToString::to_string).collect();
+    let data = dir.path().join("node");
+    let head = source.anchors.head.slot;
+
+    // A checkpoint block 64 slots below the head, as a file.
+    let target = (head - 64) / 32 * 32;
+    let id = source
+        .store
+        .block_at_or_before(target)
+        .expect("reads")
+        .expect("a block");
+    let checkpoint = dir.path().join("checkpoint.ssz");
+    let block = source.store.block(id.root).expect("reads").expect("stored");
+    std::fs::write(&checkpoint, block.signed().as_ssz_bytes()).expect("writes");
+    let checkpoint = checkpoint.to_str().expect("utf-8").to_owned();
+    let extra = ["--checkpoint-block", checkpoint.as_str()];
+
+    let mut first = sync_with(&source.dir, &data, &peers, false, &extra);
+    let mut log = BufReader::new(first.stderr.take().expect("piped"));
+    let anchor = id.slot;
+    let seen = tokio::task::spawn_blocking(move || {
+        loop {
+            let line = wait_for_line(&mut log, "node::progress");
+            if let Some(at) = field(&line, "backfill").filter(|b| *b < anchor && *b > 0) {
+                return (at, log);
+            }
+        }
+    })
+    .await
+    .expect("log reader");
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reaped");
+    let (seen_backfill, _log) = seen;
+
+    let mark = {
+        let store = store::Store::open(data.join(node::STORE_FILE), &source.config)
+            .expect("reopens after SIGKILL");
+        store
+            .anchors()
+            .expect("reads")
+            .expect("anchored")
+            .backfill
+            .slot
+    };
+    assert!(
+        mark <= seen_backfill,
+        "a reported backfill mark is committed"
+    );
+    assert!(mark > 0, "killed before backfill ended");
+
+    let mut second = sync_with(&source.dir, &data, &peers, true, &extra);
+    let mut log = BufReader::new(second.stderr.take().expect("piped"));
+    let start_line = tokio::task::spawn_blocking(move || {
+        let line = wait_for_line(&mut log, "sync started direction=backward");
+        std::thread::spawn(move || for _ in log.lines() {});
+        line
+    })
+    .await
+    .expect("log reader");
+    let start = field(&start_line, "start").expect("a start slot");
+    assert_eq!(
+        start + 1,
+        mark,
+        "backfill resumes just below its stored mark: {start_line}"
+    );
+    let status = tokio::task::spawn_blocking(move || second.wait())
+        .await
+        .expect("waits")
+        .expect("exits");
+    assert!(
+        status.success(),
+        "the second run ends in sync and backfilled"
+    );
+
+    let store = store::Store::open(data.join(node::STORE_FILE), &source.config).expect("opens");
+    let anchors = store.anchors().expect("reads").expect("anchored");
+    assert_eq!(anchors.head, source.anchors.head);
+    assert_eq!(anchors.backfill.slot, 0);
     for slot in 0..=head {
         assert_eq!(
             store.block_root_at(slot).expect("reads"),
