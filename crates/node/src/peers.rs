@@ -78,6 +78,10 @@ impl PeerBook {
                             }
                         }
                     }
+                    Ok(NetEvent::DialFailed { peer, error }) => {
+                        let peer = peer.map_or_else(|| "a peer".to_owned(), |p| p.to_string());
+                        warn!(target: "node::peers", %peer, %error, "cannot reach the peer; dialing again in {REDIAL_INTERVAL:?}");
+                    }
                     Ok(_) | Err(RecvError::Lagged(_)) => {}
                     Err(RecvError::Closed) => break,
                 }

@@ -118,6 +118,13 @@ pub enum NetEvent {
         /// The peer.
         peer: PeerId,
     },
+    /// A dial failed (refused, unreachable, or the remote is not who the address names).
+    DialFailed {
+        /// The peer the address named, if it named one.
+        peer: Option<PeerId>,
+        /// What the transport said, on one line.
+        error: String,
+    },
 }
 
 /// A command from a handle to the swarm task.

@@ -282,6 +282,11 @@ impl SwarmTask {
             }
             SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
                 tracing::debug!(target: "net", peer = ?peer_id, %error, "dial failed");
+                let error = error.to_string().replace('\n', " ");
+                self.emit(NetEvent::DialFailed {
+                    peer: peer_id,
+                    error,
+                });
             }
             SwarmEvent::NewListenAddr { address, .. } => {
                 tracing::debug!(target: "net", %address, "listening");
