@@ -36,6 +36,11 @@ impl ServingPeers {
             .collect()
     }
 
+    /// The network events of the `index`-th serving peer, from now on.
+    pub fn events(&self, index: usize) -> Option<tokio::sync::broadcast::Receiver<net::NetEvent>> {
+        self.peers.get(index).map(|p| p.node.handle().subscribe())
+    }
+
     /// Whether `peer` is one of the adversaries.
     pub fn is_adversary(&self, peer: &PeerId) -> bool {
         self.peers
