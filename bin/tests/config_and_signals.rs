@@ -157,10 +157,10 @@ async fn sigterm_says_goodbye_to_the_peers_and_exits_cleanly() {
     assert!(term.success());
     let goodbye = tokio::time::timeout(guard, async {
         loop {
-            if let Ok(NetEvent::GoodbyeReceived { peer, reason }) = events.recv().await {
-                if peer == connected {
-                    return reason;
-                }
+            if let Ok(NetEvent::GoodbyeReceived { peer, reason }) = events.recv().await
+                && peer == connected
+            {
+                return reason;
             }
         }
     })
