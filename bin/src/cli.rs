@@ -113,6 +113,12 @@ pub(crate) struct DevnetArgs {
     /// addresses, to `sync` from them.
     #[arg(long)]
     pub(crate) keep_running: bool,
+    /// Instead of the summary, measure: slots/s of the full sync over loopback and of the
+    /// verifier alone on the same blocks, forward and backfill, on a blob-free chain and
+    /// one with 3 blobs in every block (generated into `<datadir>/bench-*`; `--max-blobs`
+    /// and `--adversaries` do not apply). Prints a table.
+    #[arg(long, conflicts_with = "keep_running")]
+    pub(crate) bench: bool,
 }
 
 /// Network and HTTP settings of a running node.

@@ -48,6 +48,11 @@ async fn devnet(args: DevnetArgs) -> anyhow::Result<()> {
         adversaries: args.adversaries,
         ..devnet_options(&args.chain)
     };
+    if args.bench {
+        let report = devnet::run_bench(&options, &devnet::BENCH_BLOBS_PER_BLOCK).await?;
+        println!("{report}");
+        return Ok(());
+    }
     let report = devnet::run(&options).await?;
     println!("{report}");
     if !report.is_success() {

@@ -9,6 +9,7 @@
 //! the peers' head checks), which ages by a slot every 12 s while it is reused.
 
 mod adversary;
+mod bench;
 mod report;
 mod servers;
 mod source;
@@ -21,6 +22,10 @@ use consensus::devnet::DevnetError as BuildError;
 use tracing::info;
 
 pub use adversary::{Adversary, Lie};
+pub use bench::{
+    BENCH_BLOBS_PER_BLOCK, BenchError, BenchReport, BenchRow, TARGET_BLOB_FREE_BACKFILL,
+    TARGET_RATIO, TARGET_THREE_BLOBS, run_bench,
+};
 pub use report::{DevnetReport, PeerReport, SyncReport};
 pub use servers::{ServingPeers, serve_source};
 pub use source::{ChainRecipe, SourceChain, parse_fork, prepare};
