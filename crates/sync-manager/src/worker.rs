@@ -55,6 +55,12 @@ where
     /// One decision list of spec A.6.3 with `peer` held.
     pub(crate) async fn step(&self, index: usize, peer: &P) -> Next<P, V> {
         let direction = self.direction;
+        if self.remaining() <= self.config.max_head_age {
+            // In sync: hand the peer straight back. Refreshing or cooling it here took it
+            // out of a pool another manager (backfill) shares, for up to a minute.
+            self.signal_in_sync();
+            return Next::Continue;
+        }
         let (first, last, _) = bounds(&*self.chain, direction);
         let age = peer.status_age();
         // Forward, a peer whose head is not past our head has nothing for us until its

@@ -89,3 +89,71 @@ async fn aiming_at_the_wall_clock_a_node_behind_it_never_counts_as_in_sync() {
     assert_ne!(net.manager.status().state, SyncState::Synced);
     net.manager.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_forward_and_a_backfill_manager_share_one_pool_and_one_clock() {
+    use common::{pool_with, spec};
+    use prometheus_client::registry::Registry;
+    use sync_manager::{
+        SyncManager, SyncMetricFamilies,
+        sim::{SimChain, SimVerifier},
+    };
+    use sync_types::{SyncDirection, test_utils::ChainVerifier};
+
+    // A checkpoint-synced node 64 slots below its peers' head, as the node runs it: one
+    // pool and one clock for both managers. Forward is soon in sync; backfill must then
+    // have the peers (a forward worker that is in sync hands its peer straight back).
+    let chain = Arc::new(TestChain::full(Slot(512)));
+    let peers = peers_at(&chain, 512, 2);
+    let pool = pool_with(&peers);
+    let mut registry = Registry::default();
+    let families = SyncMetricFamilies::register(&mut registry);
+    let forward_chain = SimChain::forward(Slot(448), Slot(512));
+    let forward = SyncManager::start(
+        SyncDirection::Forward,
+        following(),
+        spec(),
+        Arc::clone(&forward_chain),
+        pool.clone(),
+        SimVerifier::new(
+            ChainVerifier::forward(chain.block_at(Slot(448)).expect("anchor block")),
+            Arc::clone(&forward_chain),
+            SyncDirection::Forward,
+        ),
+        families.for_direction(SyncDirection::Forward),
+    );
+    let back_chain = SimChain::backfill(Slot(448), Slot(0));
+    back_chain.set_wall(Slot(512)); // one clock for both managers, as in a node
+    let backfill = SyncManager::start(
+        SyncDirection::Backward,
+        config(),
+        spec(),
+        Arc::clone(&back_chain),
+        pool.clone(),
+        SimVerifier::new(
+            ChainVerifier::backward(chain.block_at(Slot(448)).expect("anchor block")),
+            Arc::clone(&back_chain),
+            SyncDirection::Backward,
+        ),
+        families.for_direction(SyncDirection::Backward),
+    );
+    let started = tokio::time::Instant::now();
+    let ended = tokio::time::timeout(Duration::from_secs(600), backfill.join()).await;
+    assert!(
+        ended.is_ok(),
+        "backfill ends: {} / forward {} / pool {} / scores {:?}",
+        backfill.status().status_line(),
+        forward.status().status_line(),
+        pool.len(),
+        peers
+            .iter()
+            .map(|p| (p.score(), p.penalties()))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "backfill waited for peers forward held back: {:?}",
+        started.elapsed()
+    );
+    forward.shutdown().await;
+}
