@@ -61,7 +61,7 @@ where
             self.signal_in_sync();
             return Next::Continue;
         }
-        let (first, last, _) = bounds(&*self.chain, direction);
+        let (first, _, _) = bounds(&*self.chain, direction);
         let age = peer.status_age();
         // Forward, a peer whose head is not past our head has nothing for us until its
         // status moves. Backward, a head at our backfill point is enough (every slot we
@@ -114,7 +114,7 @@ where
             return Next::Cool(self.config.idle_backoff);
         }
         if direction == SyncDirection::Forward {
-            self.queue.update_last_slot(last);
+            self.queue.update_last_slot(self.forward_last());
         }
         self.board.set(index, WorkerState::Requesting);
         // The queue hands a peer only what it declared it has: a peer that pruned the

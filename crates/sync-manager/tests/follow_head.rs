@@ -44,6 +44,11 @@ async fn a_node_behind_the_wall_clock_is_in_sync_at_its_peers_head_and_follows_i
     )
     .await;
     assert_eq!(net.sim.head_slot(), Slot(256));
+    assert_eq!(
+        net.counter("beacon_sync_range_stalls_total"),
+        0,
+        "the range holding the peers' head is asked for, not left to the watchdog"
+    );
 
     // The peers' chain grows; nobody tells us (no gossip). The poll sees it.
     for p in &peers {
@@ -156,4 +161,31 @@ async fn a_forward_and_a_backfill_manager_share_one_pool_and_one_clock() {
         started.elapsed()
     );
     forward.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_range_that_comes_back_failed_is_taken_at_once_while_the_wall_clock_is_far_ahead() {
+    // Following the peers' head with the wall clock far past it (a quiet or a generated
+    // chain). The queue used to hand out up to the wall slot: once every range up to the
+    // peers' head was out, each worker found its peer "behind" the next fresh range and
+    // set it aside for `idle_backoff` (10 s), so a range that came back failed waited
+    // that long for a peer (the devnet lost 10 s per lie this way). The simulation does
+    // not reproduce that cooling (this passes without the fix); the devnet run does.
+    let chain = Arc::new(TestChain::full(Slot(512)));
+    let peers = peers_at(&chain, 256, 3);
+    let liar_range = sync_types::SyncRange::new(Slot(224), 32).expect("range");
+    peers[0].script(liar_range, [Behaviour::InvalidBlocks]);
+    let net = forward(Arc::clone(&chain), &peers, following());
+    net.sim.set_wall(Slot(512));
+    let started = tokio::time::Instant::now();
+    until(Duration::from_secs(600), "the peers' head reached", || {
+        net.sim.head_slot() == Slot(256)
+    })
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "the failed range waited: {:?}",
+        started.elapsed()
+    );
+    net.manager.shutdown().await;
 }

@@ -25,6 +25,18 @@ where
         self.forward_target().distance_from(self.chain.head_slot())
     }
 
+    /// Forward: the last slot the queue should hand out. Following the peers' head, it is
+    /// that head: ranges past it would only make every worker set its peer aside as
+    /// "behind" (out of the pool for `idle_backoff`), so a range that came back failed
+    /// found no peer for up to that long.
+    pub(crate) fn forward_last(&self) -> Slot {
+        if self.config.follow_peers_head {
+            self.forward_target()
+        } else {
+            self.chain.wall_slot()
+        }
+    }
+
     /// The best head among the pool's peers, capped at the wall slot (a head beyond it
     /// is a lie the workers punish); the wall slot when there is no peer.
     fn forward_target(&self) -> Slot {
