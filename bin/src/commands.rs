@@ -4,14 +4,15 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use consensus::Fork;
+use consensus::verify::Proposers;
+use consensus::{Block, ChainConfig, Fork};
 use node::devnet::{self, DevnetOptions};
 use node::launch::{self, Network};
 use node::{BackfillTo, BeaconNode, NodeSettings, StartFrom};
 
 use crate::cli::{
-    BackfillArg, ChainArgs, Cli, Command, DevnetArgs, ForkArg, InspectArgs, NodeArgs, ServeArgs,
-    SyncArgs,
+    BackfillArg, ChainArgs, Cli, Command, DevnetArgs, ForkArg, InspectArgs, NetworkArg, NodeArgs,
+    ServeArgs, SyncArgs,
 };
 use crate::settings;
 
@@ -102,26 +103,60 @@ async fn generate(args: &ChainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn load_network(args: &SyncArgs) -> anyhow::Result<Network> {
+/// The chain, its registry and (for a network directory) its genesis block.
+struct Chain {
+    config: ChainConfig,
+    proposers: Proposers,
+    genesis: Option<Block>,
+}
+
+impl From<Network> for Chain {
+    fn from(network: Network) -> Self {
+        Chain {
+            config: network.config,
+            proposers: network.proposers,
+            genesis: Some(network.genesis),
+        }
+    }
+}
+
+fn load_chain(args: &SyncArgs) -> anyhow::Result<Chain> {
     match (&args.testnet_dir, args.network) {
-        (Some(dir), _) => Ok(launch::load_testnet_dir(dir)?),
-        (None, Some(network)) => bail!(
-            "syncing {network:?} needs its genesis block and state, which this version does not embed; use --testnet-dir"
-        ),
+        (Some(dir), _) => Ok(launch::load_testnet_dir(dir)?.into()),
+        (None, Some(network)) => {
+            let config = match network {
+                NetworkArg::Mainnet => ChainConfig::mainnet(),
+                NetworkArg::Sepolia => ChainConfig::sepolia(),
+                NetworkArg::Hoodi => ChainConfig::hoodi(),
+                NetworkArg::Holesky => ChainConfig::holesky(),
+            };
+            let Some(state) = &args.checkpoint_state else {
+                bail!(
+                    "--network {} needs --checkpoint-state FILE (a state of the network, for its validator registry) and --checkpoint-block FILE: no genesis state is embedded",
+                    config.name()
+                );
+            };
+            let proposers = launch::load_registry(state, &config)?;
+            Ok(Chain {
+                config,
+                proposers,
+                genesis: None,
+            })
+        }
         (None, None) => bail!(
-            "no network given: use --testnet-dir DIR (a directory made by `beacon-sync generate`)"
+            "no network given: use --network NAME with a checkpoint, or --testnet-dir DIR (a directory made by `beacon-sync generate`)"
         ),
     }
 }
 
 fn node_settings(
     node: &NodeArgs,
-    network: Network,
+    chain: Chain,
     start: StartFrom,
     default_dir: PathBuf,
 ) -> anyhow::Result<NodeSettings> {
     let data_dir = node.datadir.clone().unwrap_or(default_dir);
-    let mut settings = NodeSettings::new(data_dir, network.config, network.proposers, start);
+    let mut settings = NodeSettings::new(data_dir, chain.config, chain.proposers, start);
     let ip = node
         .listen_address
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
@@ -145,24 +180,22 @@ fn node_settings(
 
 async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
     let node_args = settings::merge(args.node.clone(), file);
-    let network = load_network(&args)?;
-    let start = match &args.checkpoint_block {
-        Some(path) => StartFrom::Checkpoint {
-            block: Box::new(launch::load_checkpoint_block(path, &network.config)?),
+    let mut chain = load_chain(&args)?;
+    let start = match (&args.checkpoint_block, chain.genesis.take()) {
+        (Some(path), _) => StartFrom::Checkpoint {
+            block: Box::new(launch::load_checkpoint_block(path, &chain.config)?),
             sidecars: Vec::new(),
         },
-        None => StartFrom::Genesis(Box::new(network.genesis.clone())),
+        (None, Some(genesis)) => StartFrom::Genesis(Box::new(genesis)),
+        (None, None) => bail!(
+            "--network {} needs --checkpoint-block FILE: no genesis block is embedded",
+            chain.config.name()
+        ),
     };
-    let mut network = network;
-    if let Some(state) = &args.checkpoint_state {
-        network.proposers = launch::load_registry(state, &network.config)?;
+    if let (Some(state), Some(_)) = (&args.checkpoint_state, &args.testnet_dir) {
+        chain.proposers = launch::load_registry(state, &chain.config)?;
     }
-    let mut settings = node_settings(
-        &node_args,
-        network,
-        start,
-        PathBuf::from("beacon-sync-data"),
-    )?;
+    let mut settings = node_settings(&node_args, chain, start, PathBuf::from("beacon-sync-data"))?;
     settings.backfill = match args.backfill_to {
         Some(BackfillArg::Genesis) => BackfillTo::Genesis,
         Some(BackfillArg::Slot(slot)) => BackfillTo::Slot(slot),
@@ -180,7 +213,7 @@ async fn serve(args: ServeArgs, file: NodeArgs) -> anyhow::Result<()> {
     let network_dir = args.testnet_dir.clone().unwrap_or_else(|| data_dir.clone());
     let network = launch::load_testnet_dir(&network_dir)?;
     let start = StartFrom::Genesis(Box::new(network.genesis.clone()));
-    let mut settings = node_settings(&node_args, network, start, data_dir)?;
+    let mut settings = node_settings(&node_args, network.into(), start, data_dir)?;
     settings.backfill = BackfillTo::None;
     run_node(settings, &node_args, false).await
 }

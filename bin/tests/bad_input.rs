@@ -170,3 +170,26 @@ fn inspect_shows_the_head_of_a_generated_chain() {
             .starts_with("0x")
     );
 }
+
+#[test]
+fn a_public_network_needs_a_checkpoint_state_of_that_network() {
+    let out = beacon_sync(&["sync", "--network", "mainnet", "--port", "0"]);
+    let line = error_line(&out, 1);
+    assert!(line.contains("--checkpoint-state"), "{line}");
+
+    // A state of another chain (a devnet's genesis state) is refused by its root.
+    let dir = tempfile::tempdir().expect("temp dir");
+    generate(dir.path(), "4");
+    let state = dir.path().join("source").join("genesis.ssz");
+    let out = beacon_sync(&[
+        "sync",
+        "--network",
+        "sepolia",
+        "--checkpoint-state",
+        state.to_str().expect("utf-8"),
+        "--port",
+        "0",
+    ]);
+    let line = error_line(&out, 1);
+    assert!(line.contains("belongs to another chain"), "{line}");
+}
