@@ -44,6 +44,7 @@ pub struct BeaconNode {
     backfill: Option<NodeManager>,
     registry: Arc<Registry>,
     peers: PeerBook,
+    sink: StoreSink,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -113,7 +114,8 @@ impl BeaconNode {
         .await?;
         let handle = net.handle().clone();
         let spec = settings.chain.to_sync_spec();
-        let sink = StoreSink::new(Arc::clone(&store), Arc::clone(&chain));
+        let sink = StoreSink::new(Arc::clone(&store), Arc::clone(&chain))
+            .map_err(NodeError::CommitThread)?;
         let sync_metrics = SyncMetricFamilies::register(&mut registry);
         let forward = SyncManager::start(
             SyncDirection::Forward,
@@ -140,7 +142,7 @@ impl BeaconNode {
                     settings.chain.clone(),
                     settings.proposers.clone(),
                     anchors.backward(),
-                    sink,
+                    sink.clone(),
                 ),
                 sync_metrics.for_direction(SyncDirection::Backward),
             );
@@ -175,6 +177,7 @@ impl BeaconNode {
             backfill,
             registry: Arc::new(registry),
             peers,
+            sink,
             tasks,
         })
     }
@@ -268,6 +271,11 @@ impl BeaconNode {
             backfill.shutdown().await;
         }
         self.forward.shutdown().await;
+        // The last verified segment may still be on its way to the disk.
+        let sink = self.sink.clone();
+        if let Ok(Err(error)) = tokio::task::spawn_blocking(move || sink.flush()).await {
+            tracing::warn!(target: "node", %error, "the last verified segments could not be committed");
+        }
         if let Some(net) = self.net.take() {
             net.shutdown().await;
         }

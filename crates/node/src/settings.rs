@@ -155,6 +155,9 @@ pub enum NodeError {
     /// The peer pool's configuration is invalid.
     #[error("invalid peer pool configuration: {0}")]
     Pool(#[from] peer_pool::ConfigError),
+    /// The store's commit thread could not be started.
+    #[error("cannot start the store's commit thread: {0}")]
+    CommitThread(std::io::Error),
     /// The runtime shut down while the node was starting.
     #[error("the node was shut down while starting")]
     Interrupted,

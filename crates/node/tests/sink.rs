@@ -1,0 +1,105 @@
+//! The pipelined store sink: segments are committed in order on their own thread, the
+//! anchors are published only after a commit, and a failed commit refuses every later
+//! segment (our fault, never a peer's).
+
+use std::sync::{Arc, OnceLock};
+
+use consensus::containers::Checkpoint;
+use consensus::devnet::{Devnet, DevnetParams, seed_from_u64};
+use consensus::primitives::Hash256;
+use consensus::verify::{Anchor, ImportSink};
+use net::ManualClock;
+use node::{NodeChain, StoreSink};
+use store::Store;
+use sync_types::VerifierFault;
+
+fn devnet() -> &'static Devnet {
+    static DEVNET: OnceLock<Devnet> = OnceLock::new();
+    DEVNET.get_or_init(|| {
+        Devnet::generate(DevnetParams {
+            seed: seed_from_u64(11),
+            validators: 8,
+            slots: 64,
+            max_blobs: Some(1),
+            blob_pool: 1,
+            ..DevnetParams::default()
+        })
+        .expect("builds")
+    })
+}
+
+fn head_anchor(segment: &[consensus::verify::BlockAndSidecars]) -> Anchor {
+    let last = &segment.last().expect("blocks").block;
+    Anchor::Head {
+        root: last.root(),
+        slot: last.signed().slot(),
+    }
+}
+
+fn setup(dir: &std::path::Path) -> (Arc<Store>, Arc<NodeChain>, StoreSink) {
+    let devnet = devnet();
+    let store = Arc::new(Store::open(dir.join("chain.redb"), devnet.config()).expect("opens"));
+    let anchors = store
+        .init_anchor(devnet.genesis_block(), &[])
+        .expect("anchor");
+    let chain = Arc::new(NodeChain::new(
+        devnet.config().clone(),
+        Arc::new(ManualClock::at_slot(devnet.config(), 65)),
+        anchors,
+        Checkpoint {
+            epoch: 0,
+            root: Hash256::ZERO,
+        },
+        0,
+    ));
+    let sink = StoreSink::new(Arc::clone(&store), Arc::clone(&chain)).expect("thread");
+    (store, chain, sink)
+}
+
+#[test]
+fn segments_are_committed_in_order_and_published_after_their_commit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, chain, sink) = setup(dir.path());
+    let devnet = devnet();
+    for range in [1..17, 17..33, 33..49, 49..65] {
+        let segment = devnet.segment(range);
+        sink.import(&segment, head_anchor(&segment))
+            .expect("accepted");
+    }
+    sink.flush().expect("every commit succeeded");
+    let head = devnet.head();
+    assert_eq!(chain.anchors().head.root, head.root());
+    assert_eq!(
+        store.anchors().expect("reads").expect("anchored"),
+        chain.anchors()
+    );
+    for block in devnet.blocks() {
+        assert_eq!(
+            store.block_root_at(block.signed().slot()).expect("reads"),
+            Some(block.root())
+        );
+    }
+}
+
+#[test]
+fn a_failed_commit_refuses_every_later_segment_and_keeps_the_store_as_it_was() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, chain, sink) = setup(dir.path());
+    let devnet = devnet();
+    // Slots 33.. do not extend genesis: the store refuses the commit.
+    let unlinked = devnet.segment(33..65);
+    sink.import(&unlinked, head_anchor(&unlinked))
+        .expect("handed over");
+    assert_eq!(sink.flush(), Err(VerifierFault::Storage));
+    let next = devnet.segment(1..33);
+    assert_eq!(
+        sink.import(&next, head_anchor(&next)),
+        Err(VerifierFault::Storage)
+    );
+    let anchors = store.anchors().expect("reads").expect("anchored");
+    assert_eq!(
+        anchors.head.slot, 0,
+        "nothing after the failure was written"
+    );
+    assert_eq!(chain.anchors(), anchors);
+}
