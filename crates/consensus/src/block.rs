@@ -33,6 +33,8 @@ pub struct BlockDecodeError {
 
 /// A `SignedBeaconBlock` of any fork.
 #[derive(Clone, Debug, PartialEq)]
+// With `serde`, the fork's block alone: the beacon API names the fork beside it (`version`).
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(untagged))]
 pub enum SignedBeaconBlock {
     /// Phase0.
     Phase0(SignedBeaconBlockOf<BeaconBlockBodyPhase0>),

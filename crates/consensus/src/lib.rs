@@ -36,7 +36,10 @@
 //! # }
 //! ```
 //!
-//! No feature flags.
+//! Feature flags:
+//!
+//! - `serde`: `serde::Serialize` for [`SignedBeaconBlock`] and the containers a block holds,
+//!   in the beacon-API JSON form (integers as decimal strings, byte strings as `0x` hex).
 
 pub mod block;
 pub mod bls;

@@ -296,7 +296,7 @@ async fn unknown_blocks_are_404_and_bad_ids_are_400() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn blocks_are_served_as_their_ssz_with_the_fork_and_json_is_refused() {
+async fn blocks_are_served_as_their_ssz_or_beacon_api_json_with_the_fork() {
     let served = Served::start().await;
     let devnet = devnet();
     for block in [devnet.head(), &devnet.blocks()[0], devnet.genesis_block()] {
@@ -312,14 +312,35 @@ async fn blocks_are_served_as_their_ssz_with_the_fork_and_json_is_refused() {
             block.signed().as_ssz_bytes().as_slice()
         );
     }
-    let json = served.get("/eth/v2/beacon/blocks/head").await;
-    json.expect_error(StatusCode::NOT_ACCEPTABLE);
-    assert!(
-        json.json()["message"]
-            .as_str()
-            .unwrap()
-            .contains("application/octet-stream")
+    let (block, _) = block_with_blobs(2);
+    let reply = served
+        .get(&format!("/eth/v2/beacon/blocks/{}", hex0x(block.root())))
+        .await;
+    assert_eq!(reply.header("content-type"), "application/json");
+    assert_eq!(reply.header("eth-consensus-version"), "electra");
+    let body = reply.json();
+    assert_eq!(body["version"], block.signed().fork().name());
+    assert_eq!(body["execution_optimistic"], false);
+    assert_eq!(body["finalized"], false);
+    let data = reply.data();
+    assert_eq!(data["signature"], hex0x(block.signed().signature()));
+    let message = &data["message"];
+    assert_eq!(message["slot"], block.signed().slot().to_string());
+    assert_eq!(message["parent_root"], hex0x(block.signed().parent_root()));
+    let commitments: Vec<Value> = block
+        .signed()
+        .blob_kzg_commitments()
+        .iter()
+        .map(|c| Value::String(hex0x(c)))
+        .collect();
+    assert_eq!(commitments.len(), 2);
+    assert_eq!(
+        message["body"]["blob_kzg_commitments"],
+        Value::Array(commitments)
     );
+    let genesis = served.get("/eth/v2/beacon/blocks/genesis").await;
+    assert_eq!(genesis.json()["finalized"], true);
+    assert_eq!(genesis.data()["message"]["slot"], "0");
     served.stop().await;
 }
 

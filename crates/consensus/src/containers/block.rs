@@ -15,10 +15,13 @@ impl<T: Encode + Decode + TreeHash + Clone + std::fmt::Debug + PartialEq> BlockB
 
 /// `BeaconBlock` of the fork whose body is `B`.
 #[derive(Clone, Debug, PartialEq, DeriveEncode, DeriveDecode, DeriveTreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BeaconBlock<B: BlockBody> {
     /// The slot.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub slot: u64,
     /// The proposer's validator index.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub proposer_index: u64,
     /// The parent block's root.
     pub parent_root: Hash256,
@@ -43,6 +46,7 @@ impl<B: BlockBody> BeaconBlock<B> {
 
 /// `SignedBeaconBlock` of the fork whose body is `B`.
 #[derive(Clone, Debug, PartialEq, DeriveEncode, DeriveDecode, DeriveTreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SignedBeaconBlockOf<B: BlockBody> {
     /// The block.
     pub message: BeaconBlock<B>,

@@ -36,6 +36,7 @@ macro_rules! block_body {
     ) => {
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize))]
         pub struct $name {
             /// RANDAO reveal.
             pub randao_reveal: SignatureBytes,

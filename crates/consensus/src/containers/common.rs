@@ -7,8 +7,10 @@ use crate::primitives::{Domain, Hash256, SignatureBytes, Version};
 
 /// `Checkpoint`: an epoch and the root of the block at its start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Checkpoint {
     /// The epoch.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub epoch: u64,
     /// The root of the epoch's first block (or the last block before it).
     pub root: Hash256,
@@ -16,10 +18,12 @@ pub struct Checkpoint {
 
 /// `Eth1Data`: the deposit contract state a block votes for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Eth1Data {
     /// Root of the deposit tree.
     pub deposit_root: Hash256,
     /// Number of deposits.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub deposit_count: u64,
     /// The eth1 block hash.
     pub block_hash: Hash256,
@@ -29,10 +33,13 @@ pub struct Eth1Data {
 ///
 /// Its `hash_tree_root` equals the root of the full block.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BeaconBlockHeader {
     /// The slot.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub slot: u64,
     /// The proposer's validator index.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub proposer_index: u64,
     /// The parent block's root.
     pub parent_root: Hash256,
@@ -44,6 +51,7 @@ pub struct BeaconBlockHeader {
 
 /// `SignedBeaconBlockHeader` (208 bytes).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SignedBeaconBlockHeader {
     /// The header.
     pub message: BeaconBlockHeader,
@@ -53,10 +61,13 @@ pub struct SignedBeaconBlockHeader {
 
 /// `AttestationData`: what an attestation votes for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AttestationData {
     /// The slot attested to.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub slot: u64,
     /// The committee index (always 0 from Electra on).
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub index: u64,
     /// LMD GHOST vote.
     pub beacon_block_root: Hash256,

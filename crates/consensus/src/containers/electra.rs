@@ -11,8 +11,13 @@ use crate::primitives::{Address, Hash256, PubkeyBytes, SignatureBytes};
 /// `IndexedAttestation` of Electra: up to `MAX_VALIDATORS_PER_COMMITTEE *
 /// MAX_COMMITTEES_PER_SLOT` (131,072) indices.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct IndexedAttestationElectra {
     /// The attesting validators, sorted.
+    #[cfg_attr(
+        feature = "serde",
+        serde(with = "ssz_types::serde_utils::quoted_u64_var_list")
+    )]
     pub attesting_indices: VariableList<u64, U131072>,
     /// The vote.
     pub data: AttestationData,
@@ -22,6 +27,7 @@ pub struct IndexedAttestationElectra {
 
 /// `AttesterSlashing` of Electra.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AttesterSlashingElectra {
     /// The first attestation.
     pub attestation_1: IndexedAttestationElectra,
@@ -31,6 +37,7 @@ pub struct AttesterSlashingElectra {
 
 /// `Attestation` of Electra: aggregated across the committees named by `committee_bits`.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AttestationElectra {
     /// Which members of the named committees signed.
     pub aggregation_bits: BitList<U131072>,
@@ -44,32 +51,38 @@ pub struct AttestationElectra {
 
 /// `DepositRequest` (EIP-6110).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DepositRequest {
     /// The validator's pubkey.
     pub pubkey: PubkeyBytes,
     /// Withdrawal credentials.
     pub withdrawal_credentials: Hash256,
     /// Amount in Gwei.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub amount: u64,
     /// Proof of possession.
     pub signature: SignatureBytes,
     /// Deposit index.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub index: u64,
 }
 
 /// `WithdrawalRequest` (EIP-7002).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct WithdrawalRequest {
     /// The requesting execution address.
     pub source_address: Address,
     /// The validator.
     pub validator_pubkey: PubkeyBytes,
     /// Amount in Gwei (0 for a full exit).
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub amount: u64,
 }
 
 /// `ConsolidationRequest` (EIP-7251).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ConsolidationRequest {
     /// The requesting execution address.
     pub source_address: Address,
@@ -81,6 +94,7 @@ pub struct ConsolidationRequest {
 
 /// `ExecutionRequests` (Electra).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ExecutionRequests {
     /// At most 8192.
     pub deposits: VariableList<DepositRequest, U8192>,

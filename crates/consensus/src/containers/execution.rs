@@ -19,14 +19,18 @@ pub type LogsBloom = FixedBytes<256>;
 
 /// `Withdrawal` (Capella).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Withdrawal {
     /// Withdrawal counter.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub index: u64,
     /// The validator withdrawn from.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub validator_index: u64,
     /// The execution address paid.
     pub address: Address,
     /// Amount in Gwei.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub amount: u64,
 }
 
@@ -39,6 +43,7 @@ macro_rules! execution_payload {
     ) => {
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize))]
         pub struct $name {
             /// Parent execution block hash.
             pub parent_hash: Hash256,
@@ -53,20 +58,27 @@ macro_rules! execution_payload {
             /// `prev_randao`.
             pub prev_randao: Hash256,
             /// Execution block number.
+            #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
             pub block_number: u64,
             /// Gas limit.
+            #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
             pub gas_limit: u64,
             /// Gas used.
+            #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
             pub gas_used: u64,
             /// Timestamp.
+            #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
             pub timestamp: u64,
             /// Extra data.
+            #[cfg_attr(feature = "serde", serde(with = "ssz_types::serde_utils::hex_var_list"))]
             pub extra_data: ExtraData,
             /// Base fee.
+            #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u256"))]
             pub base_fee_per_gas: U256,
             /// Execution block hash.
             pub block_hash: Hash256,
             /// Transactions.
+            #[cfg_attr(feature = "serde", serde(with = "ssz_types::serde_utils::list_of_hex_var_list"))]
             pub transactions: Transactions,
             $($(#[$field_meta])* pub $field: $ty,)*
         }
@@ -91,15 +103,19 @@ execution_payload!(
     /// At most `MAX_WITHDRAWALS_PER_PAYLOAD` (16).
     withdrawals: VariableList<Withdrawal, U16>,
     /// Blob gas used.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     blob_gas_used: u64,
     /// Excess blob gas.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     excess_blob_gas: u64,
 );
 
 /// `BLSToExecutionChange` (Capella).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BlsToExecutionChange {
     /// The validator.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub validator_index: u64,
     /// Its BLS withdrawal key.
     pub from_bls_pubkey: PubkeyBytes,
@@ -109,6 +125,7 @@ pub struct BlsToExecutionChange {
 
 /// `SignedBLSToExecutionChange` (Capella).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SignedBlsToExecutionChange {
     /// The change.
     pub message: BlsToExecutionChange,

@@ -10,6 +10,7 @@ use crate::primitives::{Hash256, PubkeyBytes, SignatureBytes};
 
 /// `ProposerSlashing`: two conflicting headers signed by one proposer.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ProposerSlashing {
     /// The first header.
     pub signed_header_1: SignedBeaconBlockHeader,
@@ -19,8 +20,13 @@ pub struct ProposerSlashing {
 
 /// `IndexedAttestation` (phase0 to Deneb): at most `MAX_VALIDATORS_PER_COMMITTEE` indices.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct IndexedAttestation {
     /// The attesting validators, sorted.
+    #[cfg_attr(
+        feature = "serde",
+        serde(with = "ssz_types::serde_utils::quoted_u64_var_list")
+    )]
     pub attesting_indices: VariableList<u64, U2048>,
     /// The vote.
     pub data: AttestationData,
@@ -30,6 +36,7 @@ pub struct IndexedAttestation {
 
 /// `AttesterSlashing` (phase0 to Deneb).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AttesterSlashing {
     /// The first attestation.
     pub attestation_1: IndexedAttestation,
@@ -39,6 +46,7 @@ pub struct AttesterSlashing {
 
 /// `Attestation` (phase0 to Deneb).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Attestation {
     /// Which committee members signed.
     pub aggregation_bits: BitList<U2048>,
@@ -50,12 +58,14 @@ pub struct Attestation {
 
 /// `DepositData`.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DepositData {
     /// The validator's pubkey.
     pub pubkey: PubkeyBytes,
     /// Withdrawal credentials.
     pub withdrawal_credentials: Hash256,
     /// Amount in Gwei.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub amount: u64,
     /// Proof of possession.
     pub signature: SignatureBytes,
@@ -63,6 +73,7 @@ pub struct DepositData {
 
 /// `Deposit`: a deposit with its Merkle proof (`DEPOSIT_CONTRACT_TREE_DEPTH + 1` = 33).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Deposit {
     /// Branch in the deposit tree.
     pub proof: FixedVector<Hash256, U33>,
@@ -72,15 +83,19 @@ pub struct Deposit {
 
 /// `VoluntaryExit`.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct VoluntaryExit {
     /// Earliest epoch of the exit.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub epoch: u64,
     /// The exiting validator.
+    #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
     pub validator_index: u64,
 }
 
 /// `SignedVoluntaryExit`.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SignedVoluntaryExit {
     /// The exit.
     pub message: VoluntaryExit,

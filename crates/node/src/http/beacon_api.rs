@@ -1,5 +1,5 @@
 //! The `/eth/v*/beacon/*` read endpoints over the store: genesis, block headers, blocks
-//! (SSZ) and blob sidecars (JSON or SSZ).
+//! and blob sidecars (JSON or SSZ).
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use consensus::primitives::Hash256;
-use consensus::{Fork, Sidecar};
+use consensus::{Fork, Sidecar, SignedBeaconBlock};
 use serde::Serialize;
 use store::{Anchors, Store};
 
@@ -24,8 +24,6 @@ pub(crate) const CONSENSUS_VERSION_HEADER: HeaderName =
     HeaderName::from_static("eth-consensus-version");
 /// The SSZ media type.
 pub(crate) const SSZ_CONTENT_TYPE: &str = "application/octet-stream";
-/// Why `/eth/v2/beacon/blocks` refuses JSON.
-const JSON_BLOCKS_UNSUPPORTED: &str = "JSON blocks are not supported (the consensus containers have no JSON form here); ask for application/octet-stream";
 
 /// Whether to answer SSZ: the request's `Accept` header lists
 /// `application/octet-stream` with a quality above zero and at least that of
@@ -132,26 +130,52 @@ pub(crate) async fn header(
     }))
 }
 
-/// `GET /eth/v2/beacon/blocks/{block_id}` with `Accept: application/octet-stream`: the
-/// stored `SignedBeaconBlock` SSZ, as stored (no re-encoding), with its fork in
-/// `Eth-Consensus-Version`. JSON is refused with 406.
+#[derive(Serialize)]
+pub(crate) struct BlockAnswer<'a> {
+    version: &'static str,
+    execution_optimistic: bool,
+    finalized: bool,
+    data: &'a SignedBeaconBlock,
+}
+
+/// `GET /eth/v2/beacon/blocks/{block_id}`: the stored `SignedBeaconBlock` with its fork in
+/// `Eth-Consensus-Version`. With `Accept: application/octet-stream` it is the SSZ as
+/// stored (no re-encoding); otherwise the beacon-API JSON (`version`, `finalized`, the
+/// block as `data`).
 pub(crate) async fn block(
     State(state): State<Arc<ApiState>>,
     Path(block_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id: BlockRef = block_id.parse()?;
-    if !accepts_ssz(&headers) {
-        return Err(ApiError::NotAcceptable {
-            what: JSON_BLOCKS_UNSUPPORTED,
-        });
-    }
     let anchors = state.ctx.chain.anchors();
-    let stored = read_block(&state, (&block_id, id), anchors, |store, root| {
-        Ok(store.block_ssz_by_root(root)?)
+    if accepts_ssz(&headers) {
+        let stored = read_block(&state, (&block_id, id), anchors, |store, root| {
+            Ok(store.block_ssz_by_root(root)?)
+        })
+        .await?;
+        return Ok(ssz_response(stored.fork, stored.ssz));
+    }
+    let block = read_block(&state, (&block_id, id), anchors, |store, root| {
+        Ok(store.block(root)?)
     })
     .await?;
-    Ok(ssz_response(stored.fork, stored.ssz))
+    let signed = block.signed();
+    let fork = signed.fork();
+    let answer = BlockAnswer {
+        version: fork.name(),
+        execution_optimistic: false,
+        finalized: signed.slot() <= finalized_slot(&anchors),
+        data: signed,
+    };
+    Ok((
+        [(
+            CONSENSUS_VERSION_HEADER,
+            HeaderValue::from_static(fork.name()),
+        )],
+        Json(answer),
+    )
+        .into_response())
 }
 
 #[derive(Serialize)]

@@ -11,7 +11,7 @@
 //! | `GET /eth/v1/node/version` | `beacon-sync/<version>/<arch>-<os>` |
 //! | `GET /eth/v1/beacon/genesis` | genesis time, validators root and fork version |
 //! | `GET /eth/v1/beacon/headers/{block_id}` | a stored block's signed header |
-//! | `GET /eth/v2/beacon/blocks/{block_id}` | a stored block as SSZ (`Accept: application/octet-stream`); JSON is refused with 406 |
+//! | `GET /eth/v2/beacon/blocks/{block_id}` | a stored block as beacon-API JSON (`version`, `finalized`, `data`), or its SSZ with `Accept: application/octet-stream` |
 //! | `GET /eth/v1/beacon/blob_sidecars/{block_id}` | a stored block's blob sidecars, JSON or SSZ, `?indices=` |
 //! | `GET /beacon-sync/v1/status` | both syncs (state, progress, speed, ETA, worker map, queue counters), the anchors and every peer with its score |
 //!
