@@ -444,8 +444,10 @@ async fn node_endpoints_describe_identity_sync_and_peers() {
     let served = Served::start().await;
     let head_slot = devnet().head().signed().slot();
     let network = served.node.network();
-    // The stored head is at the wall slot: forward sync finds itself in sync.
+    // The stored head is at the wall slot: forward sync finds itself in sync (at its next
+    // loop tick; a committed head alone does not say the manager noticed).
     served.node.wait_for_head(head_slot).await;
+    served.node.wait_until_synced().await;
 
     let syncing = served.get("/eth/v1/node/syncing").await.data();
     assert_eq!(syncing["head_slot"], head_slot.to_string());
