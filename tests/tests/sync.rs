@@ -24,16 +24,7 @@ fn settings(
 
 /// The block at or before the epoch boundary 64 slots below the head, with its sidecars.
 fn checkpoint(source: &SourceChain) -> StartFrom {
-    let target = (source.anchors.head.slot - 64) / 32 * 32;
-    let id = source
-        .store
-        .block_at_or_before(target)
-        .expect("reads")
-        .expect("a block");
-    StartFrom::Checkpoint {
-        block: Box::new(source.store.block(id.root).expect("reads").expect("stored")),
-        sidecars: source.store.sidecars(id.root).expect("reads"),
-    }
+    node::devnet::checkpoint_start(source, 64).expect("the source store reads")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

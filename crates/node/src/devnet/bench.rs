@@ -21,8 +21,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use consensus::ChainVerifier;
-use consensus::devnet::{Devnet, DevnetParams, SlotPlan, seed_from_u64};
-use consensus::verify::{Anchor, BlockAndSidecars, VerifyError};
+use consensus::devnet::SlotPlan;
+use consensus::verify::{BlockAndSidecars, VerifyError};
 use store::{Store, StoreError};
 use sync_manager::SyncState;
 use sync_types::VerifierFault;
@@ -30,8 +30,6 @@ use sync_types::VerifierFault;
 use super::{DevnetError, DevnetOptions, Lie, ServingPeers, SourceChain};
 use crate::{BackfillTo, BeaconNode, NodeError, NodeSettings, STORE_FILE, StartFrom};
 
-/// Slots written per transaction into a generated chain.
-const WRITE_SEGMENT_SLOTS: u64 = 64;
 /// How often the backfill node's forward sync is checked for being in sync.
 const SYNCED_POLL: Duration = Duration::from_millis(5);
 /// The chains `beacon-sync devnet --bench` measures: blob-free and 3 blobs a block.
@@ -208,60 +206,24 @@ async fn blocking<T: Send + 'static>(
 /// Generates into `<dir>/source` a chain shaped by `options`, `blobs` blobs in every block,
 /// empty slots spread evenly, its head the wall clock's slot (as [`super::prepare`] does).
 fn generate(dir: &Path, options: &DevnetOptions, blobs: u64) -> Result<SourceChain, BenchError> {
-    let started = Instant::now();
-    let dir = super::fresh_dir(&dir.join("source"))?;
     let skip = u64::from(options.skip_per_mille);
-    let plan = (1..=options.slots).map(|slot| match slot * skip % 1000 < skip {
-        true => SlotPlan::Empty,
-        false => SlotPlan::Block { blobs },
-    });
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    let genesis_time = now.unwrap_or_default().as_secs();
-    let genesis_time = genesis_time.saturating_sub(options.slots * 12);
-    let devnet = Devnet::generate(DevnetParams {
-        seed: seed_from_u64(options.seed),
-        validators: options.validators,
-        genesis_fork: options.fork,
-        max_blobs: Some(blobs),
-        genesis_time,
-        slot_plan: Some(plan.collect()),
-        ..DevnetParams::default()
-    })
-    .map_err(DevnetError::from)?;
-    let store = Store::open(dir.join(STORE_FILE), devnet.config())?;
-    store.init_anchor(devnet.genesis_block(), &[])?;
-    for range in segments(1..options.slots + 1, WRITE_SEGMENT_SLOTS, false) {
-        let segment = devnet.segment(range);
-        if let Some(last) = segment.last() {
-            let (root, slot) = (last.block.root(), last.block.signed().slot());
-            store.commit_segment(&segment, Anchor::Head { root, slot })?;
-        }
-    }
-    let anchors = store.anchors()?.ok_or(StoreError::NoAnchor)?;
-    let recipe = super::ChainRecipe {
-        seed: options.seed,
-        slots: options.slots,
-        validators: options.validators,
-        fork: options.fork.to_string(),
+    let plan = (1..=options.slots)
+        .map(|slot| match slot * skip % 1000 < skip {
+            true => SlotPlan::Empty,
+            false => SlotPlan::Block { blobs },
+        })
+        .collect();
+    let options = DevnetOptions {
         max_blobs: blobs,
-        skip_per_mille: options.skip_per_mille,
-        genesis_time,
-        genesis_validators_root: devnet.config().genesis_validators_root().to_string(),
+        ..options.clone()
     };
-    Ok(SourceChain {
-        store: Arc::new(store),
-        config: devnet.config().clone(),
-        proposers: devnet.proposers(),
-        genesis: devnet.genesis_block().clone(),
-        anchors,
-        recipe,
-        dir,
-        generated: true,
-        build_time: started.elapsed(),
-    })
+    Ok(super::source::generate_with_plan(
+        &dir.join("source"),
+        &options,
+        Some(plan),
+    )?)
 }
 
-/// `slots` cut into ranges of `size` as the sync queue hands them out: up, or `down`.
 fn segments(slots: Range<u64>, size: u64, down: bool) -> Vec<Range<u64>> {
     let Range { start, end } = slots;
     let next = |at: &u64| match down {

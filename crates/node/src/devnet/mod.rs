@@ -251,7 +251,10 @@ fn node_settings(
 
 /// The block at or before the epoch boundary `distance` slots below the head, with its
 /// sidecars: the "finalized" checkpoint a node starts from.
-fn checkpoint_start(source: &SourceChain, distance: u64) -> Result<StartFrom, DevnetError> {
+///
+/// # Errors
+/// [`DevnetError::Store`] when the source store cannot be read.
+pub fn checkpoint_start(source: &SourceChain, distance: u64) -> Result<StartFrom, DevnetError> {
     let per_epoch = source.config.slots_per_epoch().max(1);
     let target = source.anchors.head.slot.saturating_sub(distance) / per_epoch * per_epoch;
     let id = source

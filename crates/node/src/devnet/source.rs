@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use consensus::config::ChainConfig;
-use consensus::devnet::{Devnet, DevnetParams, seed_from_u64};
+use consensus::devnet::{Devnet, DevnetParams, SlotPlan, seed_from_u64};
 use consensus::verify::{Anchor, Proposers};
 use consensus::{Block, Fork};
 use serde::{Deserialize, Serialize};
@@ -115,13 +115,19 @@ fn reuse(dir: &Path, options: &DevnetOptions) -> Result<Option<SourceChain>, Dev
 }
 
 fn generate(dir: &Path, options: &DevnetOptions) -> Result<SourceChain, DevnetError> {
+    generate_with_plan(dir, options, None)
+}
+
+/// Generates the chain of `options` into `dir` (replacing what is there), its genesis time
+/// chosen so that its head is the wall clock's slot now. `plan` replaces the drawn empty
+/// slots and blob counts (the bench's exact blobs per block).
+pub(super) fn generate_with_plan(
+    dir: &Path,
+    options: &DevnetOptions,
+    plan: Option<Vec<SlotPlan>>,
+) -> Result<SourceChain, DevnetError> {
     let started = Instant::now();
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(|source| DevnetError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
+    let dir = &super::fresh_dir(dir)?;
     std::fs::create_dir_all(dir).map_err(|source| DevnetError::Io {
         path: dir.to_path_buf(),
         source,
@@ -140,6 +146,7 @@ fn generate(dir: &Path, options: &DevnetOptions) -> Result<SourceChain, DevnetEr
         skip_per_mille: options.skip_per_mille,
         max_blobs: Some(options.max_blobs),
         genesis_time,
+        slot_plan: plan,
         ..DevnetParams::default()
     })?;
     let store = Store::open(dir.join(crate::STORE_FILE), devnet.config())?;
