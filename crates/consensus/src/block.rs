@@ -14,7 +14,7 @@ use tree_hash::TreeHash;
 use crate::containers::{
     BeaconBlockBodyAltair, BeaconBlockBodyBellatrix, BeaconBlockBodyCapella, BeaconBlockBodyDeneb,
     BeaconBlockBodyElectra, BeaconBlockBodyPhase0, BeaconBlockHeader, SignedBeaconBlockHeader,
-    SignedBeaconBlockOf,
+    BeaconBlock, BlockBody, SignedBeaconBlockOf,
 };
 use crate::fork::Fork;
 use crate::primitives::{Hash256, KzgCommitment, SignatureBytes, to_root};
@@ -67,7 +67,38 @@ macro_rules! with_block {
     };
 }
 
+/// The unsigned block with `header`'s slot, proposer, parent and state root and the
+/// default (all-empty) body `B`.
+fn with_empty_body<B: BlockBody + Default>(header: &BeaconBlockHeader) -> SignedBeaconBlockOf<B> {
+    SignedBeaconBlockOf {
+        message: BeaconBlock {
+            slot: header.slot,
+            proposer_index: header.proposer_index,
+            parent_root: header.parent_root,
+            state_root: header.state_root,
+            body: B::default(),
+        },
+        signature: SignatureBytes::ZERO,
+    }
+}
+
 impl SignedBeaconBlock {
+    /// The block of `fork` with `header`'s slot, proposer index, parent and state roots,
+    /// the fork's default body (every field zero or empty) and a zero signature: a genesis
+    /// block, which the spec makes from `BeaconBlockBody()` and never signs. `header`'s
+    /// `body_root` is not used; compare it with [`SignedBeaconBlock::compute_body_root`].
+    pub fn with_empty_body(fork: Fork, header: &BeaconBlockHeader) -> SignedBeaconBlock {
+        match fork {
+            Fork::Phase0 => SignedBeaconBlock::Phase0(with_empty_body(header)),
+            Fork::Altair => SignedBeaconBlock::Altair(with_empty_body(header)),
+            Fork::Bellatrix => SignedBeaconBlock::Bellatrix(with_empty_body(header)),
+            Fork::Capella => SignedBeaconBlock::Capella(with_empty_body(header)),
+            Fork::Deneb => SignedBeaconBlock::Deneb(with_empty_body(header)),
+            Fork::Electra => SignedBeaconBlock::Electra(with_empty_body(header)),
+            Fork::Fulu => SignedBeaconBlock::Fulu(with_empty_body(header)),
+        }
+    }
+
     /// Decodes `bytes` with the layout of `fork`.
     ///
     /// # Errors

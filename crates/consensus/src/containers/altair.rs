@@ -8,7 +8,7 @@ use tree_hash_derive::TreeHash;
 use crate::primitives::SignatureBytes;
 
 /// `SyncAggregate`: the sync committee's signature over the parent block root.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SyncAggregate {
     /// Which of the 512 members signed.

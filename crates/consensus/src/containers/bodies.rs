@@ -35,7 +35,7 @@ macro_rules! block_body {
         $(, $(#[$field_meta:meta])* $field:ident: $ty:ty)* $(,)?
     ) => {
         $(#[$meta])*
-        #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
         #[cfg_attr(feature = "serde", derive(serde::Serialize))]
         pub struct $name {
             /// RANDAO reveal.

@@ -93,7 +93,7 @@ pub struct ConsolidationRequest {
 }
 
 /// `ExecutionRequests` (Electra).
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ExecutionRequests {
     /// At most 8192.

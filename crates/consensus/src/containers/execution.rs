@@ -42,7 +42,7 @@ macro_rules! execution_payload {
         $(, $(#[$field_meta:meta])* $field:ident: $ty:ty)* $(,)?
     ) => {
         $(#[$meta])*
-        #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
         #[cfg_attr(feature = "serde", derive(serde::Serialize))]
         pub struct $name {
             /// Parent execution block hash.

@@ -4,10 +4,9 @@
 use ssz_types::{BitVector, FixedVector, VariableList};
 use tree_hash::TreeHash;
 
-use super::blocks::{BlockContent, assemble};
 use super::draw::seeded_hash;
 use super::{DevnetError, DevnetParams, MAX_VALIDATORS};
-use crate::block::Block;
+use crate::block::{Block, SignedBeaconBlock};
 use crate::config::{ChainConfig, FAR_FUTURE_EPOCH};
 use crate::containers::{BeaconBlockHeader, Checkpoint, Eth1Data, StateFork};
 use crate::fork::Fork;
@@ -15,7 +14,7 @@ use crate::keys::InteropKeys;
 use crate::primitives::{Hash256, PubkeyBytes};
 use crate::state::preset::ValidatorRegistryLimit;
 use crate::state::{
-    BeaconState, BeaconStateDeneb, BeaconStateElectra, BeaconStateFulu,
+    BeaconState, StateError, BeaconStateDeneb, BeaconStateElectra, BeaconStateFulu,
     ExecutionPayloadHeaderDeneb, SyncCommittee, Validator,
 };
 
@@ -62,27 +61,17 @@ pub(super) fn check_fork(fork: Fork) -> Result<(), DevnetError> {
     }
 }
 
-/// The genesis block of `fork`: the empty body, with `header`'s fields and `state_root`.
-fn genesis_block(
-    fork: Fork,
-    header: &BeaconBlockHeader,
-    state_root: Hash256,
-) -> Result<Block, DevnetError> {
-    let content = BlockContent::empty(header.slot, header.proposer_index, header.parent_root);
-    let block = assemble(
-        fork,
-        BlockContent {
-            state_root,
-            ..content
-        },
-    )?;
-    Ok(Block::new(block))
+/// The root of the fork's empty block body.
+fn empty_body_root(fork: Fork) -> Hash256 {
+    SignedBeaconBlock::with_empty_body(fork, &BeaconBlockHeader::default()).compute_body_root()
 }
 
-/// The root of the fork's empty block body.
-fn empty_body_root(fork: Fork) -> Result<Hash256, DevnetError> {
-    let block = assemble(fork, BlockContent::empty(0, 0, Hash256::ZERO))?;
-    Ok(block.compute_body_root())
+/// The genesis block of a genesis state made or read here.
+fn genesis_block(state: &BeaconState) -> Result<Block, DevnetError> {
+    state.genesis_block().map_err(|source| match source {
+        StateError::NotGenesis { .. } => DevnetError::NotGenesis { slot: state.slot() },
+        source => DevnetError::GenesisState { source },
+    })
 }
 
 /// Makes the genesis of `params` (see the module docs of [`super`]).
@@ -116,7 +105,7 @@ pub(super) fn build(params: &DevnetParams) -> Result<Genesis, DevnetError> {
             epoch: 0,
         },
         latest_block_header: BeaconBlockHeader {
-            body_root: empty_body_root(fork)?,
+            body_root: empty_body_root(fork),
             ..BeaconBlockHeader::default()
         },
         eth1_data,
@@ -137,12 +126,10 @@ pub(super) fn build(params: &DevnetParams) -> Result<Genesis, DevnetError> {
         },
     };
     let state = parts.into_state(fork)?;
-    let state_root = state.tree_hash_root();
-    let header = *state.latest_block_header();
     Ok(Genesis {
         state_ssz: state.as_ssz_bytes(),
         config: ChainConfig::devnet(fork, params.genesis_time, genesis_validators_root),
-        block: genesis_block(fork, &header, state_root)?,
+        block: genesis_block(&state)?,
         eth1_data,
         execution_head,
         keys,
@@ -164,10 +151,10 @@ pub(super) fn read(state_ssz: &[u8], fork: Fork) -> Result<Genesis, DevnetError>
             expected,
         });
     }
-    let header = *state.latest_block_header();
-    if state.slot() != 0 || header.slot != 0 || header.body_root != empty_body_root(fork)? {
+    if state.slot() != 0 || state.latest_block_header().slot != 0 {
         return Err(DevnetError::NotGenesis { slot: state.slot() });
     }
+    let block = genesis_block(&state)?;
     let validators = state.validators();
     let count = validators.len() as u64;
     if count == 0 || count > MAX_VALIDATORS {
@@ -190,7 +177,6 @@ pub(super) fn read(state_ssz: &[u8], fork: Fork) -> Result<Genesis, DevnetError>
         BeaconState::Fulu(s) => (s.eth1_data, head_of(&s.latest_execution_payload_header)),
         _ => return Err(DevnetError::UnsupportedFork { fork }),
     };
-    let block = genesis_block(fork, &header, state.anchor_block_header().state_root)?;
     Ok(Genesis {
         state_ssz: state_ssz.to_vec(),
         config,

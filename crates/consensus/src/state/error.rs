@@ -33,6 +33,15 @@ pub enum StateError {
         /// Length of one `Validator` record.
         record_len: usize,
     },
+    /// The state's latest block has a body that is not empty, so it cannot be rebuilt
+    /// from the state alone (only a genesis block can).
+    #[error(
+        "the state's latest block (slot {slot}) has a non-empty body: only a genesis state's block can be rebuilt from the state"
+    )]
+    NotGenesis {
+        /// The slot of the state's latest block header.
+        slot: u64,
+    },
     /// The bytes are not a valid SSZ `BeaconState` of the fork.
     #[error("state does not decode as a {fork} BeaconState: {error:?}")]
     Decode {

@@ -24,6 +24,7 @@ pub mod summary;
 use ssz::{Decode, Encode};
 use tree_hash::TreeHash;
 
+use crate::block::{Block, SignedBeaconBlock};
 use crate::containers::common::{BeaconBlockHeader, StateFork};
 use crate::fork::Fork;
 use crate::primitives::Hash256;
@@ -169,5 +170,22 @@ impl BeaconState {
         } else {
             header
         }
+    }
+
+    /// The genesis block of this genesis state: the block of the state's fork with the
+    /// [`anchor_block_header`](Self::anchor_block_header)'s fields, an empty body and no
+    /// signature. Its root equals the anchor header's root, which a test of every fork's
+    /// vectors checks.
+    ///
+    /// # Errors
+    /// [`StateError::NotGenesis`] when the latest block's body root is not the empty
+    /// body's: that block's content is not in the state.
+    pub fn genesis_block(&self) -> Result<Block, StateError> {
+        let header = self.anchor_block_header();
+        let block = SignedBeaconBlock::with_empty_body(self.fork(), &header);
+        if block.compute_body_root() != header.body_root {
+            return Err(StateError::NotGenesis { slot: header.slot });
+        }
+        Ok(Block::new(block))
     }
 }
