@@ -151,12 +151,22 @@ pub(crate) struct NodeArgs {
 /// `beacon-sync sync`.
 #[derive(Clone, Debug, Args)]
 pub(crate) struct SyncArgs {
-    /// The network: a directory written by `beacon-sync generate` (`<datadir>/source`).
+    /// The network: a directory with `config.yaml` and `genesis.ssz` (any network), or one
+    /// written by `beacon-sync generate` (`<datadir>/source`).
     #[arg(long, value_name = "DIR")]
     pub(crate) testnet_dir: Option<PathBuf>,
-    /// A public network by name (needs `--checkpoint-block` and `--checkpoint-state`).
-    #[arg(long, value_enum)]
+    /// A public network by name (with `--genesis-state`, or `--checkpoint-block` and
+    /// `--checkpoint-state`).
+    #[arg(long, value_enum, conflicts_with = "testnet_dir")]
     pub(crate) network: Option<NetworkArg>,
+    /// The `--network`'s genesis state (SSZ), to sync from genesis.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "network",
+        conflicts_with = "testnet_dir"
+    )]
+    pub(crate) genesis_state: Option<PathBuf>,
     /// Start from this checkpoint block (SSZ) instead of genesis.
     #[arg(long, value_name = "FILE")]
     pub(crate) checkpoint_block: Option<PathBuf>,

@@ -130,9 +130,12 @@ fn load_chain(args: &SyncArgs) -> anyhow::Result<Chain> {
                 NetworkArg::Hoodi => ChainConfig::hoodi(),
                 NetworkArg::Holesky => ChainConfig::holesky(),
             };
+            if let Some(path) = &args.genesis_state {
+                return Ok(launch::load_genesis_state(path, config)?.into());
+            }
             let Some(state) = &args.checkpoint_state else {
                 bail!(
-                    "--network {} needs --checkpoint-state FILE (a state of the network, for its validator registry) and --checkpoint-block FILE: no genesis state is embedded",
+                    "--network {} needs --genesis-state FILE, or --checkpoint-state FILE (a state of the network, for its validator registry) with --checkpoint-block FILE: no genesis state is embedded",
                     config.name()
                 );
             };
@@ -144,7 +147,7 @@ fn load_chain(args: &SyncArgs) -> anyhow::Result<Chain> {
             })
         }
         (None, None) => bail!(
-            "no network given: use --network NAME with a checkpoint, or --testnet-dir DIR (a directory made by `beacon-sync generate`)"
+            "no network given: use --testnet-dir DIR (config.yaml and genesis.ssz, or a directory made by `beacon-sync generate`), or --network NAME with --genesis-state FILE or a checkpoint"
         ),
     }
 }
@@ -188,7 +191,7 @@ async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
         },
         (None, Some(genesis)) => StartFrom::Genesis(Box::new(genesis)),
         (None, None) => bail!(
-            "--network {} needs --checkpoint-block FILE: no genesis block is embedded",
+            "--network {} needs --checkpoint-block FILE or --genesis-state FILE: no genesis state is embedded",
             chain.config.name()
         ),
     };

@@ -171,6 +171,18 @@ fn inspect_shows_the_head_of_a_generated_chain() {
     );
 }
 
+/// The genesis state of a small generated devnet (an Electra chain of its own).
+fn devnet_state(dir: &Path) -> std::path::PathBuf {
+    generate(dir, "4");
+    dir.join("source").join("genesis.ssz")
+}
+
+/// `sync --network NETWORK FLAG STATE` on a free port.
+fn sync_public_network(network: &str, flag: &str, state: &Path) -> Output {
+    let state = state.to_str().expect("utf-8 path");
+    beacon_sync(&["sync", "--network", network, flag, state, "--port", "0"])
+}
+
 #[test]
 fn a_public_network_needs_a_checkpoint_state_of_that_network() {
     let out = beacon_sync(&["sync", "--network", "mainnet", "--port", "0"]);
@@ -179,17 +191,29 @@ fn a_public_network_needs_a_checkpoint_state_of_that_network() {
 
     // A state of another chain (a devnet's genesis state) is refused by its root.
     let dir = tempfile::tempdir().expect("temp dir");
-    generate(dir.path(), "4");
-    let state = dir.path().join("source").join("genesis.ssz");
-    let out = beacon_sync(&[
-        "sync",
-        "--network",
-        "sepolia",
-        "--checkpoint-state",
-        state.to_str().expect("utf-8"),
-        "--port",
-        "0",
-    ]);
+    let state = devnet_state(dir.path());
+    let out = sync_public_network("sepolia", "--checkpoint-state", &state);
     let line = error_line(&out, 1);
     assert!(line.contains("belongs to another chain"), "{line}");
+}
+
+#[test]
+fn a_genesis_state_of_another_network_is_refused_with_its_fork_version() {
+    // A devnet's genesis state (Electra) given as mainnet's genesis (phase0).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state = devnet_state(dir.path());
+    let out = sync_public_network("mainnet", "--genesis-state", &state);
+    let line = error_line(&out, 1);
+    assert!(line.contains("is not a genesis state of mainnet"), "{line}");
+    assert!(line.contains("genesis.ssz"), "{line}");
+
+    // --genesis-state belongs to --network; with --testnet-dir it is a usage error.
+    let out = beacon_sync(&[
+        "sync",
+        "--testnet-dir",
+        dir.path().join("source").to_str().expect("utf-8"),
+        "--genesis-state",
+        state.to_str().expect("utf-8"),
+    ]);
+    error_line(&out, 2);
 }

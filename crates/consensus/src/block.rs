@@ -12,9 +12,9 @@ use ssz::{Decode, Encode};
 use tree_hash::TreeHash;
 
 use crate::containers::{
-    BeaconBlockBodyAltair, BeaconBlockBodyBellatrix, BeaconBlockBodyCapella, BeaconBlockBodyDeneb,
-    BeaconBlockBodyElectra, BeaconBlockBodyPhase0, BeaconBlockHeader, SignedBeaconBlockHeader,
-    BeaconBlock, BlockBody, SignedBeaconBlockOf,
+    BeaconBlock, BeaconBlockBodyAltair, BeaconBlockBodyBellatrix, BeaconBlockBodyCapella,
+    BeaconBlockBodyDeneb, BeaconBlockBodyElectra, BeaconBlockBodyPhase0, BeaconBlockHeader,
+    BlockBody, SignedBeaconBlockHeader, SignedBeaconBlockOf,
 };
 use crate::fork::Fork;
 use crate::primitives::{Hash256, KzgCommitment, SignatureBytes, to_root};

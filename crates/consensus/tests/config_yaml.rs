@@ -43,6 +43,51 @@ fn holesky_and_hoodi_config_yaml_fixtures_parse_to_the_built_in_networks() {
 }
 
 #[test]
+fn a_written_config_yaml_reads_back_as_the_same_config() {
+    let devnet_root = Hash256::from([7; 32]);
+    for config in [
+        ChainConfig::mainnet(),
+        ChainConfig::sepolia(),
+        ChainConfig::holesky(),
+        ChainConfig::hoodi(),
+        ChainConfig::devnet(Fork::Electra, 1_700_000_000, devnet_root),
+        ChainConfig::devnet(Fork::Deneb, 1_700_000_000, devnet_root),
+    ] {
+        let text = config.to_config_yaml();
+        let parsed = ChainConfig::from_config_yaml(&text)
+            .unwrap_or_else(|e| panic!("{}: {e}\n{text}", config.name()))
+            .with_genesis(config.genesis_time(), config.genesis_validators_root());
+        assert_eq!(parsed, config, "{text}");
+    }
+}
+
+#[test]
+fn a_written_config_yaml_has_the_published_keys_and_values() {
+    // The lines of the published mainnet file that the writer also writes, as written
+    // there (its fork versions, epochs and limits).
+    let text = ChainConfig::mainnet().to_config_yaml();
+    for line in [
+        "PRESET_BASE: 'mainnet'",
+        "CONFIG_NAME: 'mainnet'",
+        "GENESIS_FORK_VERSION: 0x00000000",
+        "ALTAIR_FORK_EPOCH: 74240",
+        "ELECTRA_FORK_VERSION: 0x05000000",
+        "ELECTRA_FORK_EPOCH: 364032",
+        "MAX_REQUEST_BLOCKS_DENEB: 128",
+        "MAX_BLOBS_PER_BLOCK_ELECTRA: 9",
+    ] {
+        assert!(fixture("mainnet_config.yaml").contains(line), "{line}");
+        assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+    }
+    // An unscheduled fork is written as FAR_FUTURE_EPOCH, as the published files do.
+    let devnet = ChainConfig::devnet(Fork::Deneb, 0, Hash256::ZERO).to_config_yaml();
+    assert!(
+        devnet.contains("ELECTRA_FORK_EPOCH: 18446744073709551615"),
+        "{devnet}"
+    );
+}
+
+#[test]
 fn quoted_values_parse_like_plain_ones() {
     let yaml = mainnet_yaml_with("DENEB_FORK_EPOCH: 269568", "DENEB_FORK_EPOCH: \"269568\"")
         .replacen(
@@ -112,15 +157,38 @@ fn missing_keys_are_named() {
 }
 
 #[test]
-fn lodestar_1_5_config_spec_json_lacks_deneb_keys() {
-    // JSON is YAML; Lodestar 1.5.1 named Deneb "EIP4844", so DENEB_FORK_VERSION is missing.
+fn lodestar_1_5_config_spec_json_lacks_keys_we_need() {
+    // JSON is YAML. Lodestar 1.5.1 named Deneb "EIP4844" (so no Deneb keys: Deneb reads
+    // as not scheduled) and its /eth/v1/config/spec has no MAX_REQUEST_BLOCKS.
     let text = std::fs::read_to_string(
         std::path::PathBuf::from(VECTORS).join("lodestar-dev/config_spec.json"),
     )
     .unwrap();
     let err = parse_err(&text);
     assert!(
-        matches!(&err, ConfigError::MissingKey { key } if key == "DENEB_FORK_VERSION"),
+        matches!(&err, ConfigError::MissingKey { key } if key == "MAX_REQUEST_BLOCKS"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_written_before_a_fork_leaves_that_fork_unscheduled() {
+    // The published mainnet file of the vectors predates Fulu: no FULU_* keys at all.
+    let published = std::fs::read_to_string(
+        std::path::PathBuf::from(VECTORS).join("networks/mainnet/config.yaml"),
+    )
+    .unwrap();
+    assert!(!published.contains("FULU_FORK"));
+    let parsed = ChainConfig::from_config_yaml(&published).unwrap();
+    assert_eq!(parsed.fork_epoch(Fork::Fulu), None);
+    assert_eq!(
+        parsed.fork_epoch(Fork::Electra),
+        ChainConfig::mainnet().fork_epoch(Fork::Electra)
+    );
+    // One key of a pair without the other is still an error that names the missing one.
+    let err = parse_err(&mainnet_yaml_with("FULU_FORK_EPOCH: 411392", "#"));
+    assert!(
+        matches!(&err, ConfigError::MissingKey { key } if key == "FULU_FORK_EPOCH"),
         "{err}"
     );
 }

@@ -1,13 +1,15 @@
 //! Loading what a node starts from: a network directory (a devnet made by `beacon-sync
-//! generate`), a checkpoint block and a state's validator registry, each with a typed,
-//! one-line error that names the file.
+//! generate`, or any network's `config.yaml` and `genesis.ssz`), a genesis state, a
+//! checkpoint block and a state's validator registry, each with a typed, one-line error
+//! that names the file.
 
 use std::path::{Path, PathBuf};
 
 use consensus::config::ChainConfig;
 use consensus::keys::InteropKeys;
 use consensus::primitives::Hash256;
-use consensus::state::ValidatorRegistry;
+use consensus::primitives::Version;
+use consensus::state::{BeaconState, StateSummary, ValidatorRegistry};
 use consensus::verify::Proposers;
 use consensus::{Block, Fork};
 
@@ -15,6 +17,9 @@ use crate::devnet::{ChainRecipe, parse_fork};
 
 /// How a devnet directory describes its chain.
 pub const RECIPE_FILE: &str = "devnet.json";
+/// A network's configuration in a standard network directory (the layout every client
+/// reads with `--testnet-dir`).
+pub const CONFIG_FILE: &str = "config.yaml";
 /// The genesis state's SSZ in a network directory.
 pub const GENESIS_STATE_FILE: &str = "genesis.ssz";
 /// The genesis block's SSZ in a devnet directory.
@@ -34,11 +39,35 @@ pub enum LaunchError {
     },
     /// A directory is not a network directory.
     #[error(
-        "{path} is not a network directory: it has no {RECIPE_FILE} (make one with `beacon-sync generate --datadir DIR`)"
+        "{path} is not a network directory: it has neither {CONFIG_FILE} with {GENESIS_STATE_FILE} nor {RECIPE_FILE} (make a devnet with `beacon-sync generate --datadir DIR`)"
     )]
     NotANetwork {
         /// The directory.
         path: PathBuf,
+    },
+    /// A network directory has a configuration but no genesis state.
+    #[error(
+        "{path} has {CONFIG_FILE} but no {GENESIS_STATE_FILE}: add the network's genesis state, or start from a checkpoint with --network"
+    )]
+    NoGenesisState {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// A genesis state is not of the fork the network starts with.
+    #[error(
+        "{path} is not a genesis state of {network}: its fork version is {got}, and {network} starts at {fork} (version {expected})"
+    )]
+    GenesisFork {
+        /// The state file.
+        path: PathBuf,
+        /// The network's name.
+        network: String,
+        /// The state's `fork.current_version`.
+        got: Version,
+        /// The network's fork at genesis.
+        fork: Fork,
+        /// That fork's version.
+        expected: Version,
     },
     /// A file's content is not what it should be.
     #[error("{path} is not a valid {what}: {detail}")]
@@ -90,18 +119,85 @@ fn invalid(path: &Path, what: &'static str, detail: &impl ToString) -> LaunchErr
     }
 }
 
-/// Loads a devnet directory written by `beacon-sync generate` (or `devnet`): its recipe,
-/// its genesis block, and the interop keys of its validators.
+/// Loads a network directory: a devnet written by `beacon-sync generate` (or `devnet`),
+/// known by its [`RECIPE_FILE`]; otherwise any network's [`CONFIG_FILE`] and
+/// [`GENESIS_STATE_FILE`], as published for every public network and testnet.
 ///
 /// # Errors
 /// [`LaunchError`] naming the missing or malformed file.
 pub fn load_testnet_dir(dir: &Path) -> Result<Network, LaunchError> {
-    let recipe_path = dir.join(RECIPE_FILE);
-    if !recipe_path.exists() {
+    if dir.join(RECIPE_FILE).exists() {
+        return load_devnet_dir(dir);
+    }
+    let config_path = dir.join(CONFIG_FILE);
+    if !config_path.exists() {
         return Err(LaunchError::NotANetwork {
             path: dir.to_path_buf(),
         });
     }
+    let text = read(&config_path)?;
+    let text = String::from_utf8(text).map_err(|e| invalid(&config_path, "network config", &e))?;
+    let config = ChainConfig::from_config_yaml(&text)
+        .map_err(|e| invalid(&config_path, "network config", &e))?;
+    let state_path = dir.join(GENESIS_STATE_FILE);
+    if !state_path.exists() {
+        return Err(LaunchError::NoGenesisState {
+            path: dir.to_path_buf(),
+        });
+    }
+    load_genesis_state(&state_path, config)
+}
+
+/// Loads a network from its genesis state (SSZ `BeaconState` at slot 0 of the fork
+/// `config` starts with): genesis time and validators root (checked against `config`'s
+/// when it has them), the validators' keys, and the genesis block rebuilt from the state.
+///
+/// # Errors
+/// [`LaunchError`] when the file is missing, is not a genesis state of `config`'s fork,
+/// or belongs to another chain.
+pub fn load_genesis_state(path: &Path, config: ChainConfig) -> Result<Network, LaunchError> {
+    const WHAT: &str = "SSZ genesis state";
+    let bytes = read(path)?;
+    let summary = StateSummary::read(&bytes).map_err(|e| invalid(path, WHAT, &e))?;
+    if summary.slot != 0 {
+        let detail = format!("its slot is {}, not 0", summary.slot);
+        return Err(invalid(path, WHAT, &detail));
+    }
+    let fork = config.fork_at_slot(0);
+    let expected = config.fork_version(fork);
+    if summary.fork.current_version != expected {
+        return Err(LaunchError::GenesisFork {
+            path: path.to_path_buf(),
+            network: config.name().to_owned(),
+            got: summary.fork.current_version,
+            fork,
+            expected,
+        });
+    }
+    let known = config.genesis_validators_root();
+    if !known.is_zero() && known != summary.genesis_validators_root {
+        return Err(LaunchError::OtherChain {
+            path: path.to_path_buf(),
+            got: summary.genesis_validators_root,
+            expected: known,
+        });
+    }
+    let state = BeaconState::from_ssz_bytes(&bytes, fork).map_err(|e| invalid(path, WHAT, &e))?;
+    let genesis = state.genesis_block().map_err(|e| invalid(path, WHAT, &e))?;
+    let registry =
+        ValidatorRegistry::from_state_bytes(&bytes).map_err(|e| invalid(path, WHAT, &e))?;
+    Ok(Network {
+        config: config.with_genesis(state.genesis_time(), state.genesis_validators_root()),
+        proposers: Proposers::from_compressed(registry.pubkeys),
+        genesis,
+        recipe: None,
+    })
+}
+
+/// Loads a devnet directory written by `beacon-sync generate` (or `devnet`): its recipe,
+/// its genesis block, and the interop keys of its validators.
+fn load_devnet_dir(dir: &Path) -> Result<Network, LaunchError> {
+    let recipe_path = dir.join(RECIPE_FILE);
     let text = read(&recipe_path)?;
     let recipe: ChainRecipe =
         serde_json::from_slice(&text).map_err(|e| invalid(&recipe_path, "devnet recipe", &e))?;

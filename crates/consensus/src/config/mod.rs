@@ -28,6 +28,7 @@ mod digest;
 mod error;
 mod networks;
 mod yaml;
+mod yaml_out;
 
 use sync_types::{BlobLimit, ChainSpec, Epoch};
 

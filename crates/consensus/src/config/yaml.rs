@@ -230,9 +230,21 @@ fn read_forks(fields: &Fields<'_>) -> Result<[ForkParams; Fork::ALL.len()], Conf
             }
         } else {
             let upper = fork.name().to_ascii_uppercase();
-            ForkParams {
-                version: fields.version(&format!("{upper}_FORK_VERSION"))?,
-                epoch: fields.epoch(&format!("{upper}_FORK_EPOCH"))?,
+            let version_key = format!("{upper}_FORK_VERSION");
+            let epoch_key = format!("{upper}_FORK_EPOCH");
+            if fields.node(&version_key).is_none() && fields.node(&epoch_key).is_none() {
+                // A file written before the fork was specified (the published mainnet,
+                // Sepolia and Hoodi files predate Fulu): the fork is not scheduled. Its
+                // version is never used then; mainnet's keeps every version distinct.
+                ForkParams {
+                    version: ChainConfig::mainnet().fork_version(fork),
+                    epoch: None,
+                }
+            } else {
+                ForkParams {
+                    version: fields.version(&version_key)?,
+                    epoch: fields.epoch(&epoch_key)?,
+                }
             }
         };
     }
@@ -315,6 +327,10 @@ fn read_blob_schedule(fields: &Fields<'_>) -> Result<Vec<BlobScheduleEntry>, Con
     Ok(schedule)
 }
 
+/// `MAX_BLOBS_PER_BLOCK` of the mainnet Deneb preset, for configs written while the
+/// value still lived in the preset (the published mainnet file of April 2025 has none).
+const DENEB_PRESET_MAX_BLOBS_PER_BLOCK: u64 = 6;
+
 impl ChainConfig {
     /// Parses a network's `config.yaml`.
     ///
@@ -322,10 +338,11 @@ impl ChainConfig {
     /// zero until set with [`ChainConfig::with_genesis`] from the genesis state.
     ///
     /// Required keys: `PRESET_BASE` (must be `mainnet`), `GENESIS_FORK_VERSION`,
-    /// `{ALTAIR..FULU}_FORK_VERSION` and `_FORK_EPOCH`, `SECONDS_PER_SLOT` or
+    /// `{ALTAIR..FULU}_FORK_VERSION` and `_FORK_EPOCH` (a fork with neither key, as in a
+    /// file written before that fork existed, is not scheduled), `SECONDS_PER_SLOT` or
     /// `SLOT_DURATION_MS`, `MAX_REQUEST_BLOCKS`, `MAX_REQUEST_BLOCKS_DENEB`,
-    /// `MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS`, `MAX_BLOBS_PER_BLOCK`,
-    /// `MAX_BLOBS_PER_BLOCK_ELECTRA`, and `MIN_EPOCHS_FOR_BLOCK_REQUESTS` (or the two
+    /// `MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS`, `MAX_BLOBS_PER_BLOCK` (default: 6, the
+    /// Deneb preset's), `MAX_BLOBS_PER_BLOCK_ELECTRA`, and `MIN_EPOCHS_FOR_BLOCK_REQUESTS` (or the two
     /// values it is computed from). `CONFIG_NAME` (default `custom`) and `BLOB_SCHEDULE`
     /// (default empty) are optional; other keys are ignored.
     ///
@@ -360,7 +377,10 @@ impl ChainConfig {
             min_epochs_for_block_requests: read_min_epochs_for_block_requests(&fields)?,
             min_epochs_for_blob_sidecars_requests: fields
                 .u64("MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS")?,
-            max_blobs_per_block: fields.u64("MAX_BLOBS_PER_BLOCK")?,
+            // Older files leave it to the Deneb preset, where it was until Electra.
+            max_blobs_per_block: fields
+                .opt_u64("MAX_BLOBS_PER_BLOCK")?
+                .unwrap_or(DENEB_PRESET_MAX_BLOBS_PER_BLOCK),
             max_blobs_per_block_electra: fields.u64("MAX_BLOBS_PER_BLOCK_ELECTRA")?,
             blob_schedule: read_blob_schedule(&fields)?,
         };

@@ -14,8 +14,8 @@ use crate::keys::InteropKeys;
 use crate::primitives::{Hash256, PubkeyBytes};
 use crate::state::preset::ValidatorRegistryLimit;
 use crate::state::{
-    BeaconState, StateError, BeaconStateDeneb, BeaconStateElectra, BeaconStateFulu,
-    ExecutionPayloadHeaderDeneb, SyncCommittee, Validator,
+    BeaconState, BeaconStateDeneb, BeaconStateElectra, BeaconStateFulu,
+    ExecutionPayloadHeaderDeneb, StateError, SyncCommittee, Validator,
 };
 
 /// `MAX_EFFECTIVE_BALANCE` (32 ETH) in Gwei: every interop validator's balance.

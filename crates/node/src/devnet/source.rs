@@ -182,6 +182,12 @@ pub(super) fn generate_with_plan(
         &dir.join(crate::launch::GENESIS_STATE_FILE),
         devnet.genesis_state_ssz(),
     )?;
+    // With config.yaml beside genesis.ssz the directory is also a standard network
+    // directory, which any client's `--testnet-dir` reads.
+    write(
+        &dir.join(crate::launch::CONFIG_FILE),
+        devnet.config().to_config_yaml().as_bytes(),
+    )?;
     write(
         &dir.join(crate::launch::GENESIS_BLOCK_FILE),
         &devnet.genesis_block().signed().as_ssz_bytes(),
