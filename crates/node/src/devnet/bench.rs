@@ -13,6 +13,9 @@
 //!   ([`Anchor::Head`]), or down from the head, newest first ([`Anchor::Parent`]).
 //! - **commit**, **read**: committing each verified segment to a scratch store, and
 //!   reading it from the source store, timed apart: they explain the gap.
+//! - **cpu**: the CPU time the process used during the sync, by thread: the serving peers
+//!   run on a runtime of their own ([`cpu::SERVE_THREAD_NAME`]), so their share of the
+//!   machine's cores shows apart from the syncing node's.
 
 use std::fmt;
 use std::ops::Range;
@@ -27,6 +30,7 @@ use store::{Store, StoreError};
 use sync_manager::SyncState;
 use sync_types::VerifierFault;
 
+use super::cpu::{self, CpuSample, CpuUse};
 use super::{DevnetError, DevnetOptions, Lie, ServingPeers, SourceChain};
 use crate::{BackfillTo, BeaconNode, NodeError, NodeSettings, STORE_FILE, StartFrom};
 
@@ -94,6 +98,8 @@ pub struct BenchRow {
     pub commit_time: Duration,
     /// Reading and decoding the segments from the source store.
     pub read_time: Duration,
+    /// CPU time used during the full sync, by thread (`None` without `/proc`).
+    pub sync_cpu: Option<CpuUse>,
 }
 
 impl BenchRow {
@@ -161,6 +167,21 @@ impl fmt::Display for BenchReport {
                 target.unwrap_or_default(),
             )?;
         }
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        writeln!(
+            f,
+            "CPU seconds used during each sync, by thread ({cores} cores: at most {cores} × wall)"
+        )?;
+        for row in &self.rows {
+            let Some(cpu) = &row.sync_cpu else { continue };
+            writeln!(
+                f,
+                "{:<8} {:<8} wall {:.1} s: {cpu}",
+                format!("{}/block", row.blobs_per_block),
+                if row.backfill { "backfill" } else { "forward" },
+                row.sync_time.as_secs_f64(),
+            )?;
+        }
         Ok(())
     }
 }
@@ -179,7 +200,7 @@ pub async fn run_bench(options: &DevnetOptions, blobs: &[u64]) -> Result<BenchRe
         let dir = options.data_dir.join(format!("bench-blobs-{per_block}"));
         let (to, shape) = (dir.clone(), options.clone());
         let source = Arc::new(blocking(move || generate(&to, &shape, per_block)).await??);
-        let servers = super::serve_source(&source, options.peers.max(1), 0, Lie::Blobs).await?;
+        let (servers, serve_runtime) = serve_apart(&source, options.peers.max(1)).await?;
         for backfill in [false, true] {
             let settings = node_settings(&source, &servers, &dir, backfill)?;
             let (start, scratch) = (settings.start.clone(), dir.join("scratch"));
@@ -188,12 +209,38 @@ pub async fn run_bench(options: &DevnetOptions, blobs: &[u64]) -> Result<BenchRe
             let source = Arc::clone(&source);
             let alone = move || verify_alone(&source, &start, backfill, segment_slots, &scratch);
             let mut row = blocking(alone).await??;
-            (row.sync_time, row.synced) = full_sync(settings, row.slots, backfill).await?;
+            (row.sync_time, row.synced, row.sync_cpu) =
+                full_sync(settings, row.slots, backfill).await?;
             report.rows.push(row);
         }
         servers.shutdown().await;
+        serve_runtime.shutdown_background();
     }
     Ok(report)
+}
+
+/// Starts the serving peers on a runtime of their own, whose threads are named
+/// [`cpu::SERVE_THREAD_NAME`] so that their CPU time can be told apart.
+async fn serve_apart(
+    source: &Arc<SourceChain>,
+    peers: usize,
+) -> Result<(ServingPeers, tokio::runtime::Runtime), BenchError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name(cpu::SERVE_THREAD_NAME)
+        .enable_all()
+        .build()
+        .map_err(DevnetError::Runtime)?;
+    let source = Arc::clone(source);
+    let serving =
+        runtime.spawn(async move { super::serve_source(&source, peers, 0, Lie::Blobs).await });
+    match serving.await {
+        Ok(servers) => Ok((servers?, runtime)),
+        Err(_) => {
+            runtime.shutdown_background();
+            Err(DevnetError::from(NodeError::Interrupted).into())
+        }
+    }
 }
 
 async fn blocking<T: Send + 'static>(
@@ -321,12 +368,13 @@ async fn full_sync(
     settings: NodeSettings,
     head: u64,
     backfill: bool,
-) -> Result<(Duration, (u64, u64)), BenchError> {
+) -> Result<(Duration, (u64, u64), Option<CpuUse>), BenchError> {
     let trusted_sidecars = match &settings.start {
         StartFrom::Checkpoint { sidecars, .. } => sidecars.len() as u64,
         StartFrom::Genesis(_) => 0,
     };
     let mut started = Instant::now();
+    let mut cpu_before = CpuSample::now();
     let node = BeaconNode::start(settings).await;
     let node = node.map_err(DevnetError::from)?;
     let mut anchors = node.chain().subscribe();
@@ -338,6 +386,7 @@ async fn full_sync(
                 tokio::time::sleep(SYNCED_POLL).await;
             }
             started = Instant::now();
+            cpu_before = CpuSample::now();
             manager.resume();
         }
         let done = anchors.wait_for(|a| match backfill {
@@ -348,6 +397,9 @@ async fn full_sync(
     };
     let done = tokio::time::timeout(super::SYNC_LIMIT, done).await;
     let time = started.elapsed();
+    let cpu = CpuSample::now()
+        .zip(cpu_before)
+        .map(|(after, before)| after.since(&before));
     let stats = node.store().stats();
     node.shutdown().await;
     if done != Ok(true) {
@@ -357,5 +409,5 @@ async fn full_sync(
     }
     let stats = stats?;
     let sidecars = stats.blob_sidecars.saturating_sub(trusted_sidecars);
-    Ok((time, (stats.blocks.saturating_sub(1), sidecars)))
+    Ok((time, (stats.blocks.saturating_sub(1), sidecars), cpu))
 }

@@ -10,6 +10,7 @@
 
 mod adversary;
 mod bench;
+pub mod cpu;
 mod report;
 mod servers;
 mod source;
@@ -86,6 +87,9 @@ pub enum DevnetError {
     /// The generated chain's store failed.
     #[error(transparent)]
     Store(Box<store::StoreError>),
+    /// The bench's runtime for its serving peers could not start.
+    #[error("cannot start the serving peers' runtime: {0}")]
+    Runtime(#[source] std::io::Error),
     /// A file could not be written or removed.
     #[error("{path}: {source}")]
     Io {
