@@ -50,9 +50,28 @@ impl Sidecar {
             })
     }
 
-    /// The SSZ encoding.
+    /// The SSZ encoding: the same bytes as `BlobSidecar`'s derived encoding (a test
+    /// checks it), written field by field so that the 128 KiB blob is copied in one go:
+    /// `ssz_types` encodes a byte vector one byte at a time, which was 1 s of CPU per
+    /// 11,000 sidecars committed. Every field is fixed-size, so the container's encoding
+    /// is the fields' encodings in order.
     pub fn as_ssz_bytes(&self) -> Vec<u8> {
-        self.inner.as_ssz_bytes()
+        let BlobSidecar {
+            index,
+            blob,
+            kzg_commitment,
+            kzg_proof,
+            signed_block_header,
+            kzg_commitment_inclusion_proof,
+        } = &*self.inner;
+        let mut out = Vec::with_capacity(self.inner.ssz_bytes_len());
+        index.ssz_append(&mut out);
+        out.extend_from_slice(blob);
+        kzg_commitment.ssz_append(&mut out);
+        kzg_proof.ssz_append(&mut out);
+        signed_block_header.ssz_append(&mut out);
+        kzg_commitment_inclusion_proof.ssz_append(&mut out);
+        out
     }
 
     /// The sidecar.
