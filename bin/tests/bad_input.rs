@@ -2,14 +2,34 @@
 //! exit code and never a panic.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::Duration;
+
+/// The longest a bad-input run may take: each should fail at once, so this only turns a
+/// run that wrongly starts syncing into a failed test instead of a hung one.
+const GUARD: Duration = Duration::from_secs(120);
 
 fn beacon_sync(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_beacon-sync"))
+    let child = Command::new(env!("CARGO_BIN_EXE_beacon-sync"))
         .args(args)
         .env("RUST_LOG", "warn")
-        .output()
-        .expect("the binary runs")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let pid = child.id().to_string();
+    let (finished, watched) = mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if watched.recv_timeout(GUARD) == Err(RecvTimeoutError::Timeout) {
+            // Killed, the run has no exit code and `error_line` fails on it.
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+        }
+    });
+    let output = child.wait_with_output().expect("the binary runs");
+    let _ = finished.send(());
+    watchdog.join().expect("the watchdog ends");
+    output
 }
 
 /// The error line: the last line of stderr, which must start with `error:`.
