@@ -157,16 +157,41 @@ fn missing_keys_are_named() {
 }
 
 #[test]
-fn lodestar_1_5_config_spec_json_lacks_keys_we_need() {
-    // JSON is YAML. Lodestar 1.5.1 named Deneb "EIP4844" (so no Deneb keys: Deneb reads
-    // as not scheduled) and its /eth/v1/config/spec has no MAX_REQUEST_BLOCKS.
-    let text = std::fs::read_to_string(
-        std::path::PathBuf::from(VECTORS).join("lodestar-dev/config_spec.json"),
-    )
-    .unwrap();
-    let err = parse_err(&text);
+fn lodestar_1_5_config_spec_json_reads_as_its_capella_chain() {
+    // JSON is YAML. Lodestar 1.5.1 named Deneb "EIP4844", so there are no Deneb keys
+    // (Deneb reads as not scheduled), and its /eth/v1/config/spec has no
+    // MAX_REQUEST_BLOCKS (a p2p constant until Deneb: 1,024).
+    let dir = std::path::PathBuf::from(VECTORS).join("lodestar-dev");
+    let text = std::fs::read_to_string(dir.join("config_spec.json")).unwrap();
+    let genesis: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("genesis.json")).unwrap()).unwrap();
+    let root: Hash256 = genesis["genesis"]["genesis_validators_root"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let config = ChainConfig::from_config_yaml(&text)
+        .unwrap()
+        .with_genesis(0, root);
+    assert_eq!(config.seconds_per_slot(), 2);
+    assert_eq!(config.max_request_blocks(), 1024);
+    assert_eq!(config.fork_at_epoch(0), Fork::Capella);
+    assert_eq!(config.fork_epoch(Fork::Deneb), None);
+    // The digest Lodestar put on the wire and in its REST answers.
+    let capella = genesis["fork_digests"]["CAPELLA_FORK_VERSION"]
+        .as_str()
+        .unwrap();
+    assert_eq!(config.fork_digest_at_epoch(0).to_string(), capella);
+
+    // The same chain with Deneb scheduled at epoch 10 needs the Deneb keys.
+    let far = "\"EIP4844_FORK_EPOCH\": \"18446744073709551615\"";
+    assert!(text.contains(far));
+    let with_deneb = text
+        .replace("\"EIP4844_FORK_VERSION\"", "\"DENEB_FORK_VERSION\"")
+        .replace(far, "\"DENEB_FORK_EPOCH\": \"10\"");
+    let err = parse_err(&with_deneb);
     assert!(
-        matches!(&err, ConfigError::MissingKey { key } if key == "MAX_REQUEST_BLOCKS"),
+        matches!(&err, ConfigError::MissingKey { key } if key == "MAX_REQUEST_BLOCKS_DENEB"),
         "{err}"
     );
 }

@@ -161,6 +161,17 @@ impl<'a> Fields<'a> {
             .transpose()
     }
 
+    /// `key`'s value; when absent, an error if the chain `needs` it, `default` otherwise.
+    fn u64_or(&self, key: &str, needs: bool, default: u64) -> Result<u64, ConfigError> {
+        match self.opt_u64(key)? {
+            Some(value) => Ok(value),
+            None if needs => Err(ConfigError::MissingKey {
+                key: self.name(key),
+            }),
+            None => Ok(default),
+        }
+    }
+
     fn u64(&self, key: &str) -> Result<u64, ConfigError> {
         let text = self.required(key)?;
         parse_u64(text).ok_or_else(|| self.invalid_number(key, text))
@@ -330,6 +341,15 @@ fn read_blob_schedule(fields: &Fields<'_>) -> Result<Vec<BlobScheduleEntry>, Con
 /// `MAX_BLOBS_PER_BLOCK` of the mainnet Deneb preset, for configs written while the
 /// value still lived in the preset (the published mainnet file of April 2025 has none).
 const DENEB_PRESET_MAX_BLOBS_PER_BLOCK: u64 = 6;
+/// `MAX_REQUEST_BLOCKS`: a phase0 p2p constant, in no config written before Deneb
+/// (Lodestar 1.5.1's `/eth/v1/config/spec` has none).
+const MAX_REQUEST_BLOCKS: u64 = 1024;
+/// Mainnet's `MAX_REQUEST_BLOCKS_DENEB`, for configs that do not schedule Deneb.
+const MAX_REQUEST_BLOCKS_DENEB: u64 = 128;
+/// Mainnet's `MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS`, for configs that do not schedule Deneb.
+const MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS: u64 = 4096;
+/// Mainnet's `MAX_BLOBS_PER_BLOCK_ELECTRA`, for configs that do not schedule Electra.
+const MAX_BLOBS_PER_BLOCK_ELECTRA: u64 = 9;
 
 impl ChainConfig {
     /// Parses a network's `config.yaml`.
@@ -340,11 +360,13 @@ impl ChainConfig {
     /// Required keys: `PRESET_BASE` (must be `mainnet`), `GENESIS_FORK_VERSION`,
     /// `{ALTAIR..FULU}_FORK_VERSION` and `_FORK_EPOCH` (a fork with neither key, as in a
     /// file written before that fork existed, is not scheduled), `SECONDS_PER_SLOT` or
-    /// `SLOT_DURATION_MS`, `MAX_REQUEST_BLOCKS`, `MAX_REQUEST_BLOCKS_DENEB`,
-    /// `MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS`, `MAX_BLOBS_PER_BLOCK` (default: 6, the
-    /// Deneb preset's), `MAX_BLOBS_PER_BLOCK_ELECTRA`, and `MIN_EPOCHS_FOR_BLOCK_REQUESTS` (or the two
-    /// values it is computed from). `CONFIG_NAME` (default `custom`) and `BLOB_SCHEDULE`
-    /// (default empty) are optional; other keys are ignored.
+    /// `SLOT_DURATION_MS`, and `MIN_EPOCHS_FOR_BLOCK_REQUESTS` (or the two values it is
+    /// computed from). Required only when their fork is scheduled, mainnet's value
+    /// otherwise: `MAX_REQUEST_BLOCKS_DENEB` and `MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS`
+    /// (Deneb), `MAX_BLOBS_PER_BLOCK_ELECTRA` (Electra). With a default when absent, as
+    /// older files have them: `MAX_REQUEST_BLOCKS` (1,024, a p2p constant until Deneb),
+    /// `MAX_BLOBS_PER_BLOCK` (6, the Deneb preset's), `CONFIG_NAME` (`custom`) and
+    /// `BLOB_SCHEDULE` (empty). Other keys are ignored.
     ///
     /// # Errors
     ///
@@ -368,20 +390,37 @@ impl ChainConfig {
                 preset: preset.to_owned(),
             });
         }
+        let forks = read_forks(&fields)?;
+        let scheduled = |fork: Fork| forks[super::fork_index(fork)].epoch.is_some();
+        let (deneb, electra) = (scheduled(Fork::Deneb), scheduled(Fork::Electra));
         let parts = ConfigParts {
             name: fields.scalar("CONFIG_NAME")?.unwrap_or("custom").to_owned(),
-            forks: read_forks(&fields)?,
+            forks,
             seconds_per_slot: read_seconds_per_slot(&fields)?,
-            max_request_blocks: fields.u64("MAX_REQUEST_BLOCKS")?,
-            max_request_blocks_deneb: fields.u64("MAX_REQUEST_BLOCKS_DENEB")?,
+            // A p2p constant before Deneb moved it into the config.
+            max_request_blocks: fields.u64_or("MAX_REQUEST_BLOCKS", false, MAX_REQUEST_BLOCKS)?,
+            max_request_blocks_deneb: fields.u64_or(
+                "MAX_REQUEST_BLOCKS_DENEB",
+                deneb,
+                MAX_REQUEST_BLOCKS_DENEB,
+            )?,
             min_epochs_for_block_requests: read_min_epochs_for_block_requests(&fields)?,
-            min_epochs_for_blob_sidecars_requests: fields
-                .u64("MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS")?,
+            min_epochs_for_blob_sidecars_requests: fields.u64_or(
+                "MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS",
+                deneb,
+                MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS,
+            )?,
             // Older files leave it to the Deneb preset, where it was until Electra.
-            max_blobs_per_block: fields
-                .opt_u64("MAX_BLOBS_PER_BLOCK")?
-                .unwrap_or(DENEB_PRESET_MAX_BLOBS_PER_BLOCK),
-            max_blobs_per_block_electra: fields.u64("MAX_BLOBS_PER_BLOCK_ELECTRA")?,
+            max_blobs_per_block: fields.u64_or(
+                "MAX_BLOBS_PER_BLOCK",
+                false,
+                DENEB_PRESET_MAX_BLOBS_PER_BLOCK,
+            )?,
+            max_blobs_per_block_electra: fields.u64_or(
+                "MAX_BLOBS_PER_BLOCK_ELECTRA",
+                electra,
+                MAX_BLOBS_PER_BLOCK_ELECTRA,
+            )?,
             blob_schedule: read_blob_schedule(&fields)?,
         };
         ChainConfig::from_parts(parts)
