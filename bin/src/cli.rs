@@ -159,13 +159,14 @@ pub(crate) struct SyncArgs {
     /// `--checkpoint-state`).
     #[arg(long, value_enum, conflicts_with = "testnet_dir")]
     pub(crate) network: Option<NetworkArg>,
-    /// The `--network`'s genesis state (SSZ), to sync from genesis.
-    #[arg(
-        long,
-        value_name = "FILE",
-        requires = "network",
-        conflicts_with = "testnet_dir"
-    )]
+    /// Follow the beacon node at this REST API URL (`http://HOST:PORT`): its genesis,
+    /// config and genesis state come from its standard endpoints, and it is the peer when
+    /// no `--peer` is given.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["testnet_dir", "network"])]
+    pub(crate) beacon_api: Option<String>,
+    /// The genesis state (SSZ) of `--network`, or instead of `--beacon-api`'s, to sync from
+    /// genesis.
+    #[arg(long, value_name = "FILE", conflicts_with = "testnet_dir")]
     pub(crate) genesis_state: Option<PathBuf>,
     /// Start from this checkpoint block (SSZ) instead of genesis.
     #[arg(long, value_name = "FILE")]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use consensus::verify::Proposers;
 use consensus::{Block, ChainConfig, Fork};
+use node::api_client::BeaconApi;
 use node::devnet::{self, DevnetOptions};
 use node::launch::{self, Network};
 use node::{BackfillTo, BeaconNode, NodeSettings, StartFrom};
@@ -120,7 +121,11 @@ impl From<Network> for Chain {
     }
 }
 
-fn load_chain(args: &SyncArgs) -> anyhow::Result<Chain> {
+async fn load_chain(args: &SyncArgs) -> anyhow::Result<Chain> {
+    if let Some(url) = &args.beacon_api {
+        let api = BeaconApi::new(url)?;
+        return Ok(api.network(args.genesis_state.as_deref()).await?.into());
+    }
     match (&args.testnet_dir, args.network) {
         (Some(dir), _) => Ok(launch::load_testnet_dir(dir)?.into()),
         (None, Some(network)) => {
@@ -183,7 +188,7 @@ fn node_settings(
 
 async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
     let node_args = settings::merge(args.node.clone(), file);
-    let mut chain = load_chain(&args)?;
+    let mut chain = load_chain(&args).await?;
     let start = match (&args.checkpoint_block, chain.genesis.take()) {
         (Some(path), _) => StartFrom::Checkpoint {
             block: Box::new(launch::load_checkpoint_block(path, &chain.config)?),
@@ -199,6 +204,15 @@ async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
         chain.proposers = launch::load_registry(state, &chain.config)?;
     }
     let mut settings = node_settings(&node_args, chain, start, PathBuf::from("beacon-sync-data"))?;
+    if let (Some(url), true) = (&args.beacon_api, settings.peers.is_empty()) {
+        // The beacon node itself is the peer.
+        settings.peers = BeaconApi::new(url)?.p2p_addresses().await?;
+        if settings.peers.is_empty() {
+            bail!(
+                "{url}/eth/v1/node/identity lists no p2p address: give the peer with --peer MULTIADDR"
+            );
+        }
+    }
     settings.backfill = match args.backfill_to {
         Some(BackfillArg::Genesis) => BackfillTo::Genesis,
         Some(BackfillArg::Slot(slot)) => BackfillTo::Slot(slot),

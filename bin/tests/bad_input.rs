@@ -237,3 +237,24 @@ fn a_genesis_state_of_another_network_is_refused_with_its_fork_version() {
     ]);
     error_line(&out, 2);
 }
+
+#[test]
+fn an_unreachable_beacon_api_names_the_endpoint() {
+    // A port nobody listens on: bound, then closed.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let url = format!("http://127.0.0.1:{port}");
+    let out = beacon_sync(&["sync", "--beacon-api", &url, "--port", "0"]);
+    let line = error_line(&out, 1);
+    assert!(line.contains("/eth/v1/beacon/genesis"), "{line}");
+    assert!(line.contains("cannot connect"), "{line}");
+
+    let out = beacon_sync(&["sync", "--beacon-api", "https://example.org"]);
+    let line = error_line(&out, 1);
+    assert!(line.contains("https is not supported"), "{line}");
+
+    // With a network of its own it is a usage error.
+    let out = beacon_sync(&["sync", "--beacon-api", &url, "--network", "mainnet"]);
+    error_line(&out, 2);
+}

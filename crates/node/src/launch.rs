@@ -156,9 +156,22 @@ pub fn load_testnet_dir(dir: &Path) -> Result<Network, LaunchError> {
 /// [`LaunchError`] when the file is missing, is not a genesis state of `config`'s fork,
 /// or belongs to another chain.
 pub fn load_genesis_state(path: &Path, config: ChainConfig) -> Result<Network, LaunchError> {
+    genesis_network(&read(path)?, path, config)
+}
+
+/// [`load_genesis_state`] of state bytes read from `source` (a file, or the URL they
+/// were fetched from, which errors name).
+///
+/// # Errors
+/// As [`load_genesis_state`].
+pub fn genesis_network(
+    bytes: &[u8],
+    source: &Path,
+    config: ChainConfig,
+) -> Result<Network, LaunchError> {
     const WHAT: &str = "SSZ genesis state";
-    let bytes = read(path)?;
-    let summary = StateSummary::read(&bytes).map_err(|e| invalid(path, WHAT, &e))?;
+    let path = source;
+    let summary = StateSummary::read(bytes).map_err(|e| invalid(path, WHAT, &e))?;
     if summary.slot != 0 {
         let detail = format!("its slot is {}, not 0", summary.slot);
         return Err(invalid(path, WHAT, &detail));
@@ -182,10 +195,10 @@ pub fn load_genesis_state(path: &Path, config: ChainConfig) -> Result<Network, L
             expected: known,
         });
     }
-    let state = BeaconState::from_ssz_bytes(&bytes, fork).map_err(|e| invalid(path, WHAT, &e))?;
+    let state = BeaconState::from_ssz_bytes(bytes, fork).map_err(|e| invalid(path, WHAT, &e))?;
     let genesis = state.genesis_block().map_err(|e| invalid(path, WHAT, &e))?;
     let registry =
-        ValidatorRegistry::from_state_bytes(&bytes).map_err(|e| invalid(path, WHAT, &e))?;
+        ValidatorRegistry::from_state_bytes(bytes).map_err(|e| invalid(path, WHAT, &e))?;
     Ok(Network {
         config: config.with_genesis(state.genesis_time(), state.genesis_validators_root()),
         proposers: Proposers::from_compressed(registry.pubkeys),

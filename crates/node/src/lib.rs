@@ -46,6 +46,7 @@
 //!
 //! None.
 
+pub mod api_client;
 mod chain;
 pub mod devnet;
 pub mod http;

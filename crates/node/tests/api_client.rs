@@ -1,0 +1,145 @@
+//! The beacon-API client against the answers a real Lodestar 1.5.1 gave
+//! (`../shared/vectors/lodestar-dev`), served on 127.0.0.1 by a stand-in server: the
+//! network it builds is Lodestar's dev chain (its digest, genesis block root and 8
+//! validators), and every failure names the endpoint and the HTTP status.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a failed unwrap is a failed test, with the value in the message"
+)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use node::api_client::{ApiError, BeaconApi};
+use serde_json::{Value, json};
+
+fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/lodestar-dev")
+}
+
+fn vector_json(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(vectors().join(name)).unwrap()).unwrap()
+}
+
+fn genesis_state() -> Vec<u8> {
+    let gz = std::fs::read(vectors().join("genesis_state.ssz.gz")).unwrap();
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(gz.as_slice())
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+/// Serves Lodestar's recorded answers; `state` is what the genesis state endpoint returns
+/// (`None`: 404, as a node that pruned it).
+async fn stand_in(state: Option<Vec<u8>>) -> String {
+    let genesis = vector_json("genesis.json");
+    let spec = vector_json("config_spec.json");
+    let answer = |value: Value| move || async move { axum::Json(json!({ "data": value })) };
+    let router = Router::new()
+        .route(
+            "/eth/v1/beacon/genesis",
+            get(answer(genesis["genesis"].clone())),
+        )
+        .route("/eth/v1/config/spec", get(answer(spec)))
+        .route(
+            "/eth/v1/node/identity",
+            get(answer(genesis["identity"].clone())),
+        )
+        .route(
+            "/eth/v2/debug/beacon/states/genesis",
+            get(move || async move {
+                match state {
+                    Some(bytes) => Ok(bytes),
+                    None => Err((StatusCode::NOT_FOUND, "state not found")),
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn lodestars_api_gives_its_dev_chain() {
+    let url = stand_in(Some(genesis_state())).await;
+    let api = BeaconApi::new(&url).unwrap();
+    let genesis = vector_json("genesis.json");
+
+    let network = api.network(None).await.unwrap();
+    assert_eq!(
+        network.config.fork_digest_at_epoch(0).to_string(),
+        genesis["fork_digests"]["CAPELLA_FORK_VERSION"]
+            .as_str()
+            .unwrap()
+    );
+    assert_eq!(
+        network.config.genesis_time().to_string(),
+        genesis["genesis"]["genesis_time"].as_str().unwrap()
+    );
+    assert_eq!(
+        network.genesis.root().to_string(),
+        genesis["genesis_block_header"]["root"].as_str().unwrap()
+    );
+    assert_eq!(network.proposers.len(), 8);
+    assert_eq!(network.config.seconds_per_slot(), 2);
+
+    let addrs = api.p2p_addresses().await.unwrap();
+    assert_eq!(
+        addrs.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        [genesis["identity"]["p2p_addresses"][0].as_str().unwrap()]
+    );
+}
+
+#[tokio::test]
+async fn a_genesis_state_given_as_a_file_is_used_instead_of_the_endpoint() {
+    let url = stand_in(None).await;
+    let api = BeaconApi::new(&format!("{url}/")).unwrap();
+    // The node has no genesis state to give: the error names the endpoint and status.
+    let error = api.network(None).await.unwrap_err();
+    assert!(
+        matches!(error, ApiError::Status { status: 404, .. }),
+        "{error}"
+    );
+    let line = error.to_string();
+    assert!(
+        line.contains("/eth/v2/debug/beacon/states/genesis") && line.contains("404"),
+        "{line}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("genesis.ssz");
+    std::fs::write(&file, genesis_state()).unwrap();
+    let network = api.network(Some(&file)).await.unwrap();
+    assert_eq!(network.proposers.len(), 8);
+}
+
+#[tokio::test]
+async fn bad_urls_and_unreachable_nodes_are_one_line_errors() {
+    for (url, why) in [
+        ("https://127.0.0.1:5052", "https"),
+        ("127.0.0.1:5052", "http://"),
+        ("http://", "URL"),
+    ] {
+        let error = BeaconApi::new(url).unwrap_err();
+        assert!(matches!(error, ApiError::Url { .. }), "{url}: {error}");
+        assert!(error.to_string().contains(why), "{url}: {error}");
+    }
+    // A port nobody listens on: bound, then closed.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let api = BeaconApi::new(&format!("http://127.0.0.1:{port}")).unwrap();
+    let error = api.genesis().await.unwrap_err();
+    assert!(matches!(error, ApiError::Connect { .. }), "{error}");
+    assert!(
+        error.to_string().contains("/eth/v1/beacon/genesis"),
+        "{error}"
+    );
+    assert!(!error.to_string().contains('\n'), "{error}");
+}
