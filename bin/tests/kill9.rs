@@ -151,7 +151,9 @@ async fn a_node_killed_halfway_resumes_from_its_stored_head_and_finishes_the_sam
         .expect("exits");
     assert!(status.success(), "the second run ends in sync");
 
-    let store = store::Store::open(data.join(node::STORE_FILE), &source.config).expect("opens");
+    // Read-only: a store the exiting node left unclosed would be refused here.
+    let store = store::Store::open_read_only(data.join(node::STORE_FILE))
+        .expect("the exited node closed its store cleanly");
     assert_eq!(
         store.anchors().expect("reads").expect("anchored").head,
         source.anchors.head

@@ -271,9 +271,10 @@ impl BeaconNode {
             backfill.shutdown().await;
         }
         self.forward.shutdown().await;
-        // The last verified segment may still be on its way to the disk.
+        // The last verified segment may still be on its way to the disk; then the commit
+        // thread ends and lets go of the store.
         let sink = self.sink.clone();
-        if let Ok(Err(error)) = tokio::task::spawn_blocking(move || sink.flush()).await {
+        if let Ok(Err(error)) = tokio::task::spawn_blocking(move || sink.close()).await {
             tracing::warn!(target: "node", %error, "the last verified segments could not be committed");
         }
         if let Some(net) = self.net.take() {

@@ -15,6 +15,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use consensus::verify::{Anchor, BlockAndSidecars, ImportSink};
 use store::Store;
@@ -28,6 +29,8 @@ pub const COMMITS_IN_FLIGHT: usize = 1;
 enum Job {
     Commit(Vec<BlockAndSidecars>, Anchor),
     Flush(std::sync::mpsc::Sender<()>),
+    /// Ends the thread, which lets go of the store.
+    Close,
 }
 
 /// Commits verified segments on its own thread and publishes the new anchors. Cheap to
@@ -36,6 +39,7 @@ enum Job {
 pub struct StoreSink {
     jobs: Arc<Mutex<SyncSender<Job>>>,
     failed: Arc<AtomicBool>,
+    thread: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
 impl std::fmt::Debug for Job {
@@ -43,6 +47,7 @@ impl std::fmt::Debug for Job {
         match self {
             Job::Commit(blocks, anchor) => write!(f, "Commit({} blocks, {anchor:?})", blocks.len()),
             Job::Flush(_) => f.write_str("Flush"),
+            Job::Close => f.write_str("Close"),
         }
     }
 }
@@ -56,12 +61,13 @@ impl StoreSink {
         let (jobs, queue) = sync_channel(COMMITS_IN_FLIGHT);
         let failed = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&failed);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("store-commit".to_owned())
             .spawn(move || commit_loop(&queue, &store, &chain, &flag))?;
         Ok(StoreSink {
             jobs: Arc::new(Mutex::new(jobs)),
             failed,
+            thread: Arc::new(Mutex::new(Some(thread))),
         })
     }
 
@@ -86,6 +92,26 @@ impl StoreSink {
     }
 }
 
+impl StoreSink {
+    /// Commits what was handed over, then ends the commit thread and waits for it, so
+    /// that the thread's hold on the store is gone when this returns (a process that
+    /// exits right after still closes the database cleanly). Later imports are refused
+    /// as [`VerifierFault::Storage`].
+    ///
+    /// # Errors
+    /// [`VerifierFault::Storage`] when a commit failed or the thread panicked.
+    pub fn close(&self) -> Result<(), VerifierFault> {
+        let flushed = self.flush();
+        // The thread may be gone already (closed before): nothing to send to then.
+        let _ = self.send(Job::Close);
+        let thread = sync_types::lock::lock(&self.thread).take();
+        if let Some(thread) = thread {
+            thread.join().map_err(|_| VerifierFault::Storage)?;
+        }
+        flushed
+    }
+}
+
 fn commit_loop(queue: &Receiver<Job>, store: &Store, chain: &NodeChain, failed: &AtomicBool) {
     for job in queue {
         match job {
@@ -104,6 +130,7 @@ fn commit_loop(queue: &Receiver<Job>, store: &Store, chain: &NodeChain, failed: 
             Job::Flush(done) => {
                 let _ = done.send(());
             }
+            Job::Close => return,
         }
     }
 }

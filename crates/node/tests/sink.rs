@@ -103,3 +103,30 @@ fn a_failed_commit_refuses_every_later_segment_and_keeps_the_store_as_it_was() {
     );
     assert_eq!(chain.anchors(), anchors);
 }
+
+#[test]
+fn closing_commits_what_was_handed_over_and_lets_go_of_the_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, chain, sink) = setup(dir.path());
+    let devnet = devnet();
+    let segment = devnet.segment(1..17);
+    sink.import(&segment, head_anchor(&segment))
+        .expect("accepted");
+    let other = sink.clone();
+    sink.close().expect("the segment is committed");
+    assert_eq!(
+        store.anchors().expect("reads").expect("anchored"),
+        chain.anchors()
+    );
+    // The commit thread's reference is gone: ours is the last, so dropping it closes the
+    // database cleanly even if the process exits at once.
+    assert_eq!(Arc::strong_count(&store), 1);
+    // A clone shares the closed thread: later imports are refused as our fault.
+    let next = devnet.segment(17..33);
+    assert_eq!(
+        other.import(&next, head_anchor(&next)),
+        Err(sync_types::VerifierFault::Storage)
+    );
+    drop(store);
+    store::Store::open_read_only(dir.path().join("chain.redb")).expect("closed cleanly");
+}
