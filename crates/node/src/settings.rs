@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use consensus::config::ChainConfig;
 use consensus::verify::Proposers;
@@ -89,7 +90,8 @@ pub struct NodeSettings {
     /// The peer pool's limits.
     pub pool: PoolConfig,
     /// The forward manager. Default: follow the best peer's head (there is no gossip),
-    /// in sync once at it; a new head is seen within `head_poll_interval` (12 s).
+    /// in sync once at it; a new head is seen within `head_poll_interval`, one slot of
+    /// the chain (`SECONDS_PER_SLOT`).
     pub forward: ManagerConfig,
     /// The backfill manager. Default: Nimbus's, with `max_head_age` 0.
     pub backward: ManagerConfig,
@@ -108,6 +110,12 @@ impl NodeSettings {
         proposers: Proposers,
         start: StartFrom,
     ) -> NodeSettings {
+        // A new head is seen within a slot of the chain's own length (2 s on a Lodestar
+        // dev chain: 12 s there would leave the node 6 slots behind).
+        let forward = ManagerConfig {
+            head_poll_interval: Duration::from_secs(chain.seconds_per_slot()),
+            ..ManagerConfig::default().following_peers(0)
+        };
         NodeSettings {
             data_dir: data_dir.into(),
             chain,
@@ -120,7 +128,7 @@ impl NodeSettings {
             peers: Vec::new(),
             net: NetConfig::default(),
             pool: PoolConfig::default(),
-            forward: ManagerConfig::default().following_peers(0),
+            forward,
             backward: ManagerConfig {
                 max_head_age: 0,
                 ..ManagerConfig::default()
@@ -182,5 +190,41 @@ impl From<net::NetError> for NodeError {
 impl From<store::StoreError> for NodeError {
     fn from(error: store::StoreError) -> Self {
         NodeError::Store(Box::new(error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use consensus::containers::BeaconBlockHeader;
+    use consensus::{Fork, SignedBeaconBlock};
+
+    use super::*;
+
+    fn settings(seconds_per_slot: u64) -> NodeSettings {
+        let config = ChainConfig::devnet(Fork::Capella, 0, consensus::primitives::Hash256::ZERO)
+            .with_seconds_per_slot(seconds_per_slot)
+            .expect("a valid slot length");
+        let genesis =
+            SignedBeaconBlock::with_empty_body(Fork::Capella, &BeaconBlockHeader::default());
+        let start = StartFrom::Genesis(Box::new(Block::new(genesis)));
+        NodeSettings::new(
+            "unused",
+            config,
+            Proposers::from_compressed(Vec::new()),
+            start,
+        )
+    }
+
+    #[test]
+    fn the_head_is_polled_once_a_slot_of_the_chain() {
+        assert_eq!(
+            settings(2).forward.head_poll_interval,
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            settings(12).forward.head_poll_interval,
+            Duration::from_secs(12)
+        );
+        assert!(settings(12).forward.follow_peers_head);
     }
 }
