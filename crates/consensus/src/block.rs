@@ -82,6 +82,33 @@ fn with_empty_body<B: BlockBody + Default>(header: &BeaconBlockHeader) -> Signed
     }
 }
 
+#[cfg(feature = "serde")]
+impl SignedBeaconBlock {
+    /// Reads a block of `fork` from the beacon API's JSON (the `data` of
+    /// `/eth/v2/beacon/blocks/{id}`, whose `version` names the fork). The JSON carries no
+    /// proof of anything: compare the result's root with one you trust.
+    ///
+    /// # Errors
+    /// The deserializer's error when the JSON is not a block of that fork.
+    pub fn deserialize_fork<'de, D: serde::Deserializer<'de>>(
+        fork: Fork,
+        deserializer: D,
+    ) -> Result<SignedBeaconBlock, D::Error> {
+        use serde::Deserialize;
+        Ok(match fork {
+            Fork::Phase0 => SignedBeaconBlock::Phase0(Deserialize::deserialize(deserializer)?),
+            Fork::Altair => SignedBeaconBlock::Altair(Deserialize::deserialize(deserializer)?),
+            Fork::Bellatrix => {
+                SignedBeaconBlock::Bellatrix(Deserialize::deserialize(deserializer)?)
+            }
+            Fork::Capella => SignedBeaconBlock::Capella(Deserialize::deserialize(deserializer)?),
+            Fork::Deneb => SignedBeaconBlock::Deneb(Deserialize::deserialize(deserializer)?),
+            Fork::Electra => SignedBeaconBlock::Electra(Deserialize::deserialize(deserializer)?),
+            Fork::Fulu => SignedBeaconBlock::Fulu(Deserialize::deserialize(deserializer)?),
+        })
+    }
+}
+
 impl SignedBeaconBlock {
     /// The block of `fork` with `header`'s slot, proposer index, parent and state roots,
     /// the fork's default body (every field zero or empty) and a zero signature: a genesis

@@ -38,8 +38,10 @@
 //!
 //! Feature flags:
 //!
-//! - `serde`: `serde::Serialize` for [`SignedBeaconBlock`] and the containers a block holds,
-//!   in the beacon-API JSON form (integers as decimal strings, byte strings as `0x` hex).
+//! - `serde`: `serde::Serialize` and `Deserialize` for the containers a block holds, and
+//!   for [`SignedBeaconBlock`] (serialize; read with
+//!   [`SignedBeaconBlock::deserialize_fork`]), in the beacon-API JSON form (integers as
+//!   decimal strings, byte strings as `0x` hex).
 
 pub mod block;
 pub mod bls;

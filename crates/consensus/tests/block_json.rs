@@ -163,3 +163,59 @@ fn pyspec_blocks_of_deneb_to_fulu_serialize_with_the_spec_field_names() {
         }
     }
 }
+
+/// Reads `value` as a block of `fork`, as a node reads `/eth/v2/beacon/blocks/{id}`.
+fn from_json(fork: Fork, value: &Value) -> consensus::SignedBeaconBlock {
+    consensus::SignedBeaconBlock::deserialize_fork(fork, value).expect("a block of the fork")
+}
+
+#[test]
+fn mainnet_phase0_blocks_are_read_back_from_lodestars_json_to_the_same_bytes() {
+    let expected = json("mainnet_blocks_slot1-4_expected.json");
+    let lodestar = json("mainnet_blocks_slot1-4.json");
+    let entries = expected["blocks"].as_array().expect("blocks");
+    for (entry, value) in entries.iter().zip(lodestar.as_array().expect("a list")) {
+        let block = from_json(Fork::Phase0, value);
+        let bytes = hex(&text(&entry["signed_beacon_block_ssz_hex"]));
+        assert!(
+            block.as_ssz_bytes() == bytes,
+            "slot {}",
+            text(&entry["slot"])
+        );
+    }
+}
+
+#[test]
+fn lodestars_capella_rest_blocks_read_back_to_the_blocks_it_served_over_p2p() {
+    for slot in 191..=194 {
+        let answer = json(&format!("lodestar-dev/block_{slot}.json"));
+        assert_eq!(text(&answer["version"]), "capella");
+        let block = from_json(Fork::Capella, &answer["data"]);
+        let ssz = read(&format!("lodestar-dev/block_{slot}.ssz"));
+        assert!(block.as_ssz_bytes() == ssz, "slot {slot}");
+    }
+}
+
+#[test]
+fn blocks_of_deneb_to_fulu_read_back_from_their_json() {
+    for (name, fork) in PYSPEC_FORKS {
+        let expected = json(&format!("pyspec/{name}/expected.json"));
+        for entry in pyspec_blocks(&expected) {
+            let bytes = read(&format!("pyspec/{name}/{}", text(&entry["file"])));
+            let block = Block::from_ssz_bytes(&bytes, fork).expect("decodes");
+            let value = serde_json::to_value(block.signed()).expect("serializes");
+            assert!(from_json(fork, &value).as_ssz_bytes() == bytes, "{name}");
+        }
+    }
+}
+
+#[test]
+fn json_of_another_fork_or_with_a_bad_field_is_an_error() {
+    let answer = json("lodestar-dev/block_191.json");
+    // Read as Deneb, a Capella block lacks the blob commitments.
+    let as_deneb = consensus::SignedBeaconBlock::deserialize_fork(Fork::Deneb, &answer["data"]);
+    assert!(as_deneb.is_err());
+    let mut bad = answer["data"].clone();
+    bad["message"]["slot"] = Value::from("not a number");
+    assert!(consensus::SignedBeaconBlock::deserialize_fork(Fork::Capella, &bad).is_err());
+}

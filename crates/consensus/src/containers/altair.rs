@@ -9,7 +9,7 @@ use crate::primitives::SignatureBytes;
 
 /// `SyncAggregate`: the sync committee's signature over the parent block root.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SyncAggregate {
     /// Which of the 512 members signed.
     pub sync_committee_bits: BitVector<U512>,

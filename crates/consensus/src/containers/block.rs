@@ -15,7 +15,7 @@ impl<T: Encode + Decode + TreeHash + Clone + std::fmt::Debug + PartialEq> BlockB
 
 /// `BeaconBlock` of the fork whose body is `B`.
 #[derive(Clone, Debug, PartialEq, DeriveEncode, DeriveDecode, DeriveTreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BeaconBlock<B: BlockBody> {
     /// The slot.
     #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
@@ -46,7 +46,7 @@ impl<B: BlockBody> BeaconBlock<B> {
 
 /// `SignedBeaconBlock` of the fork whose body is `B`.
 #[derive(Clone, Debug, PartialEq, DeriveEncode, DeriveDecode, DeriveTreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SignedBeaconBlockOf<B: BlockBody> {
     /// The block.
     pub message: BeaconBlock<B>,

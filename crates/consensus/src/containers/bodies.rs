@@ -36,7 +36,7 @@ macro_rules! block_body {
     ) => {
         $(#[$meta])*
         #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
-        #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
         pub struct $name {
             /// RANDAO reveal.
             pub randao_reveal: SignatureBytes,

@@ -7,7 +7,7 @@ use crate::primitives::{Domain, Hash256, SignatureBytes, Version};
 
 /// `Checkpoint`: an epoch and the root of the block at its start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Checkpoint {
     /// The epoch.
     #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
@@ -18,7 +18,7 @@ pub struct Checkpoint {
 
 /// `Eth1Data`: the deposit contract state a block votes for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Eth1Data {
     /// Root of the deposit tree.
     pub deposit_root: Hash256,
@@ -33,7 +33,7 @@ pub struct Eth1Data {
 ///
 /// Its `hash_tree_root` equals the root of the full block.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BeaconBlockHeader {
     /// The slot.
     #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
@@ -51,7 +51,7 @@ pub struct BeaconBlockHeader {
 
 /// `SignedBeaconBlockHeader` (208 bytes).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SignedBeaconBlockHeader {
     /// The header.
     pub message: BeaconBlockHeader,
@@ -61,7 +61,7 @@ pub struct SignedBeaconBlockHeader {
 
 /// `AttestationData`: what an attestation votes for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AttestationData {
     /// The slot attested to.
     #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]

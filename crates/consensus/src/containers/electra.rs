@@ -11,7 +11,7 @@ use crate::primitives::{Address, Hash256, PubkeyBytes, SignatureBytes};
 /// `IndexedAttestation` of Electra: up to `MAX_VALIDATORS_PER_COMMITTEE *
 /// MAX_COMMITTEES_PER_SLOT` (131,072) indices.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct IndexedAttestationElectra {
     /// The attesting validators, sorted.
     #[cfg_attr(
@@ -27,7 +27,7 @@ pub struct IndexedAttestationElectra {
 
 /// `AttesterSlashing` of Electra.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AttesterSlashingElectra {
     /// The first attestation.
     pub attestation_1: IndexedAttestationElectra,
@@ -37,7 +37,7 @@ pub struct AttesterSlashingElectra {
 
 /// `Attestation` of Electra: aggregated across the committees named by `committee_bits`.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AttestationElectra {
     /// Which members of the named committees signed.
     pub aggregation_bits: BitList<U131072>,
@@ -51,7 +51,7 @@ pub struct AttestationElectra {
 
 /// `DepositRequest` (EIP-6110).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DepositRequest {
     /// The validator's pubkey.
     pub pubkey: PubkeyBytes,
@@ -69,7 +69,7 @@ pub struct DepositRequest {
 
 /// `WithdrawalRequest` (EIP-7002).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct WithdrawalRequest {
     /// The requesting execution address.
     pub source_address: Address,
@@ -82,7 +82,7 @@ pub struct WithdrawalRequest {
 
 /// `ConsolidationRequest` (EIP-7251).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ConsolidationRequest {
     /// The requesting execution address.
     pub source_address: Address,
@@ -94,7 +94,7 @@ pub struct ConsolidationRequest {
 
 /// `ExecutionRequests` (Electra).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ExecutionRequests {
     /// At most 8192.
     pub deposits: VariableList<DepositRequest, U8192>,

@@ -19,7 +19,7 @@ pub type LogsBloom = FixedBytes<256>;
 
 /// `Withdrawal` (Capella).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Withdrawal {
     /// Withdrawal counter.
     #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
@@ -43,7 +43,7 @@ macro_rules! execution_payload {
     ) => {
         $(#[$meta])*
         #[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TreeHash)]
-        #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
         pub struct $name {
             /// Parent execution block hash.
             pub parent_hash: Hash256,
@@ -112,7 +112,7 @@ execution_payload!(
 
 /// `BLSToExecutionChange` (Capella).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BlsToExecutionChange {
     /// The validator.
     #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
@@ -125,7 +125,7 @@ pub struct BlsToExecutionChange {
 
 /// `SignedBLSToExecutionChange` (Capella).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SignedBlsToExecutionChange {
     /// The change.
     pub message: BlsToExecutionChange,

@@ -10,7 +10,7 @@ use crate::primitives::{Hash256, PubkeyBytes, SignatureBytes};
 
 /// `ProposerSlashing`: two conflicting headers signed by one proposer.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ProposerSlashing {
     /// The first header.
     pub signed_header_1: SignedBeaconBlockHeader,
@@ -20,7 +20,7 @@ pub struct ProposerSlashing {
 
 /// `IndexedAttestation` (phase0 to Deneb): at most `MAX_VALIDATORS_PER_COMMITTEE` indices.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct IndexedAttestation {
     /// The attesting validators, sorted.
     #[cfg_attr(
@@ -36,7 +36,7 @@ pub struct IndexedAttestation {
 
 /// `AttesterSlashing` (phase0 to Deneb).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AttesterSlashing {
     /// The first attestation.
     pub attestation_1: IndexedAttestation,
@@ -46,7 +46,7 @@ pub struct AttesterSlashing {
 
 /// `Attestation` (phase0 to Deneb).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Attestation {
     /// Which committee members signed.
     pub aggregation_bits: BitList<U2048>,
@@ -58,7 +58,7 @@ pub struct Attestation {
 
 /// `DepositData`.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DepositData {
     /// The validator's pubkey.
     pub pubkey: PubkeyBytes,
@@ -73,7 +73,7 @@ pub struct DepositData {
 
 /// `Deposit`: a deposit with its Merkle proof (`DEPOSIT_CONTRACT_TREE_DEPTH + 1` = 33).
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Deposit {
     /// Branch in the deposit tree.
     pub proof: FixedVector<Hash256, U33>,
@@ -83,7 +83,7 @@ pub struct Deposit {
 
 /// `VoluntaryExit`.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct VoluntaryExit {
     /// Earliest epoch of the exit.
     #[cfg_attr(feature = "serde", serde(with = "serde_utils::quoted_u64"))]
@@ -95,7 +95,7 @@ pub struct VoluntaryExit {
 
 /// `SignedVoluntaryExit`.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TreeHash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SignedVoluntaryExit {
     /// The exit.
     pub message: VoluntaryExit,
