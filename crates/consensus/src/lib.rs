@@ -40,7 +40,7 @@
 //!
 //! - `serde`: `serde::Serialize` and `Deserialize` for the containers a block holds, and
 //!   for [`SignedBeaconBlock`] (serialize; read with
-//!   [`SignedBeaconBlock::deserialize_fork`]), in the beacon-API JSON form (integers as
+//!   `SignedBeaconBlock::deserialize_fork`), in the beacon-API JSON form (integers as
 //!   decimal strings, byte strings as `0x` hex).
 
 pub mod block;
