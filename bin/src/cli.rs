@@ -49,6 +49,13 @@ pub(crate) enum ForkArg {
     Electra,
 }
 
+/// Which block of a beacon node `--checkpoint` starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CheckpointArg {
+    /// Its finalized block.
+    Finalized,
+}
+
 /// How far back backfill goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum BackfillArg {
@@ -164,6 +171,15 @@ pub(crate) struct SyncArgs {
     /// no `--peer` is given.
     #[arg(long, value_name = "URL", conflicts_with_all = ["testnet_dir", "network"])]
     pub(crate) beacon_api: Option<String>,
+    /// With `--beacon-api`: start from that node's finalized block (`finalized`), its
+    /// validators from the finalized state, and backfill from there.
+    #[arg(
+        long,
+        value_enum,
+        requires = "beacon_api",
+        conflicts_with = "checkpoint_block"
+    )]
+    pub(crate) checkpoint: Option<CheckpointArg>,
     /// The genesis state (SSZ) of `--network`, or instead of `--beacon-api`'s, to sync from
     /// genesis.
     #[arg(long, value_name = "FILE", conflicts_with = "testnet_dir")]

@@ -12,8 +12,8 @@ use node::launch::{self, Network};
 use node::{BackfillTo, BeaconNode, NodeSettings, StartFrom};
 
 use crate::cli::{
-    BackfillArg, ChainArgs, Cli, Command, DevnetArgs, ForkArg, InspectArgs, NetworkArg, NodeArgs,
-    ServeArgs, SyncArgs,
+    BackfillArg, ChainArgs, CheckpointArg, Cli, Command, DevnetArgs, ForkArg, InspectArgs,
+    NetworkArg, NodeArgs, ServeArgs, SyncArgs,
 };
 use crate::settings;
 
@@ -189,7 +189,19 @@ fn node_settings(
 async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
     let node_args = settings::merge(args.node.clone(), file);
     let mut chain = load_chain(&args).await?;
+    let finalized = match (&args.beacon_api, args.checkpoint) {
+        (Some(url), Some(CheckpointArg::Finalized)) => {
+            let api = BeaconApi::new(url)?;
+            chain.proposers = api.finalized_registry(&chain.config).await?;
+            Some(api.finalized_block().await?)
+        }
+        _ => None,
+    };
     let start = match (&args.checkpoint_block, chain.genesis.take()) {
+        _ if let Some(block) = finalized => StartFrom::Checkpoint {
+            block: Box::new(block),
+            sidecars: Vec::new(),
+        },
         (Some(path), _) => StartFrom::Checkpoint {
             block: Box::new(launch::load_checkpoint_block(path, &chain.config)?),
             sidecars: Vec::new(),

@@ -1,8 +1,9 @@
 //! Starting from a beacon node's REST API, as operators do with checkpoint sync: the
 //! genesis (`/eth/v1/beacon/genesis`), the fork schedule and constants
 //! (`/eth/v1/config/spec`), the genesis state as SSZ
-//! (`/eth/v2/debug/beacon/states/genesis`) and the node's p2p addresses
-//! (`/eth/v1/node/identity`). Only the standard endpoints are used, so any beacon node
+//! (`/eth/v2/debug/beacon/states/genesis`), the node's p2p addresses
+//! (`/eth/v1/node/identity`), and for `--checkpoint finalized` its finalized block (JSON,
+//! checked against the finalized root) and the finalized state's validators. Only the standard endpoints are used, so any beacon node
 //! serves; every error names the endpoint and, for an HTTP error, the status.
 //!
 //! The client is hyper's HTTP/1 client over one TCP connection per request; `https://`
@@ -14,6 +15,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use consensus::config::{ChainConfig, ConfigError};
 use consensus::primitives::{Hash256, Version};
+use consensus::state::ValidatorRegistry;
+use consensus::verify::Proposers;
+use consensus::{Block, Fork, SignedBeaconBlock};
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper::Request;
 use hyper::header::{ACCEPT, HOST};
@@ -119,6 +123,17 @@ struct GenesisJson {
 #[derive(Deserialize)]
 struct IdentityJson {
     p2p_addresses: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct HeaderJson {
+    root: String,
+}
+
+#[derive(Deserialize)]
+struct BlockAnswer {
+    version: String,
+    data: serde_json::Value,
 }
 
 /// A beacon node's REST API at an `http://` URL.
@@ -290,6 +305,64 @@ impl BeaconApi {
             STATE_TIMEOUT,
         )
         .await
+    }
+
+    /// The beacon node's finalized block, to start from as a trusted checkpoint: its
+    /// root from `/eth/v1/beacon/headers/finalized`, the block from
+    /// `/eth/v2/beacon/blocks/{root}` (JSON, the form every beacon node serves; its
+    /// `version` names the fork), which must hash to that root.
+    ///
+    /// # Errors
+    /// [`ApiError`] naming the endpoint; a block that does not hash to the root, or
+    /// that carries blobs (their sidecars are not fetched yet), is refused.
+    pub async fn finalized_block(&self) -> Result<Block, ApiError> {
+        const HEADER: &str = "/eth/v1/beacon/headers/finalized";
+        let header: HeaderJson = self.get_json(HEADER).await?;
+        let root: Hash256 = header
+            .root
+            .parse()
+            .map_err(|_| self.answer(HEADER, &"invalid root"))?;
+        let endpoint = format!("/eth/v2/beacon/blocks/{root}");
+        let body = self
+            .get(&endpoint, "application/json", MAX_JSON_BYTES, JSON_TIMEOUT)
+            .await?;
+        let answer: BlockAnswer =
+            serde_json::from_slice(&body).map_err(|e| self.answer(&endpoint, &e))?;
+        let fork = Fork::from_name(&answer.version)
+            .ok_or_else(|| self.answer(&endpoint, &format!("unknown fork {}", answer.version)))?;
+        let signed = SignedBeaconBlock::deserialize_fork(fork, &answer.data)
+            .map_err(|e| self.answer(&endpoint, &e))?;
+        let block = Block::new(signed);
+        if block.root() != root {
+            let detail = format!("the block hashes to {}, not to {root}", block.root());
+            return Err(self.answer(&endpoint, &detail));
+        }
+        if !block.signed().blob_kzg_commitments().is_empty() {
+            let detail = "the finalized block carries blobs, whose sidecars are not fetched yet: give --checkpoint-block FILE";
+            return Err(self.answer(&endpoint, &detail));
+        }
+        Ok(block)
+    }
+
+    /// The validators of the finalized state (`/eth/v2/debug/beacon/states/finalized`),
+    /// checked to belong to `config`'s chain.
+    ///
+    /// # Errors
+    /// [`ApiError`] naming the endpoint.
+    pub async fn finalized_registry(&self, config: &ChainConfig) -> Result<Proposers, ApiError> {
+        const ENDPOINT: &str = "/eth/v2/debug/beacon/states/finalized";
+        let bytes = self.state_ssz("finalized").await?;
+        let registry =
+            ValidatorRegistry::from_state_bytes(&bytes).map_err(|e| self.answer(ENDPOINT, &e))?;
+        if registry.genesis_validators_root != config.genesis_validators_root() {
+            let detail = format!(
+                "the state's genesis validators root is {}, the chain's {}",
+                registry.genesis_validators_root,
+                config.genesis_validators_root()
+            );
+            return Err(self.answer(ENDPOINT, &detail));
+        }
+        Ok(Proposers::from_compressed(registry.pubkeys))
     }
 
     /// The network the node follows, from genesis: its configuration and genesis from

@@ -34,6 +34,14 @@ fn genesis_state() -> Vec<u8> {
     out
 }
 
+/// Serves `router` on a free port of 127.0.0.1; its base URL.
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
+
 /// Serves Lodestar's recorded answers; `state` is what the genesis state endpoint returns
 /// (`None`: 404, as a node that pruned it).
 async fn stand_in(state: Option<Vec<u8>>) -> String {
@@ -59,10 +67,7 @@ async fn stand_in(state: Option<Vec<u8>>) -> String {
                 }
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{addr}")
+    serve(router).await
 }
 
 #[tokio::test]
@@ -142,4 +147,56 @@ async fn bad_urls_and_unreachable_nodes_are_one_line_errors() {
         "{error}"
     );
     assert!(!error.to_string().contains('\n'), "{error}");
+}
+
+/// Block 194's root (the Lodestar vectors' README).
+const BLOCK_194: &str = "0x29eab42ae674b341360069315c27766282b16cb9fc6ae522bd55ab6aec21ca27";
+
+/// Serves Lodestar's block `served` (its REST JSON) as the finalized block 194.
+async fn finalized_stand_in(served: u64) -> String {
+    let header = json!({ "data": { "root": BLOCK_194 } });
+    let block = vector_json(&format!("block_{served}.json"));
+    let state = genesis_state();
+    let router = Router::new()
+        .route(
+            "/eth/v1/beacon/headers/finalized",
+            get(move || async move { axum::Json(header) }),
+        )
+        .route(
+            &format!("/eth/v2/beacon/blocks/{BLOCK_194}"),
+            get(move || async move { axum::Json(block) }),
+        )
+        .route(
+            "/eth/v2/debug/beacon/states/finalized",
+            get(move || async move { state }),
+        );
+    serve(router).await
+}
+
+#[tokio::test]
+async fn the_finalized_block_comes_from_its_json_and_must_hash_to_the_finalized_root() {
+    let api = BeaconApi::new(&finalized_stand_in(194).await).unwrap();
+    let block = api.finalized_block().await.unwrap();
+    assert_eq!(block.root().to_string(), BLOCK_194);
+    assert_eq!(block.signed().slot(), 194);
+
+    // The registry of the finalized state, checked against the chain's genesis.
+    let genesis = vector_json("genesis.json");
+    let root = genesis["genesis"]["genesis_validators_root"]
+        .as_str()
+        .unwrap();
+    let config = consensus::ChainConfig::devnet(consensus::Fork::Capella, 0, root.parse().unwrap());
+    assert_eq!(api.finalized_registry(&config).await.unwrap().len(), 8);
+    let other = consensus::ChainConfig::devnet(consensus::Fork::Capella, 0, Default::default());
+    let error = api.finalized_registry(&other).await.unwrap_err();
+    assert!(
+        error.to_string().contains("genesis validators root"),
+        "{error}"
+    );
+
+    // A node that answers with another block under the finalized root is caught.
+    let api = BeaconApi::new(&finalized_stand_in(193).await).unwrap();
+    let error = api.finalized_block().await.unwrap_err();
+    assert!(matches!(error, ApiError::Answer { .. }), "{error}");
+    assert!(error.to_string().contains("hashes to"), "{error}");
 }
