@@ -121,11 +121,7 @@ impl From<Network> for Chain {
     }
 }
 
-async fn load_chain(args: &SyncArgs) -> anyhow::Result<Chain> {
-    if let Some(url) = &args.beacon_api {
-        let api = BeaconApi::new(url)?;
-        return Ok(api.network(args.genesis_state.as_deref()).await?.into());
-    }
+fn load_chain(args: &SyncArgs) -> anyhow::Result<Chain> {
     match (&args.testnet_dir, args.network) {
         (Some(dir), _) => Ok(launch::load_testnet_dir(dir)?.into()),
         (None, Some(network)) => {
@@ -188,14 +184,24 @@ fn node_settings(
 
 async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
     let node_args = settings::merge(args.node.clone(), file);
-    let mut chain = load_chain(&args).await?;
-    let finalized = match (&args.beacon_api, args.checkpoint) {
-        (Some(url), Some(CheckpointArg::Finalized)) => {
-            let api = BeaconApi::new(url)?;
-            chain.proposers = api.finalized_registry(&chain.config).await?;
-            Some(api.finalized_block().await?)
+    let api = args.beacon_api.as_deref().map(BeaconApi::new).transpose()?;
+    let (mut chain, finalized) = match (&api, args.checkpoint) {
+        // A trusted checkpoint needs no genesis state: the finalized state has the keys.
+        (Some(api), Some(CheckpointArg::Finalized)) => {
+            let config = api.config().await?;
+            let proposers = api.finalized_registry(&config).await?;
+            let chain = Chain {
+                config,
+                proposers,
+                genesis: None,
+            };
+            (chain, Some(api.finalized_block().await?))
         }
-        _ => None,
+        (Some(api), None) => (
+            api.network(args.genesis_state.as_deref()).await?.into(),
+            None,
+        ),
+        (None, _) => (load_chain(&args)?, None),
     };
     let start = match (&args.checkpoint_block, chain.genesis.take()) {
         _ if let Some(block) = finalized => StartFrom::Checkpoint {
@@ -216,12 +222,13 @@ async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
         chain.proposers = launch::load_registry(state, &chain.config)?;
     }
     let mut settings = node_settings(&node_args, chain, start, PathBuf::from("beacon-sync-data"))?;
-    if let (Some(url), true) = (&args.beacon_api, settings.peers.is_empty()) {
+    if let (Some(api), true) = (&api, settings.peers.is_empty()) {
         // The beacon node itself is the peer.
-        settings.peers = BeaconApi::new(url)?.p2p_addresses().await?;
+        settings.peers = api.p2p_addresses().await?;
         if settings.peers.is_empty() {
             bail!(
-                "{url}/eth/v1/node/identity lists no p2p address: give the peer with --peer MULTIADDR"
+                "{}/eth/v1/node/identity lists no p2p address: give the peer with --peer MULTIADDR",
+                api.url()
             );
         }
     }

@@ -35,12 +35,16 @@ fn check_common(state: &BeaconState) -> consensus::Block {
     block
 }
 
+/// The genesis block of a published phase0 genesis state (`genesis/<network>_genesis.ssz.zip`).
+fn published_genesis_block(network: &str) -> consensus::Block {
+    let bytes = unzip_genesis(&format!("genesis/{network}_genesis.ssz.zip"));
+    check_common(&BeaconState::from_ssz_bytes(&bytes, Fork::Phase0).unwrap())
+}
+
 #[test]
 fn mainnet_genesis_block_has_the_published_root() {
     let constants = support::json("chain_constants.json");
-    let bytes = unzip_genesis("genesis/mainnet_genesis.ssz.zip");
-    let state = BeaconState::from_ssz_bytes(&bytes, Fork::Phase0).unwrap();
-    let block = check_common(&state);
+    let block = published_genesis_block("mainnet");
     assert_eq!(
         block.root(),
         hash(&constants["mainnet"]["block_roots"]["0"]["value"])
@@ -54,9 +58,7 @@ fn mainnet_genesis_block_has_the_published_root() {
 #[test]
 fn sepolia_genesis_block_has_the_published_root() {
     let constants = support::json("chain_constants.json");
-    let bytes = unzip_genesis("genesis/sepolia_genesis.ssz.zip");
-    let state = BeaconState::from_ssz_bytes(&bytes, Fork::Phase0).unwrap();
-    let block = check_common(&state);
+    let block = published_genesis_block("sepolia");
     assert_eq!(
         block.root(),
         hash(&constants["sepolia"]["genesis_block_root"]["value"])

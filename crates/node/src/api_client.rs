@@ -15,7 +15,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use consensus::config::{ChainConfig, ConfigError};
 use consensus::primitives::{Hash256, Version};
-use consensus::state::ValidatorRegistry;
 use consensus::verify::Proposers;
 use consensus::{Block, Fork, SignedBeaconBlock};
 use http_body_util::{BodyExt, Empty, Limited};
@@ -91,7 +90,8 @@ pub enum ApiError {
         #[source]
         source: ConfigError,
     },
-    /// The genesis state is not the genesis of the node's configuration.
+    /// A state from the node (or a file) does not fit the chain: not its genesis, of
+    /// another chain, or not a state.
     #[error(transparent)]
     Genesis(#[from] LaunchError),
 }
@@ -350,51 +350,23 @@ impl BeaconApi {
     /// # Errors
     /// [`ApiError`] naming the endpoint.
     pub async fn finalized_registry(&self, config: &ChainConfig) -> Result<Proposers, ApiError> {
-        const ENDPOINT: &str = "/eth/v2/debug/beacon/states/finalized";
         let bytes = self.state_ssz("finalized").await?;
-        let registry =
-            ValidatorRegistry::from_state_bytes(&bytes).map_err(|e| self.answer(ENDPOINT, &e))?;
-        if registry.genesis_validators_root != config.genesis_validators_root() {
-            let detail = format!(
-                "the state's genesis validators root is {}, the chain's {}",
-                registry.genesis_validators_root,
-                config.genesis_validators_root()
-            );
-            return Err(self.answer(ENDPOINT, &detail));
-        }
-        Ok(Proposers::from_compressed(registry.pubkeys))
+        let source = PathBuf::from(format!("{}/eth/v2/debug/beacon/states/finalized", self.url));
+        Ok(launch::registry_of(&bytes, &source, config)?)
     }
 
-    /// The network the node follows, from genesis: its configuration and genesis from
-    /// the API, its registry and genesis block from the genesis state (`state_file`, or
-    /// [`GENESIS_STATE_ENDPOINT`]), checked against each other.
+    /// The chain the node follows: `/eth/v1/config/spec` with the genesis time and root
+    /// of `/eth/v1/beacon/genesis`, whose fork version must be the spec's at genesis.
     ///
     /// # Errors
-    /// [`ApiError`] naming the endpoint or file at fault.
-    pub async fn network(&self, state_file: Option<&Path>) -> Result<Network, ApiError> {
+    /// [`ApiError`] naming the endpoint at fault.
+    pub async fn config(&self) -> Result<ChainConfig, ApiError> {
         let genesis = self.genesis().await?;
-        let config = self.spec().await?;
-        let config = config.with_genesis(genesis.genesis_time, genesis.genesis_validators_root);
-        let (bytes, source) = match state_file {
-            Some(path) => {
-                let bytes = std::fs::read(path).map_err(|source| LaunchError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
-                (Bytes::from(bytes), path.to_path_buf())
-            }
-            None => {
-                let bytes = self.state_ssz("genesis").await?;
-                (
-                    bytes,
-                    PathBuf::from(format!("{}{GENESIS_STATE_ENDPOINT}", self.url)),
-                )
-            }
-        };
-        let network = launch::genesis_network(&bytes, &source, config)?;
-        if network.config.fork_version(network.config.fork_at_slot(0))
-            != genesis.genesis_fork_version
-        {
+        let config = self
+            .spec()
+            .await?
+            .with_genesis(genesis.genesis_time, genesis.genesis_validators_root);
+        if config.fork_version(config.fork_at_slot(0)) != genesis.genesis_fork_version {
             return Err(self.answer(
                 "/eth/v1/beacon/genesis",
                 &format!(
@@ -403,6 +375,24 @@ impl BeaconApi {
                 ),
             ));
         }
-        Ok(network)
+        Ok(config)
+    }
+
+    /// The network the node follows, from genesis: its [`config`](Self::config), and its
+    /// registry and genesis block from the genesis state (`state_file`, or
+    /// [`GENESIS_STATE_ENDPOINT`]), checked against each other.
+    ///
+    /// # Errors
+    /// [`ApiError`] naming the endpoint or file at fault.
+    pub async fn network(&self, state_file: Option<&Path>) -> Result<Network, ApiError> {
+        let config = self.config().await?;
+        Ok(match state_file {
+            Some(path) => launch::load_genesis_state(path, config)?,
+            None => {
+                let bytes = self.state_ssz("genesis").await?;
+                let source = PathBuf::from(format!("{}{GENESIS_STATE_ENDPOINT}", self.url));
+                launch::genesis_network(&bytes, &source, config)?
+            }
+        })
     }
 }

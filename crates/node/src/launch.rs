@@ -159,18 +159,17 @@ pub fn load_genesis_state(path: &Path, config: ChainConfig) -> Result<Network, L
     genesis_network(&read(path)?, path, config)
 }
 
-/// [`load_genesis_state`] of state bytes read from `source` (a file, or the URL they
-/// were fetched from, which errors name).
+/// [`load_genesis_state`] of state bytes read from `path` (a file, or the URL they were
+/// fetched from, which errors name).
 ///
 /// # Errors
 /// As [`load_genesis_state`].
 pub fn genesis_network(
     bytes: &[u8],
-    source: &Path,
+    path: &Path,
     config: ChainConfig,
 ) -> Result<Network, LaunchError> {
     const WHAT: &str = "SSZ genesis state";
-    let path = source;
     let summary = StateSummary::read(bytes).map_err(|e| invalid(path, WHAT, &e))?;
     if summary.slot != 0 {
         let detail = format!("its slot is {}, not 0", summary.slot);
@@ -263,8 +262,20 @@ pub fn load_checkpoint_block(path: &Path, config: &ChainConfig) -> Result<Block,
 /// # Errors
 /// [`LaunchError`] when the file is missing, does not decode, or is of another chain.
 pub fn load_registry(path: &Path, config: &ChainConfig) -> Result<Proposers, LaunchError> {
-    let bytes = read(path)?;
-    let registry = ValidatorRegistry::from_state_bytes(&bytes)
+    registry_of(&read(path)?, path, config)
+}
+
+/// [`load_registry`] of state bytes read from `path` (a file, or the URL they were
+/// fetched from, which errors name).
+///
+/// # Errors
+/// [`LaunchError`] when the bytes do not decode or are of another chain.
+pub fn registry_of(
+    bytes: &[u8],
+    path: &Path,
+    config: &ChainConfig,
+) -> Result<Proposers, LaunchError> {
+    let registry = ValidatorRegistry::from_state_bytes(bytes)
         .map_err(|e| invalid(path, "SSZ beacon state", &e))?;
     if registry.genesis_validators_root != config.genesis_validators_root() {
         return Err(LaunchError::OtherChain {
