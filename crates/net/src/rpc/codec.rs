@@ -40,8 +40,6 @@ use crate::metrics::{Direction, NetMetrics};
 
 /// How many bytes one read from the stream takes at most.
 const READ_BUFFER_LEN: usize = 64 * 1024;
-/// Streamed chunks are gathered into writes of about this many bytes.
-const WRITE_BATCH_LEN: usize = 64 * 1024;
 
 /// The timeouts the codec applies (see [`crate::NetConfig`] for their defaults).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -319,15 +317,14 @@ where
         count_bytes(bytes.as_ref(), out.len());
         return io.flush().await;
     };
-    while let Some(first) = chunks.recv().await {
-        first
+    // One write per chunk: a muxer turns each write into its own frames, and some peers
+    // read a chunk's body as whole muxer messages (Lodestar 1.5.1 counts every byte of a
+    // message towards the chunk it is reading, and refuses a chunk "too long" when the
+    // next chunk shares its message). Only the end of the response is flushed.
+    while let Some(chunk) = chunks.recv().await {
+        chunk
             .encode(protocol, &mut out)
             .map_err(codec_error(protocol))?;
-        while out.len() < WRITE_BATCH_LEN {
-            let Ok(next) = chunks.try_recv() else { break };
-            next.encode(protocol, &mut out)
-                .map_err(codec_error(protocol))?;
-        }
         io.write_all(&out).await?;
         count_bytes(bytes.as_ref(), out.len());
         out.clear();

@@ -253,3 +253,61 @@ async fn a_streamed_response_is_written_chunk_by_chunk_and_ends_with_its_error()
         "every byte written is counted"
     );
 }
+
+/// Keeps every `poll_write` apart, as a muxer keeps its frames apart.
+#[derive(Default)]
+struct WriteRecorder {
+    writes: Vec<Vec<u8>>,
+}
+
+impl AsyncWrite for WriteRecorder {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().writes.push(buf.to_vec());
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Lodestar 1.5.1 reads a chunk's body as whole muxer messages and refuses the chunk
+/// ("too much bytes read") when the next chunk shares its message: chunks queued
+/// together must still leave in separate writes.
+#[tokio::test]
+async fn queued_chunks_leave_in_separate_writes() {
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    for fill in 0..4u8 {
+        let chunk = SuccessChunk {
+            context: Some([1, 2, 3, 4].into()),
+            ssz: vec![fill; 700],
+        };
+        tx.send(ResponseChunk::Success(chunk)).await.unwrap();
+    }
+    drop(tx);
+    let mut out = WriteRecorder::default();
+    write_response(
+        Protocol::BlocksByRangeV2,
+        &mut out,
+        RpcResponse::Stream(rx),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.writes.len(), 4, "one write per chunk");
+    for (fill, write) in (0..4u8).zip(&out.writes) {
+        let chunks = decode_response(Protocol::BlocksByRangeV2, write).unwrap();
+        assert!(
+            matches!(&chunks[..], [ResponseChunk::Success(c)] if c.ssz == vec![fill; 700]),
+            "write {fill} holds exactly chunk {fill}"
+        );
+    }
+}
