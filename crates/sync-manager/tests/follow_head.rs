@@ -9,7 +9,7 @@ use std::{sync::Arc, time::Duration};
 use common::{config, forward, until};
 use sync_manager::{ManagerConfig, SyncChain, SyncState};
 use sync_types::{
-    ScoredPeer, Slot,
+    ScoredPeer, Slot, SyncPeer,
     test_utils::{Behaviour, MockPeer, TestChain},
 };
 
@@ -186,6 +186,44 @@ async fn a_range_that_comes_back_failed_is_taken_at_once_while_the_wall_clock_is
         started.elapsed() < Duration::from_secs(8),
         "the failed range waited: {:?}",
         started.elapsed()
+    );
+    net.manager.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_new_head_found_by_a_poll_is_synced_at_once_not_at_the_next_tick() {
+    // A slow sync loop (30 s ticks) and frequent polls: the poll that sees the new head
+    // starts the sync itself. Before, the head waited for the next tick (up to 30 s here,
+    // a 2-slot lag on a 2 s chain with the default 2 s tick).
+    let chain = Arc::new(TestChain::full(Slot(512)));
+    let peers = peers_at(&chain, 256, 1);
+    let config = ManagerConfig {
+        loop_interval: Duration::from_secs(30),
+        head_poll_interval: Duration::from_secs(1),
+        ..config().following_peers(0)
+    };
+    let net = forward(Arc::clone(&chain), &peers, config);
+    net.sim.set_wall(Slot(512));
+    until(
+        Duration::from_secs(600),
+        "in sync at the peer's head",
+        || net.manager.status().state == SyncState::Synced && net.sim.head_slot() == Slot(256),
+    )
+    .await;
+    peers[0].set_head(Slot(260));
+    until(Duration::from_secs(120), "the new head polled", || {
+        peers[0].head_slot() == Slot(260)
+    })
+    .await;
+    let polled = tokio::time::Instant::now();
+    until(Duration::from_secs(120), "the new head synced", || {
+        net.sim.head_slot() == Slot(260)
+    })
+    .await;
+    assert!(
+        polled.elapsed() < Duration::from_secs(5),
+        "the new head waited {:?} after the poll that found it",
+        polled.elapsed()
     );
     net.manager.shutdown().await;
 }

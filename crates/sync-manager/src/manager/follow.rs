@@ -50,7 +50,9 @@ where
     }
 
     /// While in sync and following the peers' head: refresh, in one background batch,
-    /// every status older than the poll interval. At most one batch runs at a time.
+    /// every status older than the poll interval. At most one batch runs at a time. A
+    /// batch that finds a head past ours runs the sync loop at once: waiting for its next
+    /// tick would leave the node that much further behind.
     pub(crate) fn poll_heads(self: &Arc<Self>) {
         if self.direction == SyncDirection::Backward || !self.config.follow_peers_head {
             return;
@@ -76,6 +78,10 @@ where
             });
             futures::future::join_all(refreshes).await;
             inner.polling.store(false, Ordering::Release);
+            let head = inner.chain.head_slot();
+            if stale.iter().any(|peer| peer.head_slot() > head) {
+                inner.poke.notify_one();
+            }
         });
     }
 }

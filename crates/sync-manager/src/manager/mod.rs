@@ -59,6 +59,9 @@ where
     book: Mutex<Book>,
     /// A head poll is running (see `follow.rs`).
     polling: AtomicBool,
+    /// Runs the sync loop's tick now rather than at the next interval (a head poll
+    /// that found a new head).
+    poke: tokio::sync::Notify,
 }
 
 /// Nimbus's `SyncManager` for one direction: workers that take peers from a
@@ -149,6 +152,7 @@ where
             control,
             book: Mutex::new(book),
             polling: AtomicBool::new(false),
+            poke: tokio::sync::Notify::new(),
         });
         let (done, finished) = watch::channel(false);
         let runner = Arc::clone(&inner);
@@ -257,6 +261,11 @@ where
             tokio::select! {
                 biased;
                 _ = tick.tick() => {
+                    if self.tick() {
+                        break;
+                    }
+                }
+                () = self.poke.notified() => {
                     if self.tick() {
                         break;
                     }
