@@ -238,8 +238,20 @@ async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
         Some(BackfillArg::None) => BackfillTo::None,
         None => BackfillTo::Horizon,
     };
-    run_node(settings, &node_args, args.exit_when_synced).await
+    // The beacon node may be restarted on another chain under us: stop, in one line,
+    // rather than sync another chain's blocks against this store.
+    let chain = settings.chain.clone();
+    let watch = async move {
+        match api {
+            Some(api) => api.watch_genesis(&chain, GENESIS_CHECK_INTERVAL).await,
+            None => std::future::pending().await,
+        }
+    };
+    run_node(settings, &node_args, args.exit_when_synced, watch).await
 }
+
+/// How often `sync --beacon-api` checks that the beacon node's genesis is unchanged.
+const GENESIS_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
 async fn serve(args: ServeArgs, file: NodeArgs) -> anyhow::Result<()> {
     let node_args = settings::merge(args.node.clone(), file);
@@ -251,13 +263,16 @@ async fn serve(args: ServeArgs, file: NodeArgs) -> anyhow::Result<()> {
     let start = StartFrom::Genesis(Box::new(network.genesis.clone()));
     let mut settings = node_settings(&node_args, network.into(), start, data_dir)?;
     settings.backfill = BackfillTo::None;
-    run_node(settings, &node_args, false).await
+    run_node(settings, &node_args, false, std::future::pending()).await
 }
 
+/// Runs the node until a signal, until synced (`exit_when_synced`), or until `fatal`
+/// gives an error; the node is shut down gracefully in every case.
 async fn run_node(
     settings: NodeSettings,
     args: &NodeArgs,
     exit_when_synced: bool,
+    fatal: impl std::future::Future<Output = node::api_client::ApiError>,
 ) -> anyhow::Result<()> {
     let data_dir = settings.data_dir.clone();
     let node = BeaconNode::start(settings)
@@ -276,14 +291,19 @@ async fn run_node(
         tracing::info!(target: "beacon_sync", "listening on {addr}/p2p/{}", node.network().local_peer_id());
     }
     let progress = node::progress::spawn_progress(node.status_source());
-    if exit_when_synced {
-        tokio::select! {
-            () = node.wait_until_synced() => tracing::info!(target: "beacon_sync", "in sync and backfilled"),
-            () = shutdown_signal() => {}
+    let synced = async {
+        if exit_when_synced {
+            node.wait_until_synced().await;
+            tracing::info!(target: "beacon_sync", "in sync and backfilled");
+        } else {
+            std::future::pending::<()>().await;
         }
-    } else {
-        shutdown_signal().await;
-    }
+    };
+    let failure = tokio::select! {
+        () = synced => None,
+        () = shutdown_signal() => None,
+        error = fatal => Some(error),
+    };
     progress.abort();
     if let Some(http) = http
         && let Err(error) = http.shutdown().await
@@ -291,7 +311,10 @@ async fn run_node(
         tracing::warn!(target: "beacon_sync", %error, "HTTP server did not stop cleanly");
     }
     node.shutdown().await;
-    Ok(())
+    match failure {
+        Some(error) => Err(error.into()),
+        None => Ok(()),
+    }
 }
 
 fn inspect(args: &InspectArgs) -> anyhow::Result<()> {

@@ -90,6 +90,23 @@ pub enum ApiError {
         #[source]
         source: ConfigError,
     },
+    /// The node now reports another genesis than the one the sync started with: it was
+    /// restarted on another chain (a dev network's new genesis).
+    #[error(
+        "{url}/eth/v1/beacon/genesis: the beacon node changed its genesis (time {was_time}, validators root {was_root} -> time {now_time}, validators root {now_root}); stopping rather than mixing two chains in one data directory"
+    )]
+    GenesisChanged {
+        /// The API's base URL.
+        url: String,
+        /// The genesis time the node started with.
+        was_time: u64,
+        /// The genesis validators root the node started with.
+        was_root: Hash256,
+        /// The genesis time the beacon node reports now.
+        now_time: u64,
+        /// The genesis validators root it reports now.
+        now_root: Hash256,
+    },
     /// A state from the node (or a file) does not fit the chain: not its genesis, of
     /// another chain, or not a state.
     #[error(transparent)]
@@ -262,6 +279,33 @@ impl BeaconApi {
                 .parse()
                 .map_err(|_| bad("genesis_fork_version"))?,
         })
+    }
+
+    /// Asks `/eth/v1/beacon/genesis` every `every` and returns once the answer differs
+    /// from `chain`'s genesis ([`ApiError::GenesisChanged`]). A node that cannot be
+    /// reached or answers badly is asked again later: it may be restarting.
+    pub async fn watch_genesis(&self, chain: &ChainConfig, every: Duration) -> ApiError {
+        let (was_time, was_root) = (chain.genesis_time(), chain.genesis_validators_root());
+        loop {
+            tokio::time::sleep(every).await;
+            match self.genesis().await {
+                Ok(now)
+                    if (now.genesis_time, now.genesis_validators_root) != (was_time, was_root) =>
+                {
+                    return ApiError::GenesisChanged {
+                        url: self.url.clone(),
+                        was_time,
+                        was_root,
+                        now_time: now.genesis_time,
+                        now_root: now.genesis_validators_root,
+                    };
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::debug!(target: "node", %error, "genesis check failed; retrying");
+                }
+            }
+        }
     }
 
     /// `/eth/v1/config/spec`, read as a `config.yaml` (JSON is YAML), without the

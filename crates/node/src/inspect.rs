@@ -17,6 +17,8 @@ pub struct Inspection {
     pub network: Option<String>,
     /// Its genesis validators root.
     pub genesis_validators_root: Option<String>,
+    /// Its genesis time (Unix seconds).
+    pub genesis_time: Option<u64>,
     /// The trusted anchor (genesis or checkpoint) slot and root.
     pub trusted: Option<BlockRef>,
     /// The head slot and root.
@@ -74,6 +76,7 @@ pub fn inspect(dir: &Path) -> Result<Inspection, StoreError> {
             .network
             .as_ref()
             .map(|n| n.genesis_validators_root.to_string()),
+        genesis_time: summary.network.as_ref().map(|n| n.genesis_time),
         trusted: anchors.map(|a| a.trusted.into()),
         head: anchors.map(|a| a.head.into()),
         backfill_slot: anchors.map(|a| a.backfill.slot),
@@ -102,6 +105,12 @@ impl std::fmt::Display for Inspection {
             f,
             "genesis vroot   {}",
             self.genesis_validators_root.as_deref().unwrap_or("unknown")
+        )?;
+        writeln!(
+            f,
+            "genesis time    {}",
+            self.genesis_time
+                .map_or_else(|| "unknown".to_owned(), |t| t.to_string())
         )?;
         writeln!(f, "trusted anchor  {}", show(&self.trusted))?;
         writeln!(f, "head            {}", show(&self.head))?;

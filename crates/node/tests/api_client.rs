@@ -200,3 +200,57 @@ async fn the_finalized_block_comes_from_its_json_and_must_hash_to_the_finalized_
     assert!(matches!(error, ApiError::Answer { .. }), "{error}");
     assert!(error.to_string().contains("hashes to"), "{error}");
 }
+
+/// A beacon node that answers its recorded genesis `same` times, then is down for one
+/// request, then answers a genesis 600 s later (restarted with a new genesis).
+async fn restarting_stand_in(same: usize) -> String {
+    let genesis = vector_json("genesis.json")["genesis"].clone();
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let router = Router::new().route(
+        "/eth/v1/beacon/genesis",
+        get(move || {
+            let mut genesis = genesis.clone();
+            let n = asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async move {
+                if n == same {
+                    return Err((StatusCode::SERVICE_UNAVAILABLE, "starting"));
+                }
+                if n > same {
+                    let time: u64 = genesis["genesis_time"].as_str().unwrap().parse().unwrap();
+                    genesis["genesis_time"] = json!((time + 600).to_string());
+                }
+                Ok(axum::Json(json!({ "data": genesis })))
+            }
+        }),
+    );
+    serve(router).await
+}
+
+#[tokio::test]
+async fn a_beacon_node_restarted_with_another_genesis_is_noticed_in_one_line() {
+    let url = restarting_stand_in(3).await;
+    let api = BeaconApi::new(&url).unwrap();
+    let first = api.genesis().await.unwrap();
+    let chain = consensus::config::ChainConfig::mainnet()
+        .with_genesis(first.genesis_time, first.genesis_validators_root);
+    // Two more equal answers and one failure are not a change; the fifth answer is.
+    let error = api
+        .watch_genesis(&chain, std::time::Duration::from_millis(1))
+        .await;
+    let ApiError::GenesisChanged {
+        was_time, now_time, ..
+    } = &error
+    else {
+        panic!("{error}")
+    };
+    assert_eq!(
+        (*was_time, *now_time),
+        (first.genesis_time, first.genesis_time + 600)
+    );
+    let text = error.to_string();
+    assert!(!text.contains('\n'), "{text}");
+    assert!(
+        text.contains("/eth/v1/beacon/genesis") && text.contains("changed its genesis"),
+        "{text}"
+    );
+}

@@ -11,21 +11,36 @@ use std::fmt;
 use consensus::primitives::Hash256;
 use consensus::verify::Anchor;
 
-/// The network a database belongs to: the config name and the genesis validators root.
+/// The network a database belongs to: the config name, the genesis validators root and
+/// the genesis time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NetworkIdentity {
     /// The config name (`mainnet`, `hoodi`, `devnet`, ...).
     pub name: String,
     /// The genesis validators root, which tells apart two chains of the same name.
     pub genesis_validators_root: Hash256,
+    /// The genesis time (Unix seconds), which tells apart two chains started from the
+    /// same validators: a dev or test network restarted with a new genesis.
+    pub genesis_time: u64,
+}
+
+impl NetworkIdentity {
+    /// The identity of the network `chain` configures.
+    pub fn of(chain: &consensus::config::ChainConfig) -> NetworkIdentity {
+        NetworkIdentity {
+            name: chain.name().to_owned(),
+            genesis_validators_root: chain.genesis_validators_root(),
+            genesis_time: chain.genesis_time(),
+        }
+    }
 }
 
 impl fmt::Display for NetworkIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} (genesis validators root {})",
-            self.name, self.genesis_validators_root
+            "{} (genesis validators root {}, genesis time {})",
+            self.name, self.genesis_validators_root, self.genesis_time
         )
     }
 }

@@ -347,6 +347,7 @@ mod tests {
             Box::new(NetworkIdentity {
                 name: name.into(),
                 genesis_validators_root: Hash256::repeat_byte(byte),
+                genesis_time: 1_606_824_023,
             })
         };
         let error = StoreError::WrongNetwork {

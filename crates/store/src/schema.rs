@@ -19,7 +19,8 @@
 //! chunk but the last is full, and the record's length says how many there are.
 //!
 //! Meta values: [`SCHEMA_VERSION_KEY`] u32 little-endian; [`NETWORK_NAME_KEY`] UTF-8;
-//! [`GENESIS_VALIDATORS_ROOT_KEY`] 32 bytes; [`TRUSTED_ANCHOR_KEY`] and
+//! [`GENESIS_VALIDATORS_ROOT_KEY`] 32 bytes; [`GENESIS_TIME_KEY`] u64 LE;
+//! [`TRUSTED_ANCHOR_KEY`] and
 //! [`FORWARD_HEAD_KEY`] root ‖ slot (u64 LE); [`BACKFILL_MARK_KEY`] parent root ‖ slot
 //! (u64 LE); [`EARLIEST_AVAILABLE_SLOT_KEY`] u64 LE. The anchor keys are absent until the
 //! trusted anchor is stored. The meta table's own types never change, so any version can
@@ -36,7 +37,7 @@ use crate::anchors::{Anchors, BackfillMark, BlockId, NetworkIdentity};
 use crate::error::{Failure, StoreError};
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The size of every chunk of a stored block or sidecar but its last, in bytes.
 pub const CHUNK_BYTES: usize = 8000;
@@ -64,6 +65,8 @@ pub const SCHEMA_VERSION_KEY: &str = "schema_version";
 pub const NETWORK_NAME_KEY: &str = "network_name";
 /// Meta key of the network's genesis validators root.
 pub const GENESIS_VALIDATORS_ROOT_KEY: &str = "genesis_validators_root";
+/// Meta key of the network's genesis time (schema version 2).
+pub const GENESIS_TIME_KEY: &str = "genesis_time";
 /// Meta key of the trusted anchor (root ‖ slot).
 pub const TRUSTED_ANCHOR_KEY: &str = "trusted_anchor";
 /// Meta key of the forward head (root ‖ slot).
@@ -256,9 +259,18 @@ pub(crate) fn read_network(
             .into());
         }
     };
+    let Some(time) = meta.get(GENESIS_TIME_KEY)? else {
+        return Err(StoreError::CorruptRecord {
+            table: "meta",
+            key: GENESIS_TIME_KEY.to_owned(),
+            detail: format!("missing while {NETWORK_NAME_KEY} is set"),
+        }
+        .into());
+    };
     Ok(Some(NetworkIdentity {
         name: String::from_utf8_lossy(&name).into_owned(),
         genesis_validators_root: decode_root(GENESIS_VALIDATORS_ROOT_KEY, &root)?,
+        genesis_time: decode_u64(GENESIS_TIME_KEY, time.value())?,
     }))
 }
 

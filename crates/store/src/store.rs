@@ -20,7 +20,8 @@ use crate::metrics::StoreMetrics;
 use crate::reader::StoreReader;
 use crate::schema::{
     self, BLOB_SIDECAR_CHUNKS, BLOB_SIDECARS, BLOCK_CHUNKS, BLOCKS, CANONICAL_SLOTS,
-    GENESIS_VALIDATORS_ROOT_KEY, META, NETWORK_NAME_KEY, SCHEMA_VERSION, SCHEMA_VERSION_KEY,
+    GENESIS_TIME_KEY, GENESIS_VALIDATORS_ROOT_KEY, META, NETWORK_NAME_KEY, SCHEMA_VERSION,
+    SCHEMA_VERSION_KEY,
 };
 use crate::segment::{self, Link};
 
@@ -157,10 +158,7 @@ impl Store {
                 .into());
         };
         let chain = &self.inner.chain;
-        let expected = NetworkIdentity {
-            name: chain.name().to_owned(),
-            genesis_validators_root: chain.genesis_validators_root(),
-        };
+        let expected = NetworkIdentity::of(chain);
         if stored != expected {
             let path = self.path().to_path_buf();
             let (stored, expected) = (Box::new(stored), Box::new(expected));
@@ -194,6 +192,10 @@ impl Store {
             meta.insert(
                 GENESIS_VALIDATORS_ROOT_KEY,
                 chain.genesis_validators_root().as_slice(),
+            )?;
+            meta.insert(
+                GENESIS_TIME_KEY,
+                chain.genesis_time().to_le_bytes().as_slice(),
             )?;
         }
         txn.commit()?;

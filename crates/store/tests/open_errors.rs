@@ -72,6 +72,23 @@ fn a_database_of_another_network_is_refused_naming_both() {
     let renamed = chain.config.clone().with_name("hoodi");
     let error = Store::open(&path, &renamed).unwrap_err();
     assert!(one_line(&error).contains("hoodi"), "{error}");
+    // Same name and validators, another genesis time: a dev network restarted with a
+    // new genesis (Lodestar's `dev` makes the same interop validators every time).
+    let restarted = chain.config.clone().with_genesis(
+        chain.config.genesis_time() + 600,
+        chain.config.genesis_validators_root(),
+    );
+    let error = Store::open(&path, &restarted).unwrap_err();
+    assert!(matches!(error, StoreError::WrongNetwork { .. }), "{error}");
+    let text = one_line(&error);
+    assert!(
+        text.contains(&format!("genesis time {}", chain.config.genesis_time()))
+            && text.contains(&format!(
+                "genesis time {}",
+                chain.config.genesis_time() + 600
+            )),
+        "{text}"
+    );
     // The right network still opens, with its data.
     let store = Store::open(&path, &chain.config).unwrap();
     assert_eq!(store.stats().unwrap().blocks, 5);

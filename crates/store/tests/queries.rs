@@ -156,6 +156,7 @@ fn the_summary_reports_network_anchors_counts_and_empty_slots_from_one_snapshot(
     let network = NetworkIdentity {
         name: chain.config.name().to_owned(),
         genesis_validators_root: chain.config.genesis_validators_root(),
+        genesis_time: chain.config.genesis_time(),
     };
     let empty = store.summary().unwrap();
     assert_eq!(empty.network.as_ref(), Some(&network));

@@ -33,10 +33,7 @@ fn a_reader_sees_what_the_node_wrote_and_learns_its_network() {
     assert_eq!(reader.path(), path);
     assert_eq!(
         reader.network().unwrap(),
-        Some(NetworkIdentity {
-            name: chain.config.name().to_owned(),
-            genesis_validators_root: chain.config.genesis_validators_root(),
-        })
+        Some(NetworkIdentity::of(&chain.config))
     );
     let summary = reader.summary().unwrap();
     assert_eq!(summary.anchors.unwrap().head.slot, 9);
