@@ -142,8 +142,9 @@ async fn a_node_killed_halfway_resumes_from_its_stored_head_and_finishes_the_sam
     .expect("log reader");
     let start = field(&start_line, "start").expect("a start slot");
     assert_eq!(
-        start, committed,
-        "forward sync resumes at the stored head: {start_line}"
+        start,
+        committed + 1,
+        "forward sync resumes just above the stored head: {start_line}"
     );
     let status = tokio::task::spawn_blocking(move || second.wait())
         .await

@@ -312,12 +312,19 @@ fn error_label(e: &RequestError) -> &'static str {
 }
 
 /// The queue's first and last slot for a (re)started sync (spec A.6.1 `initQueue`).
+///
+/// Forward starts just above the stored head, where Nimbus starts at the head itself: a
+/// node that follows the head by range sync restarts the sync for every new block or
+/// two, and would download its head block again each time (a third of what it fetched
+/// while following Lodestar's head). The first block's parent is checked against the
+/// head either way.
 pub(crate) fn queue_bounds<C: SyncChain + ?Sized>(
     chain: &C,
     direction: SyncDirection,
 ) -> (Slot, Slot) {
     let (first, last, _) = bounds(chain, direction);
     match direction {
+        SyncDirection::Forward if first < last => (first.saturating_add(1), last),
         SyncDirection::Forward => (first, last),
         SyncDirection::Backward if first == last => (first, last),
         SyncDirection::Backward => (first.saturating_sub(1), last),

@@ -51,6 +51,7 @@ async fn a_node_behind_the_wall_clock_is_in_sync_at_its_peers_head_and_follows_i
     );
 
     // The peers' chain grows; nobody tells us (no gossip). The poll sees it.
+    let asked_before: Vec<usize> = peers.iter().map(|p| p.requests().len()).collect();
     for p in &peers {
         p.set_head(Slot(300));
     }
@@ -58,6 +59,15 @@ async fn a_node_behind_the_wall_clock_is_in_sync_at_its_peers_head_and_follows_i
         net.sim.head_slot() == Slot(300)
     })
     .await;
+    for (p, before) in peers.iter().zip(asked_before) {
+        for request in &p.requests()[before..] {
+            assert!(
+                request.range.start() > Slot(256),
+                "the stored head was asked for again: {:?}",
+                request.range
+            );
+        }
+    }
     until(Duration::from_secs(60), "in sync again", || {
         net.manager.status().state == SyncState::Synced
     })

@@ -29,19 +29,22 @@ const DAY: Duration = Duration::from_secs(24 * 3600);
 
 #[tokio::test(start_paused = true)]
 async fn d02_maybe_finalized_is_judged_on_the_last_slot_of_the_range() {
-    // Finalized epoch 4 starts at slot 32 (8 slots per epoch): the range 0..31 is
-    // entirely finalized. The seed compared slot + count (32) and said it was not.
+    // Finalized epoch 4 starts at slot 32 (8 slots per epoch). The queue starts just
+    // above the head (genesis); with 31-slot ranges the first is 1..31, entirely
+    // finalized. The seed compared slot + count (32) and said it was not.
     let chain = test_chain(63, 1);
     let peers: Vec<MockPeer> = honest_peers(&chain, 1)
         .into_iter()
         .map(|p| p.with_finalized_epoch(Epoch(4)))
         .collect();
-    let net = forward(Arc::clone(&chain), &peers, config().with_exit_when_synced());
+    let mut cfg = config().with_exit_when_synced();
+    cfg.queue.chunk_size = 31;
+    let net = forward(Arc::clone(&chain), &peers, cfg);
     net.join_within(DAY).await;
     assert_eq!(
         net.verifier.inner().maybe_finalized_calls(),
         1,
-        "only 0..31 is below slot 32"
+        "only 1..31 is below slot 32"
     );
 }
 
