@@ -13,9 +13,7 @@
 
 mod support;
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +22,7 @@ use consensus::config::ChainConfig;
 use consensus::containers::{BlobIdentifier, Checkpoint};
 use consensus::primitives::Hash256;
 use libp2p::identity::Keypair;
+use lodestar_harness::{Producer, SECONDS_PER_SLOT, block_root};
 use net::{
     BlockBytes, ChainInfo, ChainSource, Muxers, NetConfig, NetEvent, NetMetrics, Node, NodeSetup,
     RpcKind, SidecarBytes, SourceError, SystemClock,
@@ -34,21 +33,24 @@ use support::metric;
 use sync_types::{Slot, SyncPeer, SyncRange};
 use tokio::sync::broadcast;
 
-/// Lodestar's slot length here (the script's default).
-const SECONDS_PER_SLOT: u64 = 2;
 /// How long we must stay connected without a Goodbye.
 const CONNECTED_FOR: Duration = Duration::from_secs(65);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_lodestar_node_accepts_us_and_serves_blocks_1_to_32() {
-    let lodestar = Lodestar::start();
-    let genesis = lodestar.get("/eth/v1/beacon/genesis");
+    let lodestar = Producer::start(Path::new(env!("CARGO_TARGET_TMPDIR")));
+    let get = |path: &str| {
+        lodestar
+            .get(path)
+            .unwrap_or_else(|| panic!("Lodestar answers GET {path}"))
+    };
+    let genesis = get("/eth/v1/beacon/genesis");
     let genesis_time: u64 = text(&genesis["data"]["genesis_time"])
         .parse()
         .expect("genesis time");
     let gvr = root(&genesis["data"]["genesis_validators_root"]);
-    let genesis_root = root(&lodestar.get("/eth/v1/beacon/headers/0")["data"]["root"]);
-    let peer_id = text(&lodestar.get("/eth/v1/node/identity")["data"]["peer_id"]);
+    let genesis_root = root(&get("/eth/v1/beacon/headers/0")["data"]["root"]);
+    let peer_id = text(&get("/eth/v1/node/identity")["data"]["peer_id"]);
     let chain = ChainConfig::devnet(Fork::Capella, genesis_time, gvr)
         .with_seconds_per_slot(SECONDS_PER_SLOT)
         .expect("2-second slots");
@@ -68,9 +70,13 @@ async fn a_real_lodestar_node_accepts_us_and_serves_blocks_1_to_32() {
     .await
     .expect("our node starts");
     let mut events = node.handle().subscribe();
-    let addr = format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer_id}", lodestar.p2p_port);
     node.handle()
-        .dial(addr.parse().expect("Lodestar's multiaddr"))
+        .dial(
+            lodestar
+                .p2p_address()
+                .parse()
+                .expect("Lodestar's multiaddr"),
+        )
         .await
         .expect("dial");
 
@@ -140,7 +146,7 @@ async fn a_real_lodestar_node_accepts_us_and_serves_blocks_1_to_32() {
         let slot = block.signed().slot();
         assert!((1..=32).contains(&slot));
         assert_eq!(block.signed().fork(), Fork::Capella);
-        let header = lodestar.get(&format!("/eth/v1/beacon/headers/{slot}"));
+        let header = get(&format!("/eth/v1/beacon/headers/{slot}"));
         assert_eq!(block.root(), root(&header["data"]["root"]), "slot {slot}");
         assert_eq!(block.signed().parent_root(), previous, "slot {slot} links");
         previous = block.root();
@@ -149,7 +155,7 @@ async fn a_real_lodestar_node_accepts_us_and_serves_blocks_1_to_32() {
         let served = blocks.iter().any(|b| b.signed().slot() == slot);
         assert_eq!(
             served,
-            lodestar.has_block(slot),
+            block_root(&lodestar.url(), slot).is_some(),
             "slot {slot}: served iff Lodestar has it"
         );
     }
@@ -257,118 +263,6 @@ impl ChainSource for GenesisOnly {
     ) -> Result<Vec<SidecarBytes>, SourceError> {
         Ok(Vec::new())
     }
-}
-
-/// A Lodestar dev node run by the team's script; stopped when dropped.
-struct Lodestar {
-    script: PathBuf,
-    dir: PathBuf,
-    p2p_port: u16,
-    rest_port: u16,
-}
-
-impl Lodestar {
-    /// Installs Lodestar if needed and starts it on free ports of 127.0.0.1.
-    fn start() -> Lodestar {
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let script = repo.join("../shared/interop/lodestar/lodestar-devnet.sh");
-        assert!(
-            script.exists(),
-            "{} is missing: ../shared must sit next to the repo",
-            script.display()
-        );
-        run(
-            Command::new("bash").arg(repo.join("scripts/ensure-node.sh")),
-            "ensure-node.sh",
-        );
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lodestar-devnet");
-        let lodestar = Lodestar {
-            script,
-            dir,
-            p2p_port: free_port(),
-            rest_port: free_port(),
-        };
-        if !lodestar
-            .dir
-            .join("node_modules/@chainsafe/lodestar")
-            .exists()
-        {
-            run(
-                &mut lodestar.command("install"),
-                "lodestar-devnet.sh install",
-            );
-        }
-        // A node left over from an interrupted run would hold the data directory.
-        run(&mut lodestar.command("stop"), "lodestar-devnet.sh stop");
-        run(&mut lodestar.command("start"), "lodestar-devnet.sh start");
-        lodestar.wait_slot(1);
-        lodestar
-    }
-
-    fn command(&self, action: &str) -> Command {
-        let mut command = Command::new("bash");
-        command
-            .arg(&self.script)
-            .arg(action)
-            .env("DEVNET_DIR", &self.dir)
-            .env("P2P_PORT", self.p2p_port.to_string())
-            .env("REST_PORT", self.rest_port.to_string())
-            .env("SECONDS_PER_SLOT", SECONDS_PER_SLOT.to_string());
-        command
-    }
-
-    fn wait_slot(&self, slot: u64) {
-        run(
-            self.command("wait-slot").arg(slot.to_string()),
-            "lodestar-devnet.sh wait-slot",
-        );
-    }
-
-    /// `GET` on the REST API (JSON).
-    fn get(&self, path: &str) -> serde_json::Value {
-        let url = format!("http://127.0.0.1:{}{path}", self.rest_port);
-        let output = Command::new("curl")
-            .args(["-sf", &url])
-            .output()
-            .expect("curl runs");
-        assert!(output.status.success(), "GET {url} failed");
-        serde_json::from_slice(&output.stdout).expect("REST answers JSON")
-    }
-
-    /// Whether Lodestar has a block at `slot` (its headers endpoint answers 404 if not).
-    fn has_block(&self, slot: u64) -> bool {
-        let url = format!(
-            "http://127.0.0.1:{}/eth/v1/beacon/headers/{slot}",
-            self.rest_port
-        );
-        let output = Command::new("curl")
-            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", &url])
-            .output()
-            .expect("curl runs");
-        String::from_utf8_lossy(&output.stdout) == "200"
-    }
-}
-
-impl Drop for Lodestar {
-    fn drop(&mut self) {
-        let _ = self.command("stop").status();
-    }
-}
-
-#[track_caller]
-fn run(command: &mut Command, what: &str) {
-    let status = command
-        .status()
-        .unwrap_or_else(|e| panic!("{what} did not run: {e}"));
-    assert!(
-        status.success(),
-        "{what} failed ({status}); see its output above"
-    );
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port on 127.0.0.1");
-    listener.local_addr().expect("bound").port()
 }
 
 fn text(value: &serde_json::Value) -> String {
