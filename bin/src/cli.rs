@@ -221,6 +221,10 @@ pub(crate) struct ServeArgs {
     /// The network directory (default: the data directory, when `generate` wrote it).
     #[arg(long, value_name = "DIR")]
     pub(crate) testnet_dir: Option<PathBuf>,
+    /// The network from the beacon node at this REST API URL (for a data directory
+    /// that `sync --beacon-api` filled).
+    #[arg(long, value_name = "URL", conflicts_with = "testnet_dir")]
+    pub(crate) beacon_api: Option<String>,
     /// Network and HTTP settings.
     #[command(flatten)]
     pub(crate) node: NodeArgs,

@@ -258,8 +258,13 @@ async fn serve(args: ServeArgs, file: NodeArgs) -> anyhow::Result<()> {
     let Some(data_dir) = node_args.datadir.clone() else {
         bail!("serve needs --datadir DIR (a directory made by `beacon-sync generate` or `sync`)");
     };
-    let network_dir = args.testnet_dir.clone().unwrap_or_else(|| data_dir.clone());
-    let network = launch::load_testnet_dir(&network_dir)?;
+    let network = match &args.beacon_api {
+        Some(url) => BeaconApi::new(url)?.network(None).await?,
+        None => {
+            let network_dir = args.testnet_dir.clone().unwrap_or_else(|| data_dir.clone());
+            launch::load_testnet_dir(&network_dir)?
+        }
+    };
     let start = StartFrom::Genesis(Box::new(network.genesis.clone()));
     let mut settings = node_settings(&node_args, network.into(), start, data_dir)?;
     settings.backfill = BackfillTo::None;

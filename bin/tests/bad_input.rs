@@ -257,4 +257,11 @@ fn an_unreachable_beacon_api_names_the_endpoint() {
     // With a network of its own it is a usage error.
     let out = beacon_sync(&["sync", "--beacon-api", &url, "--network", "mainnet"]);
     error_line(&out, 2);
+
+    // Serving a data directory that `sync --beacon-api` filled reads the same API.
+    let data = tempfile::tempdir().expect("a temporary directory");
+    let datadir = data.path().to_str().expect("a UTF-8 path");
+    let out = beacon_sync(&["serve", "--beacon-api", &url, "--datadir", datadir]);
+    let line = error_line(&out, 1);
+    assert!(line.contains("/eth/v1/beacon/genesis"), "{line}");
 }
