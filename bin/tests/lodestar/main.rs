@@ -20,7 +20,7 @@ mod ours;
 
 use std::time::{Duration, Instant};
 
-use lodestar_harness::{Follower, Producer, block_root, poll_until, slots};
+use lodestar_harness::{Follower, Producer, block_root, get_json, poll_until, slots};
 use ours::{Ours, log_field, metric_samples};
 
 #[test]
@@ -135,8 +135,8 @@ fn beacon_sync_syncs_from_follows_backfills_from_and_serves_lodestar() {
         0,
         "no Goodbye from either Lodestar"
     );
-    lodestar_saw_nothing_wrong("the producer", &producer.log(), &our_id);
-    lodestar_saw_nothing_wrong("the follower", &follower.log(), &our_id);
+    lodestar_saw_nothing_wrong("the producer", &producer.url(), &producer.log(), &our_id);
+    lodestar_saw_nothing_wrong("the follower", &follower.url(), &follower.log(), &our_id);
 
     // The producer comes back with a new genesis (same validators, new time). What the
     // old chain held at its end, to compare with our store once our node has stopped.
@@ -227,8 +227,22 @@ fn same_roots(who: &str, ours: &str, lodestar: &str, slots: std::ops::RangeInclu
     assert!(blocks > 1, "{who} holds blocks");
 }
 
-/// No request error about our peer id, and no rate limiting of anyone.
-fn lodestar_saw_nothing_wrong(who: &str, log: &str, peer_id: &str) {
+/// No request error about our peer id, no rate limiting of anyone, and no penalty in
+/// Lodestar's own score of us.
+fn lodestar_saw_nothing_wrong(who: &str, url: &str, log: &str, peer_id: &str) {
+    let scores = get_json(&format!("{url}/eth/v1/lodestar/lodestar-peer-score-stats"))
+        .unwrap_or_else(|| panic!("{who}'s peer scores"));
+    let ours = scores["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["peerId"] == peer_id);
+    // A peer Lodestar never scored has no entry: a score of 0.
+    let score = ours
+        .and_then(|s| s["lodestarScore"].as_f64())
+        .unwrap_or(0.0);
+    eprintln!("{who}: its score of us {score} ({ours:?})");
+    assert!(score >= 0.0, "{who} penalised us: {ours:?}");
     // Lodestar prints peer ids as the first 2 and last 6 characters.
     let short = format!("{}...{}", &peer_id[..2], &peer_id[peer_id.len() - 6..]);
     let mentions: Vec<&str> = log
