@@ -228,6 +228,13 @@ impl KindBuckets {
         self.buckets[kind.index()].try_take(cost, now)
     }
 
+    /// Whether every bucket is full at `now` (the owner has nothing left to repay).
+    pub fn is_full(&mut self, now: Instant) -> bool {
+        self.buckets
+            .iter_mut()
+            .all(|bucket| bucket.available(now) >= bucket.quota.max)
+    }
+
     /// Puts back `cost` tokens taken by mistake (a second bucket refused the request).
     pub fn refund(&mut self, kind: RpcKind, cost: u64) {
         let bucket = &mut self.buckets[kind.index()];

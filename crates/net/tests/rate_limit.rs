@@ -118,3 +118,60 @@ async fn a_self_limited_client_waits_instead_of_exceeding_the_servers_quota() {
     client.node.shutdown().await;
     server.node.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_keeps_going_over_its_quota_is_penalised_and_let_go_with_a_goodbye() {
+    let devnet = electra_devnet();
+    let server_config = NetConfig {
+        server_peer_quotas: QuotaSet {
+            blocks_by_range: Quota::per_secs(64, 600),
+            ..QuotaSet::lighthouse()
+        },
+        ..NetConfig::default()
+    };
+    let mut server = devnet_server(devnet, server_config).await;
+    let mut flooder = devnet_client(
+        devnet,
+        NetConfig {
+            outbound_quotas: None,
+            ..NetConfig::default()
+        },
+    )
+    .await;
+    let mut events = flooder.handle().subscribe();
+    connect(&mut flooder, &mut server).await;
+    let server_id = server.handle().local_peer_id();
+    let mut limited = 0;
+    let mut answered = 0;
+    // A new peer has 300 points and each refusal costs 25: the 13th leaves it below
+    // zero. The loop is bounded; the server must have let go long before its end.
+    for _ in 0..40 {
+        let Ok(response) = flooder.handle().request(server_id, by_range(1, 64)).await else {
+            break;
+        };
+        answered += 1;
+        match response.into_items() {
+            Ok(_) => {}
+            Err(RequestError::RateLimited { .. }) => limited += 1,
+            Err(RequestError::Disconnected) => break,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(answered < 40, "still served after {answered} requests");
+    assert!(limited >= 12, "{limited} refusals before the goodbye");
+    let goodbye = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match events.recv().await {
+                Ok(net::NetEvent::GoodbyeReceived { reason, .. }) => return reason,
+                Ok(_) => {}
+                Err(error) => panic!("events: {error}"),
+            }
+        }
+    })
+    .await
+    .expect("a Goodbye from the server");
+    assert_eq!(goodbye, net::GoodbyeReason::BadScore);
+    for node in [flooder, server] {
+        node.node.shutdown().await;
+    }
+}

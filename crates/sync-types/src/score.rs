@@ -8,6 +8,10 @@ pub const PEER_SCORE_LOW_LIMIT: i64 = 0;
 pub const PEER_SCORE_HIGH_LIMIT: i64 = 1000;
 /// The peer sent our server a malformed request.
 pub const PEER_SCORE_INVALID_REQUEST: i64 = -500;
+/// The peer sent our server a request over its quota (answered with code 139). A peer
+/// that keeps going over drops below zero within 12 refusals of a new peer's score and
+/// is disconnected; one that slows down earns it back by serving or being served.
+pub const PEER_SCORE_OVER_QUOTA: i64 = -25;
 /// A status refresh failed.
 pub const PEER_SCORE_NO_STATUS: i64 = -100;
 /// A refreshed status did not move the peer's head forward.

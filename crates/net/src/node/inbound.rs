@@ -3,7 +3,7 @@
 //! Invalid requests get `InvalidRequest` and cost the peer
 //! [`PEER_SCORE_INVALID_REQUEST`]; a Goodbye is acknowledged with an empty answer and
 //! the peer is let go; everything else is charged to the peer's and the global quotas
-//! first (refusal: code 139). Blocks and blobs are produced on tokio's blocking pool into
+//! first (refusal: code 139, and [`PEER_SCORE_OVER_QUOTA`]). Blocks and blobs are produced on tokio's blocking pool into
 //! the response stream ([`crate::server::produce`]). Each request is counted once, by
 //! how it is answered, when the answer is decided.
 
@@ -12,7 +12,7 @@ use std::sync::Arc;
 use libp2p::PeerId;
 use libp2p::request_response::ResponseChannel;
 use sync_types::ScoredPeer;
-use sync_types::score::PEER_SCORE_INVALID_REQUEST;
+use sync_types::score::{PEER_SCORE_INVALID_REQUEST, PEER_SCORE_OVER_QUOTA};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -94,6 +94,8 @@ impl SwarmTask {
                 channel,
                 RpcResponse::Error(ResultCode::RateLimited, message),
             );
+            // A peer that keeps going over drops below zero and is let go (Goodbye).
+            self.penalize(&peer, PEER_SCORE_OVER_QUOTA);
             return;
         }
         self.emit(NetEvent::RequestAnswered { peer, kind });

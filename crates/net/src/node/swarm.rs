@@ -271,7 +271,8 @@ impl SwarmTask {
                 ..
             } => {
                 tracing::debug!(target: "net", peer = %peer_id, "disconnected");
-                self.quotas.remove_peer(&peer_id);
+                self.quotas
+                    .disconnected(&peer_id, tokio::time::Instant::now());
                 if self.peers.remove(&peer_id).is_some() {
                     self.emit(NetEvent::PeerDisconnected { peer: peer_id });
                 }

@@ -9,8 +9,19 @@ use tokio::time::Instant;
 use crate::quota::{KindBuckets, QuotaSet};
 use crate::rpc::RpcKind;
 
+/// Peers whose buckets are remembered after they disconnect, at most: past it, the
+/// buckets that have refilled are forgotten first.
+const REMEMBERED_PEERS: usize = 4096;
+
 /// The server's quotas: one set of buckets per peer and one for everyone. A request must
 /// fit both; a refused request takes nothing from either.
+///
+/// - Only requests that make us read the chain (blocks and blobs) are charged to the
+///   global buckets, and only what the peer's own quota let through: Status, Ping,
+///   MetaData and Goodbye are answered from memory, and a global bucket for them let a
+///   burst of fresh identities lock every honest peer out of the handshake.
+/// - A peer's buckets outlive its connection until they have refilled: reconnecting
+///   does not buy a fresh quota.
 #[derive(Debug)]
 pub struct ServerQuotas {
     per_peer_quotas: QuotaSet,
@@ -28,7 +39,8 @@ impl ServerQuotas {
         }
     }
 
-    /// Charges `cost` tokens of `kind` to `peer` and to the global buckets.
+    /// Charges `cost` tokens of `kind` to `peer`, and (blocks and blobs only) the same,
+    /// capped at the peer's bucket size, to the global buckets.
     ///
     /// # Errors
     ///
@@ -41,68 +53,47 @@ impl ServerQuotas {
         now: Instant,
     ) -> Result<(), Duration> {
         let quotas = &self.per_peer_quotas;
+        let charged = cost.min(quotas.get(kind).max);
         let buckets = self
             .per_peer
             .entry(peer)
             .or_insert_with(|| KindBuckets::new(quotas, now));
-        buckets.try_take(kind, cost, now)?;
-        if let Err(wait) = self.global.try_take(kind, cost, now) {
-            buckets.refund(kind, cost);
+        buckets.try_take(kind, charged, now)?;
+        if !reads_the_chain(kind) {
+            return Ok(());
+        }
+        if let Err(wait) = self.global.try_take(kind, charged, now) {
+            buckets.refund(kind, charged);
             return Err(wait);
         }
         Ok(())
     }
 
-    /// Forgets a peer's buckets (it disconnected).
-    pub fn remove_peer(&mut self, peer: &PeerId) {
-        self.per_peer.remove(peer);
+    /// A peer disconnected: its buckets are kept until they have refilled (forgotten
+    /// at once if they already have), and full ones are pruned when too many are kept.
+    pub fn disconnected(&mut self, peer: &PeerId, now: Instant) {
+        if self.per_peer.get_mut(peer).is_some_and(|b| b.is_full(now)) {
+            self.per_peer.remove(peer);
+        }
+        if self.per_peer.len() > REMEMBERED_PEERS {
+            self.per_peer.retain(|_, buckets| !buckets.is_full(now));
+        }
     }
+
+    /// How many peers' buckets are kept.
+    pub fn remembered(&self) -> usize {
+        self.per_peer.len()
+    }
+}
+
+/// Whether answering `kind` reads the chain source (and so counts against everyone).
+const fn reads_the_chain(kind: RpcKind) -> bool {
+    !matches!(
+        kind,
+        RpcKind::Status | RpcKind::Ping | RpcKind::MetaData | RpcKind::Goodbye
+    )
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::quota::Quota;
-
-    #[test]
-    fn a_flooding_peer_is_refused_while_another_still_fits() {
-        let t0 = Instant::now();
-        let per_peer = QuotaSet {
-            blocks_by_range: Quota::per_secs(100, 10),
-            ..QuotaSet::lighthouse()
-        };
-        let global = QuotaSet {
-            blocks_by_range: Quota::per_secs(250, 10),
-            ..QuotaSet::lighthouse()
-        };
-        let mut quotas = ServerQuotas::new(per_peer, &global, t0);
-        let (flooder, other) = (PeerId::random(), PeerId::random());
-        assert!(
-            quotas
-                .try_take(flooder, RpcKind::BlocksByRange, 64, t0)
-                .is_ok()
-        );
-        assert!(
-            quotas
-                .try_take(flooder, RpcKind::BlocksByRange, 64, t0)
-                .is_err()
-        );
-        assert!(
-            quotas
-                .try_take(other, RpcKind::BlocksByRange, 64, t0)
-                .is_ok()
-        );
-        // 128 of the 250 global tokens are gone; a third peer fits 100 but not 150.
-        let third = PeerId::random();
-        assert!(
-            quotas
-                .try_take(third, RpcKind::BlocksByRange, 100, t0)
-                .is_ok()
-        );
-        assert!(
-            quotas
-                .try_take(other, RpcKind::BlocksByRange, 30, t0)
-                .is_err()
-        );
-    }
-}
+#[path = "quotas_tests.rs"]
+mod tests;
