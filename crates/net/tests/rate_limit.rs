@@ -17,19 +17,21 @@ fn by_range(start_slot: u64, count: u64) -> RpcRequest {
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flooding_peer_is_rate_limited_while_another_is_still_served() {
-    let devnet = electra_devnet();
+/// A server allowing `blocks_by_range` per peer, and a flooder that does not limit
+/// itself (a polite client keeps under the quota on its own).
+async fn server_and_flooder(
+    devnet: &'static consensus::devnet::Devnet,
+    blocks_by_range: Quota,
+) -> (support::TestNode, support::TestNode) {
     let server_config = NetConfig {
         server_peer_quotas: QuotaSet {
-            blocks_by_range: Quota::per_secs(128, 60),
+            blocks_by_range,
             ..QuotaSet::lighthouse()
         },
         ..NetConfig::default()
     };
-    let mut server = devnet_server(devnet, server_config).await;
-    // The flooder does not limit itself.
-    let mut flooder = devnet_client(
+    let server = devnet_server(devnet, server_config).await;
+    let flooder = devnet_client(
         devnet,
         NetConfig {
             outbound_quotas: None,
@@ -37,6 +39,13 @@ async fn a_flooding_peer_is_rate_limited_while_another_is_still_served() {
         },
     )
     .await;
+    (server, flooder)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_peer_is_rate_limited_while_another_is_still_served() {
+    let devnet = electra_devnet();
+    let (mut server, mut flooder) = server_and_flooder(devnet, Quota::per_secs(128, 60)).await;
     let mut polite = devnet_client(devnet, NetConfig::default()).await;
     connect(&mut flooder, &mut server).await;
     let (polite_peer, _) = connect(&mut polite, &mut server).await;
@@ -122,22 +131,7 @@ async fn a_self_limited_client_waits_instead_of_exceeding_the_servers_quota() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_that_keeps_going_over_its_quota_is_penalised_and_let_go_with_a_goodbye() {
     let devnet = electra_devnet();
-    let server_config = NetConfig {
-        server_peer_quotas: QuotaSet {
-            blocks_by_range: Quota::per_secs(64, 600),
-            ..QuotaSet::lighthouse()
-        },
-        ..NetConfig::default()
-    };
-    let mut server = devnet_server(devnet, server_config).await;
-    let mut flooder = devnet_client(
-        devnet,
-        NetConfig {
-            outbound_quotas: None,
-            ..NetConfig::default()
-        },
-    )
-    .await;
+    let (mut server, mut flooder) = server_and_flooder(devnet, Quota::per_secs(64, 600)).await;
     let mut events = flooder.handle().subscribe();
     connect(&mut flooder, &mut server).await;
     let server_id = server.handle().local_peer_id();
