@@ -61,6 +61,13 @@ pub struct NetConfig {
     pub serve_batch_slots: u64,
     /// Chunks buffered between the source and a response stream. Default 16.
     pub serve_buffer_chunks: usize,
+    /// Block and blob responses in flight to one peer (read, buffered or being written);
+    /// more are answered with code 139. Default 8.
+    pub max_responses_per_peer: usize,
+    /// Block and blob responses in flight to all peers together; each holds up to a
+    /// query batch and [`serve_buffer_chunks`](Self::serve_buffer_chunks) chunks, so this
+    /// bounds the memory that serving can take. Default 128.
+    pub max_responses: usize,
     /// Commands buffered from handles to the swarm task. Default 1024.
     pub command_buffer: usize,
     /// Events buffered for each subscriber (a lagging subscriber loses the oldest).
@@ -92,6 +99,8 @@ impl Default for NetConfig {
             server_global_quotas: QuotaSet::lighthouse().times(16),
             serve_batch_slots: 16,
             serve_buffer_chunks: 16,
+            max_responses_per_peer: 8,
+            max_responses: 128,
             command_buffer: 1024,
             event_buffer: 1024,
             metadata: MetaDataMessage {

@@ -39,6 +39,18 @@ impl SwarmTask {
             .send_response(channel, response);
     }
 
+    /// Answers with one error chunk.
+    fn refuse(
+        &mut self,
+        kind: RpcKind,
+        channel: ResponseChannel<RpcResponse>,
+        code: ResultCode,
+        message: &str,
+    ) {
+        let message = ErrorMessage::from(message);
+        self.respond(kind, channel, RpcResponse::Error(code, message));
+    }
+
     /// Counts an inbound request of `kind` answered with `result`.
     fn answered(&self, kind: RpcKind, result: RequestResult) {
         self.metrics.request(Direction::Inbound, kind, result);
@@ -62,12 +74,7 @@ impl SwarmTask {
             RpcRequest::Invalid { protocol, error } => {
                 tracing::debug!(target: "net", %peer, %protocol, %error, "invalid request");
                 self.answered(kind, RequestResult::InvalidRequest);
-                let message = ErrorMessage::from("invalid request");
-                self.respond(
-                    kind,
-                    channel,
-                    RpcResponse::Error(ResultCode::InvalidRequest, message),
-                );
+                self.refuse(kind, channel, ResultCode::InvalidRequest, "invalid request");
                 self.penalize(&peer, PEER_SCORE_INVALID_REQUEST);
                 return;
             }
@@ -88,12 +95,7 @@ impl SwarmTask {
         if let Err(wait) = self.quotas.try_take(peer, kind, cost, Instant::now()) {
             tracing::debug!(target: "net", %peer, %kind, cost, ?wait, "rate limited");
             self.answered(kind, RequestResult::RateLimited);
-            let message = ErrorMessage::from("rate limited");
-            self.respond(
-                kind,
-                channel,
-                RpcResponse::Error(ResultCode::RateLimited, message),
-            );
+            self.refuse(kind, channel, ResultCode::RateLimited, "rate limited");
             // A peer that keeps going over drops below zero and is let go (Goodbye).
             self.penalize(&peer, PEER_SCORE_OVER_QUOTA);
             return;
@@ -116,12 +118,13 @@ impl SwarmTask {
                 let metadata = self.net.config.metadata;
                 self.respond(kind, channel, RpcResponse::MetaData(metadata));
             }
-            data => self.serve(kind, &data, channel),
+            data => self.serve(peer, kind, &data, channel),
         }
     }
 
     fn serve(
         &mut self,
+        peer: PeerId,
         kind: RpcKind,
         request: &RpcRequest,
         channel: ResponseChannel<RpcResponse>,
@@ -131,19 +134,38 @@ impl SwarmTask {
         let Some(plan) = plan(request, &chain, &self.source.chain_info(), wall_epoch) else {
             return;
         };
+        if plan == ServePlan::Empty {
+            self.answered(kind, RequestResult::Success);
+            self.respond(kind, channel, RpcResponse::Empty);
+            return;
+        }
+        let Some(permit) = self.inflight.try_acquire(peer) else {
+            tracing::debug!(target: "net", %peer, %kind, "too many responses in flight");
+            self.answered(kind, RequestResult::RateLimited);
+            self.refuse(
+                kind,
+                channel,
+                ResultCode::RateLimited,
+                "too many responses in flight",
+            );
+            return;
+        };
         let result = match &plan {
             ServePlan::Reject { code, .. } => RequestResult::of_code(*code),
             _ => RequestResult::Success,
         };
         self.answered(kind, result);
-        if plan == ServePlan::Empty {
-            self.respond(kind, channel, RpcResponse::Empty);
-            return;
-        }
-        let (tx, rx) = mpsc::channel(self.net.config.serve_buffer_chunks.max(1));
+        let capacity = self.net.config.serve_buffer_chunks.max(1);
+        let (tx, rx) = mpsc::channel(capacity);
         self.respond(kind, channel, RpcResponse::Stream(rx));
         let source = Arc::clone(&self.source);
         let batch = self.net.config.serve_batch_slots;
-        tokio::task::spawn_blocking(move || produce(plan, source.as_ref(), &chain, batch, &tx));
+        tokio::spawn(async move {
+            produce(plan, source, chain, batch, tx.clone()).await;
+            // The response stays in flight until the stream has taken every chunk (the
+            // channel is empty again) or is gone: a peer that does not read keeps it.
+            let _ = tx.reserve_many(capacity).await;
+            drop(permit);
+        });
     }
 }

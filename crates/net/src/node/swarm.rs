@@ -40,7 +40,7 @@ use crate::peer::{NetPeer, PeerNet};
 use crate::rpc::{
     ReceivedResponse, RpcKind, RpcRequest, RpcResponse, outbound_failure_to_request_error,
 };
-use crate::server::ServerQuotas;
+use crate::server::{InFlight, ServerQuotas};
 use crate::source::ChainSource;
 use crate::status::{GoodbyeReason, StatusMessage};
 
@@ -89,6 +89,7 @@ pub(crate) struct SwarmTask {
     pub(super) peers: HashMap<PeerId, PeerEntry>,
     pending: HashMap<(RpcKind, OutboundRequestId), Pending>,
     pub(super) quotas: ServerQuotas,
+    pub(super) inflight: InFlight,
     timers: FuturesUnordered<TimerFuture>,
     pub(super) metrics: NetMetrics,
 }
@@ -108,6 +109,7 @@ impl SwarmTask {
             &net.config.server_global_quotas,
             Instant::now(),
         );
+        let inflight = InFlight::new(net.config.max_responses_per_peer, net.config.max_responses);
         SwarmTask {
             swarm,
             commands,
@@ -119,6 +121,7 @@ impl SwarmTask {
             peers: HashMap::new(),
             pending: HashMap::new(),
             quotas,
+            inflight,
             timers: FuturesUnordered::new(),
             metrics: NetMetrics::default(),
         }

@@ -2,10 +2,11 @@
 //! from a flooding peer, and the producer that reads the chain source and feeds a
 //! response stream.
 //!
-//! Decisions are plain functions ([`plan`]) and plain state ([`ServerQuotas`]); only
-//! [`produce`] touches the source, on tokio's blocking pool, sending chunks into a
-//! bounded channel that the response stream drains (so a large blob response is never
-//! held in memory whole).
+//! Decisions are plain functions ([`plan`]) and plain state ([`ServerQuotas`],
+//! [`InFlight`]); only [`produce`] touches the source, a batch at a time on tokio's
+//! blocking pool, sending chunks into a bounded channel that the response stream drains
+//! (so a large blob response is never held in memory whole, and a peer that does not
+//! read holds no thread).
 //!
 //! Rules (spec A.7, with the seed's bugs fixed):
 //! - a zero `count`, a `step` other than 1, or an empty root list is `InvalidRequest`;
@@ -23,22 +24,22 @@
 //! - counts are capped at `MAX_REQUEST_BLOCKS(_DENEB)` and root lists at what the
 //!   protocol allows; responses never exceed them.
 
+mod inflight;
+mod produce;
 mod quotas;
 
+pub use self::inflight::{InFlight, InFlightPermit};
+pub use self::produce::produce;
 pub use self::quotas::ServerQuotas;
 
 use consensus::config::ChainConfig;
 use consensus::containers::BlobIdentifier;
 use consensus::primitives::Hash256;
-use tokio::sync::mpsc;
-
 use sync_types::{Epoch, Slot, SyncRange};
 
-use crate::codec::{
-    ErrorChunk, ErrorMessage, MAX_REQUEST_BLOB_SIDECARS, ResponseChunk, ResultCode, SuccessChunk,
-};
+use crate::codec::{MAX_REQUEST_BLOB_SIDECARS, ResultCode};
 use crate::rpc::{RpcRequest, max_blobs_in};
-use crate::source::{ChainInfo, ChainSource, SourceError};
+use crate::source::ChainInfo;
 
 /// What an inbound block or blob request is answered with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,100 +151,6 @@ pub fn plan(
         }
         _ => None,
     }
-}
-
-fn error_chunk(code: ResultCode, message: &str) -> ResponseChunk {
-    ResponseChunk::Error(ErrorChunk {
-        code,
-        message: ErrorMessage::from(message),
-    })
-}
-
-/// Reads what `plan` asks for from `source`, `batch_slots` slots per query, and sends
-/// the chunks (context bytes: the fork digest of each item's epoch) into `out`. Stops
-/// early when the response stream is gone. Blocking: run it on the blocking pool.
-pub fn produce(
-    plan: ServePlan,
-    source: &dyn ChainSource,
-    chain: &ChainConfig,
-    batch_slots: u64,
-    out: &mpsc::Sender<ResponseChunk>,
-) {
-    let send = |slot: u64, ssz: &[u8]| {
-        let chunk = ResponseChunk::Success(SuccessChunk {
-            context: Some(chain.fork_digest_at_epoch(chain.slot_to_epoch(slot))),
-            ssz: ssz.to_vec(),
-        });
-        out.blocking_send(chunk).is_ok()
-    };
-    let result: Result<(), SourceError> = (|| {
-        match plan {
-            ServePlan::Reject { code, message } => {
-                let _ = out.blocking_send(error_chunk(code, message));
-            }
-            ServePlan::Empty => {}
-            ServePlan::BlocksByRange { start_slot, count } => {
-                let mut limit = usize::try_from(count).unwrap_or(usize::MAX);
-                for (start, n) in batches(start_slot, count, batch_slots) {
-                    for block in source.blocks_by_range(start, n, limit)? {
-                        if !send(block.slot, &block.ssz) {
-                            return Ok(());
-                        }
-                        limit = limit.saturating_sub(1);
-                    }
-                }
-            }
-            ServePlan::BlocksByRoot(roots) => {
-                for block in source.blocks_by_root(&roots, roots.len())? {
-                    if !send(block.slot, &block.ssz) {
-                        return Ok(());
-                    }
-                }
-            }
-            ServePlan::BlobsByRange {
-                start_slot,
-                count,
-                max,
-            } => {
-                let mut limit = usize::try_from(max).unwrap_or(usize::MAX);
-                for (start, n) in batches(start_slot, count, batch_slots) {
-                    for sidecar in source.blob_sidecars_by_range(start, n, limit)? {
-                        if !send(sidecar.slot, &sidecar.ssz) {
-                            return Ok(());
-                        }
-                        limit = limit.saturating_sub(1);
-                    }
-                }
-            }
-            ServePlan::BlobsByRoot(ids) => {
-                for sidecar in source.blob_sidecars_by_root(&ids, ids.len())? {
-                    if !send(sidecar.slot, &sidecar.ssz) {
-                        return Ok(());
-                    }
-                }
-            }
-        }
-        Ok(())
-    })();
-    if let Err(error) = result {
-        tracing::warn!(target: "net::server", %error, "chain source failed while serving");
-        let _ = out.blocking_send(error_chunk(ResultCode::ServerError, "chain source failed"));
-    }
-}
-
-/// `(start, count)` pieces of at most `batch` slots covering `start .. start + count`.
-fn batches(start: u64, count: u64, batch: u64) -> impl Iterator<Item = (u64, u64)> {
-    let batch = batch.max(1);
-    let end = start.saturating_add(count);
-    let mut next = start;
-    std::iter::from_fn(move || {
-        (next < end).then(|| {
-            let n = batch.min(end - next);
-            let piece = (next, n);
-            next += n;
-            piece
-        })
-    })
 }
 
 #[cfg(test)]

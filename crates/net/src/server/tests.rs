@@ -1,6 +1,7 @@
 use consensus::Fork;
 use consensus::containers::{BeaconBlocksByRangeRequest, BlobSidecarsByRangeRequest, Checkpoint};
 
+use super::produce::batches;
 use super::*;
 
 fn chain() -> ChainConfig {
