@@ -68,6 +68,16 @@ pub struct NetConfig {
     /// query batch and [`serve_buffer_chunks`](Self::serve_buffer_chunks) chunks, so this
     /// bounds the memory that serving can take. Default 128.
     pub max_responses: usize,
+    /// Inbound connections still being set up (transport, encryption, muxer) at once;
+    /// more are refused before any work. Default 32.
+    pub max_pending_incoming: u32,
+    /// Established inbound connections. Default 128.
+    pub max_incoming_connections: u32,
+    /// Established connections, both directions. Default 160.
+    pub max_connections: u32,
+    /// Established connections to one peer (two, so that a peer and we dialling each
+    /// other at once are not refused). Default 2.
+    pub max_connections_per_peer: u32,
     /// Commands buffered from handles to the swarm task. Default 1024.
     pub command_buffer: usize,
     /// Events buffered for each subscriber (a lagging subscriber loses the oldest).
@@ -101,6 +111,10 @@ impl Default for NetConfig {
             serve_buffer_chunks: 16,
             max_responses_per_peer: 8,
             max_responses: 128,
+            max_pending_incoming: 32,
+            max_incoming_connections: 128,
+            max_connections: 160,
+            max_connections_per_peer: 2,
             command_buffer: 1024,
             event_buffer: 1024,
             metadata: MetaDataMessage {

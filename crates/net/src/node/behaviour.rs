@@ -1,11 +1,13 @@
-//! The swarm's behaviour: one libp2p `request_response` behaviour per [`RpcKind`], each
-//! offering the protocol ids of its versions (newest first) with the same codec.
+//! The swarm's behaviour: libp2p's connection limits, then one `request_response`
+//! behaviour per [`RpcKind`], each offering the protocol ids of its versions (newest
+//! first) with the same codec.
 
 #![allow(missing_docs, unreachable_pub)] // the derive macro generates an undocumented event enum
 
 use std::sync::Arc;
 
 use consensus::config::ChainConfig;
+use libp2p::connection_limits::{self, ConnectionLimits};
 use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::NetworkBehaviour;
 
@@ -19,6 +21,8 @@ pub(crate) type RequestResponse = request_response::Behaviour<RpcCodec>;
 #[derive(NetworkBehaviour)]
 #[behaviour(prelude = "libp2p::swarm::derive_prelude")]
 pub(crate) struct Behaviour {
+    /// Denies connections past [`NetConfig`]'s limits before any protocol runs.
+    pub(crate) limits: connection_limits::Behaviour,
     pub(crate) status: RequestResponse,
     pub(crate) goodbye: RequestResponse,
     pub(crate) ping: RequestResponse,
@@ -47,7 +51,13 @@ impl Behaviour {
                 .with_max_concurrent_streams(config.max_concurrent_streams);
             RequestResponse::with_codec(codec, protocols, rr_config)
         };
+        let limits = ConnectionLimits::default()
+            .with_max_pending_incoming(Some(config.max_pending_incoming))
+            .with_max_established_incoming(Some(config.max_incoming_connections))
+            .with_max_established(Some(config.max_connections))
+            .with_max_established_per_peer(Some(config.max_connections_per_peer));
         Behaviour {
+            limits: connection_limits::Behaviour::new(limits),
             status: make(RpcKind::Status),
             goodbye: make(RpcKind::Goodbye),
             ping: make(RpcKind::Ping),
@@ -82,6 +92,7 @@ pub(crate) fn split(
     request_response::Event<crate::rpc::RpcRequest, crate::rpc::RpcResponse>,
 ) {
     match event {
+        BehaviourEvent::Limits(never) => match never {},
         BehaviourEvent::Status(e) => (RpcKind::Status, e),
         BehaviourEvent::Goodbye(e) => (RpcKind::Goodbye, e),
         BehaviourEvent::Ping(e) => (RpcKind::Ping, e),
