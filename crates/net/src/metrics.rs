@@ -60,6 +60,7 @@ pub struct NetMetrics {
     response_bytes: Family<TransferLabels, Counter>,
     peers: Family<DirectionLabel, Gauge>,
     handshake_failures: Family<ReasonLabel, Counter>,
+    responses_in_flight: Gauge,
     libp2p: Option<Arc<libp2p::metrics::Metrics>>,
 }
 
@@ -125,6 +126,8 @@ pub(crate) enum RequestResult {
     Success,
     InvalidRequest,
     RateLimited,
+    /// Refused: too many responses in flight (to the peer or in all).
+    Busy,
     ResourceUnavailable,
     ServerError,
     Timeout,
@@ -140,6 +143,7 @@ impl RequestResult {
             RequestResult::Success => "success",
             RequestResult::InvalidRequest => "invalid_request",
             RequestResult::RateLimited => "rate_limited",
+            RequestResult::Busy => "busy",
             RequestResult::ResourceUnavailable => "resource_unavailable",
             RequestResult::ServerError => "server_error",
             RequestResult::Timeout => "timeout",
@@ -276,7 +280,17 @@ impl NetMetrics {
             "Peers sent away over their status, by reason",
             metrics.handshake_failures.clone(),
         );
+        sub.register(
+            "responses_in_flight",
+            "Block and blob responses being read, buffered or written to peers",
+            metrics.responses_in_flight.clone(),
+        );
         metrics
+    }
+
+    /// The gauge of block and blob responses in flight.
+    pub(crate) fn responses_in_flight(&self) -> Gauge {
+        self.responses_in_flight.clone()
     }
 
     /// Counts one request of `kind` that ended with `result`.

@@ -169,3 +169,29 @@ async fn a_peer_that_keeps_going_over_its_quota_is_penalised_and_let_go_with_a_g
         node.node.shutdown().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_with_no_room_for_another_response_refuses_it_with_139() {
+    let devnet = electra_devnet();
+    let mut server = devnet_server(
+        devnet,
+        NetConfig {
+            max_responses: 0,
+            ..NetConfig::default()
+        },
+    )
+    .await;
+    let mut client = devnet_client(devnet, NetConfig::default()).await;
+    let (peer, _) = connect(&mut client, &mut server).await;
+    let range = SyncRange::new(Slot(1), 8).expect("range");
+    let refused = peer.blocks_by_range(range).await;
+    assert!(
+        matches!(refused, Err(RequestError::RateLimited { .. })),
+        "{refused:?}"
+    );
+    // Status and the like are answered from memory, whatever is in flight.
+    assert!(peer.refresh_status().await.is_ok());
+    for node in [client, server] {
+        node.node.shutdown().await;
+    }
+}

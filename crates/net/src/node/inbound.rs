@@ -141,7 +141,7 @@ impl SwarmTask {
         }
         let Some(permit) = self.inflight.try_acquire(peer) else {
             tracing::debug!(target: "net", %peer, %kind, "too many responses in flight");
-            self.answered(kind, RequestResult::RateLimited);
+            self.answered(kind, RequestResult::Busy);
             self.refuse(
                 kind,
                 channel,

@@ -129,6 +129,12 @@ impl SwarmTask {
 
     /// This task reporting to `metrics`.
     pub(crate) fn with_metrics(mut self, metrics: NetMetrics) -> SwarmTask {
+        let config = &self.net.config;
+        self.inflight = InFlight::with_gauge(
+            config.max_responses_per_peer,
+            config.max_responses,
+            metrics.responses_in_flight(),
+        );
         self.metrics = metrics;
         self
     }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use libp2p::PeerId;
+use prometheus_client::metrics::gauge::Gauge;
 
 /// Bounds the responses in flight (from the request's acceptance until its stream is
 /// written or dropped), per peer and in total. Each holds a batch of the source and a
@@ -13,12 +14,15 @@ pub struct InFlight {
     inner: Arc<Mutex<Counts>>,
 }
 
+/// The permits' shared counts and the gauge that shows them.
+
 #[derive(Debug)]
 struct Counts {
     per_peer_max: usize,
     total_max: usize,
     total: usize,
     per_peer: HashMap<PeerId, usize>,
+    gauge: Gauge,
 }
 
 /// One response in flight; dropping it ends it.
@@ -31,12 +35,18 @@ pub struct InFlightPermit {
 impl InFlight {
     /// At most `per_peer` responses per peer and `total` in all.
     pub fn new(per_peer: usize, total: usize) -> InFlight {
+        InFlight::with_gauge(per_peer, total, Gauge::default())
+    }
+
+    /// As [`new`](Self::new), showing the total in `gauge`.
+    pub fn with_gauge(per_peer: usize, total: usize, gauge: Gauge) -> InFlight {
         InFlight {
             inner: Arc::new(Mutex::new(Counts {
                 per_peer_max: per_peer,
                 total_max: total,
                 total: 0,
                 per_peer: HashMap::new(),
+                gauge,
             })),
         }
     }
@@ -49,6 +59,7 @@ impl InFlight {
             return None;
         }
         counts.total += 1;
+        counts.gauge.inc();
         counts.per_peer.insert(peer, mine + 1);
         Some(InFlightPermit {
             counts: Arc::clone(&self.inner),
@@ -66,6 +77,7 @@ impl Drop for InFlightPermit {
     fn drop(&mut self) {
         let mut counts = sync_types::lock::lock(&self.counts);
         counts.total = counts.total.saturating_sub(1);
+        counts.gauge.dec();
         if let Some(n) = counts.per_peer.get_mut(&self.peer) {
             *n -= 1;
             if *n == 0 {
@@ -93,6 +105,7 @@ mod tests {
         assert!(inflight.try_acquire(b).is_none(), "three in all");
         drop(a1);
         assert_eq!(inflight.total(), 2);
+        assert_eq!(sync_types::lock::lock(&inflight.inner).gauge.get(), 2);
         assert!(
             inflight.try_acquire(b).is_some(),
             "a finished one: room again"
