@@ -39,7 +39,7 @@ pub enum LaunchError {
     },
     /// A directory is not a network directory.
     #[error(
-        "{path} is not a network directory: it has neither {CONFIG_FILE} with {GENESIS_STATE_FILE} nor {RECIPE_FILE} (make a devnet with `beacon-sync generate --datadir DIR`)"
+        "{path} is not a network directory: it has neither {CONFIG_FILE} with {GENESIS_STATE_FILE} nor {RECIPE_FILE} (`beacon-sync generate --datadir DIR` makes one in DIR/source)"
     )]
     NotANetwork {
         /// The directory.
