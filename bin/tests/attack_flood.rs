@@ -4,6 +4,7 @@
 //! it go, stays within a memory bound, and keeps serving an honest peer, whose latency is
 //! reported with and without the flood.
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 use consensus::containers::BeaconBlocksByRangeRequest;
 use libp2p::PeerId;
 use libp2p::identity::Keypair;
-use lodestar_harness::{free_port, get_json, poll_until};
+use lodestar_harness::free_port;
 use net::{MemorySource, NetConfig, NetMetrics, NetPeer, Node, NodeSetup, RpcRequest, SystemClock};
 use peer_pool::{PeerPool, PoolConfig};
 use sync_types::{RequestError, Slot, SyncPeer, SyncRange};
@@ -52,31 +53,29 @@ fn serve(dir: &Path) -> (Server, libp2p::Multiaddr, u32) {
         .status()
         .expect("generate runs");
     assert!(status.success(), "generate");
-    let (port, http) = (free_port(), free_port());
-    let child = beacon_sync()
+    let port = free_port();
+    let mut child = beacon_sync()
         .args(["serve", "--listen-address", "127.0.0.1"])
-        .args([
-            "--port",
-            &port.to_string(),
-            "--http-port",
-            &http.to_string(),
-        ])
+        .args(["--port", &port.to_string()])
         .arg("--datadir")
         .arg(dir.join("source"))
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("serve starts");
     let pid = child.id();
+    // The server says where it listens, peer id included, once it does.
+    let mut log = BufReader::new(child.stderr.take().expect("piped")).lines();
     let server = Server(child);
-    let identity = poll_until("the server's API", Duration::from_secs(60), || {
-        get_json(&format!("http://127.0.0.1:{http}/eth/v1/node/identity"))
-    });
-    let peer_id = identity["data"]["peer_id"].as_str().expect("a peer id");
-    let addr = format!("/ip4/127.0.0.1/tcp/{port}/p2p/{peer_id}")
-        .parse()
-        .expect("a multiaddr");
+    let addr = log
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| line.split_once("listening on ")?.1.trim().parse().ok())
+        .expect("the server logs its address before its log ends");
+    // Keep reading, so the server never blocks on a full pipe.
+    std::thread::spawn(move || log.for_each(drop));
     (server, addr, pid)
 }
 

@@ -20,19 +20,23 @@ mod ours;
 
 use std::time::{Duration, Instant};
 
-use lodestar_harness::{Follower, Producer, block_root, get_json, poll_until, slots};
+use lodestar_harness::{Events, Follower, Producer, block_root, get_json, slots, wait_until};
 use ours::{Ours, log_field, metric_samples};
 
 #[test]
 fn beacon_sync_syncs_from_follows_backfills_from_and_serves_lodestar() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let producer = Producer::start(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")));
+    // The clock every wait below goes by: the producer's heads (one per 2 s slot).
+    let ticks = producer.events();
+    let events = &ticks;
     let follower = Follower::start(
         &producer.node_modules(),
         &producer.genesis_state(),
         &dir.path().join("follower"),
+        events,
     );
-    poll_until("64 slots of chain", slots(64), || {
+    wait_until("64 slots of chain", slots(64), events, || {
         (producer.head_slot() >= 64).then_some(())
     });
 
@@ -49,20 +53,21 @@ fn beacon_sync_syncs_from_follows_backfills_from_and_serves_lodestar() {
         &dir.path().join("1.log"),
         &peer_args,
     );
-    poll_until(
+    wait_until(
         "our node at the producer's head",
         Duration::from_secs(120),
+        events,
         || ours.head_slot().filter(|&head| head >= target),
     );
     let took = started.elapsed();
     eprintln!(
-        "forward: {target} slots in {took:.1?} from the process start ({:.0} slots/s)",
+        "forward: {target} slots in at most {took:.1?} from the process start (seen at the next head event; {:.0} slots/s or more)",
         target as f64 / took.as_secs_f64()
     );
-    follows_the_head_within_two_slots(&ours);
+    follows_the_head_within_two_slots(&ours, events);
 
-    let our_id = ours.peer_id();
-    let served = poll_until("the follower synced from us", slots(40), || {
+    let our_id = ours.peer_id(events);
+    let served = wait_until("the follower synced from us", slots(40), events, || {
         let head = follower.head_slot();
         (head >= target).then_some(head)
     });
@@ -89,16 +94,16 @@ fn beacon_sync_syncs_from_follows_backfills_from_and_serves_lodestar() {
             .find(|l| l.contains(needle))
             .and_then(|l| log_field(l, key))
     };
-    let (committed, start) = poll_until("the resumed sync", slots(10), || {
+    let (committed, start) = wait_until("the resumed sync", slots(10), events, || {
         line("resuming from the stored anchors", "head")
             .zip(line("sync started direction=forward", "start"))
     });
     assert!(committed >= seen, "a head the API showed was committed");
     assert_eq!(start, committed + 1, "resumed just above the stored head");
-    no_block_fetched_twice_and_no_failure(&ours);
+    no_block_fetched_twice_and_no_failure(&ours, events);
 
     // A second node from the producer's finalized checkpoint, backfilled to genesis.
-    poll_until("a finalized epoch", slots(110), || {
+    wait_until("a finalized epoch", slots(110), events, || {
         (producer.finalized_epoch() >= 1).then_some(())
     });
     let checkpoint = Ours::sync(
@@ -107,14 +112,19 @@ fn beacon_sync_syncs_from_follows_backfills_from_and_serves_lodestar() {
         &dir.path().join("checkpoint.log"),
         &["--checkpoint", "finalized"],
     );
-    let status = poll_until("backfill to genesis", Duration::from_secs(120), || {
-        checkpoint
-            .status()
-            .filter(|s| s["anchors"]["backfill_complete"] == true)
-    });
+    let status = wait_until(
+        "backfill to genesis",
+        Duration::from_secs(120),
+        events,
+        || {
+            checkpoint
+                .status()
+                .filter(|s| s["anchors"]["backfill_complete"] == true)
+        },
+    );
     let trusted = status["anchors"]["trusted"]["slot"].as_u64().expect("slot");
     assert!(trusted > 0, "started from a checkpoint above genesis");
-    let head = poll_until("the checkpoint node at the head", slots(10), || {
+    let head = wait_until("the checkpoint node at the head", slots(10), events, || {
         checkpoint
             .head_slot()
             .filter(|&h| h + 2 >= producer.head_slot())
@@ -144,8 +154,10 @@ fn beacon_sync_syncs_from_follows_backfills_from_and_serves_lodestar() {
     let roots: Vec<(u64, Option<String>)> = (last_slot.saturating_sub(8)..=last_slot + 1)
         .map(|slot| (slot, block_root(&producer.url(), slot)))
         .collect();
+    drop(ticks);
     producer.restart_with_new_genesis();
-    let exit = ours.wait_exit(Duration::from_secs(60));
+    let events = &producer.events();
+    let exit = ours.wait_exit(Duration::from_secs(60), events);
     assert!(!exit.success(), "our node stops: {exit}");
     let last = last_line(&ours.log());
     assert!(last.contains("changed its genesis"), "{last}");
@@ -161,7 +173,7 @@ fn beacon_sync_syncs_from_follows_backfills_from_and_serves_lodestar() {
         "inspect's head {root} at {slot} is the producer's: {roots:?}"
     );
     let mut again = Ours::sync(&producer.url(), &data, &dir.path().join("3.log"), &[]);
-    let exit = again.wait_exit(Duration::from_secs(60));
+    let exit = again.wait_exit(Duration::from_secs(60), events);
     let last = last_line(&again.log());
     assert!(
         !exit.success() && last.contains("genesis time"),
@@ -170,12 +182,19 @@ fn beacon_sync_syncs_from_follows_backfills_from_and_serves_lodestar() {
     eprintln!("new genesis, restarted node: {last}");
 }
 
-/// Samples `/eth/v1/node/syncing` twice a second for 20 s.
-fn follows_the_head_within_two_slots(ours: &Ours) {
+/// Samples `/eth/v1/node/syncing` at 40 events of the producer, each as it makes a new
+/// head: the moment our node is furthest behind.
+fn follows_the_head_within_two_slots(ours: &Ours, events: &Events) {
     let mut distances = Vec::new();
-    for _ in 0..40 {
-        distances.extend(ours.sync_distance());
-        std::thread::sleep(Duration::from_millis(500));
+    let mut heads = 0;
+    while heads < 40 {
+        let event = events
+            .next(Duration::from_secs(30))
+            .expect("a new head within 30 s");
+        if event == "head" {
+            heads += 1;
+            distances.extend(ours.sync_distance());
+        }
     }
     let within = distances.iter().filter(|&&d| d <= 2).count();
     eprintln!("sync distance samples: {distances:?}");
@@ -188,16 +207,17 @@ fn follows_the_head_within_two_slots(ours: &Ours) {
     );
 }
 
-fn no_block_fetched_twice_and_no_failure(ours: &Ours) {
-    poll_until("the new head synced", slots(10), || {
+fn no_block_fetched_twice_and_no_failure(ours: &Ours, events: &Events) {
+    wait_until("the new head synced", slots(10), events, || {
         ours.head_slot().filter(|_| {
             ours.metric(r#"beacon_sync_range_blocks_verified_total{direction="forward""#) > 0
         })
     });
     // A range in flight is received before it is verified: equal once it lands.
-    poll_until(
+    wait_until(
         "every received block verified",
         Duration::from_secs(20),
+        events,
         || {
             let received =
                 ours.metric(r#"beacon_sync_range_blocks_received_total{direction="forward""#);

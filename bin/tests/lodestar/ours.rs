@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use lodestar_harness::{free_port, get_json, get_text, number, poll_until};
+use lodestar_harness::{Events, free_port, get_json, get_text, number, wait_until};
 
 /// A running `beacon-sync sync`; killed when dropped.
 pub(crate) struct Ours {
@@ -63,8 +63,8 @@ impl Ours {
     }
 
     /// Our peer id.
-    pub(crate) fn peer_id(&self) -> String {
-        let identity = poll_until("our identity", Duration::from_secs(60), || {
+    pub(crate) fn peer_id(&self, events: &Events) -> String {
+        let identity = wait_until("our identity", Duration::from_secs(60), events, || {
             get_json(&format!("{}/eth/v1/node/identity", self.url()))
         });
         identity["data"]["peer_id"]
@@ -92,8 +92,8 @@ impl Ours {
     }
 
     /// Waits for the process to end by itself.
-    pub(crate) fn wait_exit(&mut self, limit: Duration) -> ExitStatus {
-        poll_until("our node's exit", limit, || {
+    pub(crate) fn wait_exit(&mut self, limit: Duration, events: &Events) -> ExitStatus {
+        wait_until("our node's exit", limit, events, || {
             self.child.try_wait().expect("waits")
         })
     }

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::http::{free_port, get_json, poll_until};
+use crate::events::{Events, wait_until};
+use crate::http::{free_port, get_json};
 
 /// The team's script, beside the repository in `shared/`.
 fn script_path() -> PathBuf {
@@ -67,10 +68,13 @@ impl Producer {
     }
 
     fn start_chain(&self) {
+        // The script returns once the REST API answers.
         run(&mut self.script("start"), "lodestar-devnet.sh start");
-        poll_until(
+        let events = self.events();
+        wait_until(
             "the producer's first block",
             Duration::from_secs(120),
+            &events,
             || (self.head_slot() >= 1).then_some(()),
         );
     }
@@ -122,9 +126,19 @@ impl Producer {
 
     /// Waits until its head is at `slot` or later.
     pub fn wait_slot(&self, slot: u64) {
-        poll_until(&format!("Lodestar's slot {slot}"), slots(slot), || {
-            (self.head_slot() >= slot).then_some(())
-        });
+        let events = self.events();
+        wait_until(
+            &format!("Lodestar's slot {slot}"),
+            slots(slot),
+            &events,
+            || (self.head_slot() >= slot).then_some(()),
+        );
+    }
+
+    /// Its event stream (heads, finalized checkpoints): the clock the test waits by.
+    /// It ends when the producer stops or restarts.
+    pub fn events(&self) -> Events {
+        Events::subscribe(&self.url())
     }
 
     /// `GET path` on its REST API, as JSON; `None` for an HTTP error.
@@ -163,8 +177,14 @@ pub struct Follower {
 }
 
 impl Follower {
-    /// Starts it in `dir` with the Lodestar install under `node_modules`.
-    pub fn start(node_modules: &Path, genesis_state: &Path, dir: &Path) -> Follower {
+    /// Starts it in `dir` with the Lodestar install under `node_modules`, waiting for its
+    /// REST API at `events`' ticks (the producer's).
+    pub fn start(
+        node_modules: &Path,
+        genesis_state: &Path,
+        dir: &Path,
+        events: &Events,
+    ) -> Follower {
         std::fs::create_dir_all(dir).expect("the follower's directory");
         let (p2p_port, rest_port) = (free_port(), free_port());
         let log = dir.join("lodestar.log");
@@ -207,9 +227,12 @@ impl Follower {
             rest_port,
             log,
         };
-        poll_until("the follower's REST API", Duration::from_secs(60), || {
-            get_json(&format!("{}/eth/v1/node/identity", follower.url())).map(|_| ())
-        });
+        wait_until(
+            "the follower's REST API",
+            Duration::from_secs(60),
+            events,
+            || get_json(&format!("{}/eth/v1/node/identity", follower.url())).map(|_| ()),
+        );
         follower
     }
 
