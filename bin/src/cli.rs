@@ -150,7 +150,7 @@ pub(crate) struct NodeArgs {
     /// Port of the HTTP API (0: any free port; unset: no HTTP API).
     #[arg(long)]
     pub(crate) http_port: Option<u16>,
-    /// The most peers to keep.
+    /// The most peers to keep (default 100), at most 70 % of them inbound.
     #[arg(long)]
     pub(crate) target_peers: Option<usize>,
 }

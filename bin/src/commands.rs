@@ -177,7 +177,7 @@ fn node_settings(
         })
         .collect::<anyhow::Result<_>>()?;
     if let Some(max) = node.target_peers {
-        settings.pool = settings.pool.with_max_peers(max);
+        settings.pool = node::pool_config(max);
     }
     Ok(settings)
 }

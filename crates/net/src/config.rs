@@ -1,5 +1,6 @@
 //! [`NetConfig`]: every limit and timeout of the network layer, with its default.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::quota::QuotaSet;
@@ -27,6 +28,10 @@ pub struct NetConfig {
     /// Bound on a whole stream, request and response, in either direction (libp2p's
     /// request-response timeout). Default 60 s.
     pub stream_timeout: Duration,
+    /// How long a response stream may take no chunk while we have one to send; a peer
+    /// that does not read for that long is let go (Goodbye 3). Default 10 s (the reader's
+    /// own per-chunk limit, [`chunk_timeout`](Self::chunk_timeout)).
+    pub write_timeout: Duration,
     /// Time for the TCP, noise and muxer upgrade of a new connection. Default 20 s.
     pub upgrade_timeout: Duration,
     /// How long the status handshake may take after a connection opens; a peer that has
@@ -78,6 +83,22 @@ pub struct NetConfig {
     /// Established connections to one peer (two, so that a peer and we dialling each
     /// other at once are not refused). Default 2.
     pub max_connections_per_peer: u32,
+    /// Inbound connections from one IP address, those still being set up included.
+    /// Default 8: room for a few nodes behind one NAT, while one host with many
+    /// identities cannot take the [`max_incoming_connections`](Self::max_incoming_connections)
+    /// (libp2p's limits count connections, not addresses).
+    pub max_incoming_per_ip: u32,
+    /// An IP address from which more than this many peers were let go for their score
+    /// (Goodbye 250) within [`ip_ban_duration`](Self::ip_ban_duration) is banned for that
+    /// long. Default 5 (Lighthouse's `BANNED_PEERS_PER_IP_THRESHOLD`).
+    pub ip_ban_threshold: usize,
+    /// How long an IP address stays banned, and how long its peers' faults count towards
+    /// a ban. Default 30 minutes (the node bans a peer id as long).
+    pub ip_ban_duration: Duration,
+    /// The local address outgoing connections leave from. Default `None`: the OS picks
+    /// it by route (on loopback, always 127.0.0.1). For a host with several addresses,
+    /// and for tests that must look like another host.
+    pub dial_from: Option<IpAddr>,
     /// Commands buffered from handles to the swarm task. Default 1024.
     pub command_buffer: usize,
     /// Events buffered for each subscriber (a lagging subscriber loses the oldest).
@@ -97,6 +118,7 @@ impl Default for NetConfig {
             chunk_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(5),
             stream_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(10),
             upgrade_timeout: Duration::from_secs(20),
             handshake_timeout: Duration::from_secs(10),
             goodbye_timeout: Duration::from_secs(1),
@@ -115,6 +137,10 @@ impl Default for NetConfig {
             max_incoming_connections: 128,
             max_connections: 160,
             max_connections_per_peer: 2,
+            max_incoming_per_ip: 8,
+            ip_ban_threshold: 5,
+            ip_ban_duration: Duration::from_secs(30 * 60),
+            dial_from: None,
             command_buffer: 1024,
             event_buffer: 1024,
             metadata: MetaDataMessage {

@@ -99,7 +99,7 @@ pub use clock::{ManualClock, SystemClock, WallClock};
 pub use config::NetConfig;
 pub use identity::{IdentityError, load_or_create_identity};
 pub use metrics::NetMetrics;
-pub use node::{NetError, NetEvent, NetworkHandle, Node, NodeSetup};
+pub use node::{IpRefusal, NetError, NetEvent, NetworkHandle, Node, NodeSetup};
 pub use peer::NetPeer;
 pub use quota::{Quota, QuotaSet};
 pub use rpc::{MetaDataMessage, ReceivedResponse, RpcError, RpcKind, RpcRequest, rpc_error};

@@ -269,6 +269,22 @@ impl GoodbyeReason {
     }
 }
 
+impl GoodbyeReason {
+    /// The reason as a metric label: `client_shutdown`, `irrelevant_network`, `fault`,
+    /// `too_many_peers`, `bad_score`, `banned` or `other`.
+    pub const fn label(self) -> &'static str {
+        match GoodbyeReason::from_u64(self.as_u64()) {
+            GoodbyeReason::ClientShutdown => "client_shutdown",
+            GoodbyeReason::IrrelevantNetwork => "irrelevant_network",
+            GoodbyeReason::Fault => "fault",
+            GoodbyeReason::TooManyPeers => "too_many_peers",
+            GoodbyeReason::BadScore => "bad_score",
+            GoodbyeReason::Banned => "banned",
+            GoodbyeReason::Other(_) => "other",
+        }
+    }
+}
+
 impl fmt::Display for GoodbyeReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let code = self.as_u64();

@@ -62,6 +62,9 @@ mod source;
 pub use chain::NodeChain;
 pub use node::{BeaconNode, NodeManager, NodeStatus, NodeVerifier, STORE_FILE};
 pub use peers::{BAN_DURATION, PeerBook, PeerRecord, REDIAL_INTERVAL, peer_id_of};
-pub use settings::{BackfillTo, MIN_HEAD_POLL_INTERVAL, NodeError, NodeSettings, StartFrom};
+pub use settings::{
+    BackfillTo, DEFAULT_MAX_PEERS, INBOUND_SHARE_PERCENT, MIN_HEAD_POLL_INTERVAL, NodeError,
+    NodeSettings, StartFrom, pool_config,
+};
 pub use sink::{COMMITS_IN_FLIGHT, StoreSink};
 pub use source::StoreSource;

@@ -87,7 +87,7 @@ pub struct NodeSettings {
     pub peers: Vec<Multiaddr>,
     /// Network limits and timeouts.
     pub net: NetConfig,
-    /// The peer pool's limits.
+    /// The peer pool's limits. Default [`pool_config`]`(`[`DEFAULT_MAX_PEERS`]`)`.
     pub pool: PoolConfig,
     /// The forward manager. Default: follow the best peer's head (there is no gossip),
     /// in sync once at it. Statuses are polled every third of a slot, but never more
@@ -100,6 +100,23 @@ pub struct NodeSettings {
     pub clock: Arc<dyn WallClock>,
     /// The network identity; `None` loads or creates `network-key` in the data directory.
     pub keypair: Option<Keypair>,
+}
+
+/// The most peers a node keeps by default: Lighthouse's default target is 100 peers.
+pub const DEFAULT_MAX_PEERS: usize = 100;
+
+/// The share of the peer slots that inbound peers may take, in percent: the rest stays
+/// for peers we dial, which an attacker cannot choose for us.
+pub const INBOUND_SHARE_PERCENT: usize = 70;
+
+/// The pool of a node that keeps at most `max_peers`: at most
+/// [`INBOUND_SHARE_PERCENT`] of them inbound (at least one), outbound up to the total.
+/// A peer over the limit is told Goodbye(129, too many peers) after its status.
+pub fn pool_config(max_peers: usize) -> PoolConfig {
+    let inbound = (max_peers * INBOUND_SHARE_PERCENT / 100).max(1);
+    PoolConfig::default()
+        .with_max_peers(max_peers)
+        .with_max_incoming(inbound)
 }
 
 /// The shortest interval between two status requests to one peer while following its
@@ -143,7 +160,7 @@ impl NodeSettings {
                 .expect("invariant: a valid multiaddr"),
             peers: Vec::new(),
             net: NetConfig::default(),
-            pool: PoolConfig::default(),
+            pool: pool_config(DEFAULT_MAX_PEERS),
             forward,
             backward: ManagerConfig {
                 max_head_age: 0,

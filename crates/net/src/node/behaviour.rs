@@ -1,4 +1,4 @@
-//! The swarm's behaviour: libp2p's connection limits, then one `request_response`
+//! The swarm's behaviour: libp2p's connection limits, admission by IP address, then one `request_response`
 //! behaviour per [`RpcKind`], each offering the protocol ids of its versions (newest
 //! first) with the same codec.
 
@@ -11,6 +11,7 @@ use libp2p::connection_limits::{self, ConnectionLimits};
 use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::NetworkBehaviour;
 
+use super::admission::IpAdmission;
 use crate::config::NetConfig;
 use crate::metrics::NetMetrics;
 use crate::rpc::{RpcCodec, RpcKind};
@@ -23,6 +24,8 @@ pub(crate) type RequestResponse = request_response::Behaviour<RpcCodec>;
 pub(crate) struct Behaviour {
     /// Denies connections past [`NetConfig`]'s limits before any protocol runs.
     pub(crate) limits: connection_limits::Behaviour,
+    /// Denies inbound connections past the per-address share, and banned addresses.
+    pub(crate) ip: IpAdmission,
     pub(crate) status: RequestResponse,
     pub(crate) goodbye: RequestResponse,
     pub(crate) ping: RequestResponse,
@@ -58,6 +61,11 @@ impl Behaviour {
             .with_max_established_per_peer(Some(config.max_connections_per_peer));
         Behaviour {
             limits: connection_limits::Behaviour::new(limits),
+            ip: IpAdmission::new(
+                config.max_incoming_per_ip,
+                config.ip_ban_threshold,
+                config.ip_ban_duration,
+            ),
             status: make(RpcKind::Status),
             goodbye: make(RpcKind::Goodbye),
             ping: make(RpcKind::Ping),
@@ -92,7 +100,7 @@ pub(crate) fn split(
     request_response::Event<crate::rpc::RpcRequest, crate::rpc::RpcResponse>,
 ) {
     match event {
-        BehaviourEvent::Limits(never) => match never {},
+        BehaviourEvent::Limits(never) | BehaviourEvent::Ip(never) => match never {},
         BehaviourEvent::Status(e) => (RpcKind::Status, e),
         BehaviourEvent::Goodbye(e) => (RpcKind::Goodbye, e),
         BehaviourEvent::Ping(e) => (RpcKind::Ping, e),

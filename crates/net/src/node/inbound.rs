@@ -20,9 +20,9 @@ use super::NetEvent;
 use super::swarm::{PeerState, SwarmTask, Timer};
 use crate::clock::epoch_at;
 use crate::codec::{ErrorMessage, ResultCode};
-use crate::metrics::{Direction, RequestResult};
+use crate::metrics::{Direction, Disconnect, RequestResult};
 use crate::rpc::{RpcKind, RpcRequest, RpcResponse};
-use crate::server::{ServePlan, plan, produce};
+use crate::server::{Produced, ServePlan, drained, plan, produce};
 
 impl SwarmTask {
     pub(super) fn respond(
@@ -85,6 +85,7 @@ impl SwarmTask {
                 self.emit(NetEvent::GoodbyeReceived { peer, reason });
                 if let Some(entry) = self.peers.get_mut(&peer) {
                     entry.state = PeerState::Leaving;
+                    entry.leave.get_or_insert(Disconnect::Received(reason));
                 }
                 self.after(self.net.config.goodbye_timeout, Timer::Goodbye(peer));
                 return;
@@ -160,12 +161,20 @@ impl SwarmTask {
         self.respond(kind, channel, RpcResponse::Stream(rx));
         let source = Arc::clone(&self.source);
         let batch = self.net.config.serve_batch_slots;
+        let write_timeout = self.net.config.write_timeout;
+        let stalled = self.stalled_tx.clone();
         tokio::spawn(async move {
-            produce(plan, source, chain, batch, tx.clone()).await;
+            let mut ended = produce(plan, source, chain, batch, tx.clone(), write_timeout).await;
             // The response stays in flight until the stream has taken every chunk (the
-            // channel is empty again) or is gone: a peer that does not read keeps it.
-            let _ = tx.reserve_many(capacity).await;
+            // channel is empty again) or is gone: a peer that does not read keeps it,
+            // for the write timeout.
+            if ended == Produced::Done {
+                ended = drained(&tx, write_timeout).await;
+            }
             drop(permit);
+            if ended == Produced::Stalled {
+                let _ = stalled.send(peer).await;
+            }
         });
     }
 }

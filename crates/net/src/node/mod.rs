@@ -8,10 +8,13 @@
 //! [`NetPeer`]s reach it through one bounded command channel; events go out on a
 //! broadcast channel ([`NetworkHandle::subscribe`]).
 
+mod admission;
 mod behaviour;
 mod handshake;
 mod inbound;
 mod swarm;
+
+pub use admission::IpRefusal;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -231,7 +234,12 @@ impl Node {
         let config = Arc::new(config);
         let chain = Arc::new(chain);
         let local_peer_id = keypair.public().to_peer_id();
-        let transport = build_transport(&keypair, config.muxers, config.upgrade_timeout)?;
+        let transport = build_transport(
+            &keypair,
+            config.muxers,
+            config.upgrade_timeout,
+            config.dial_from,
+        )?;
         let behaviour = behaviour::Behaviour::new(&config, &chain, &metrics);
         let swarm_config = libp2p::swarm::Config::with_tokio_executor()
             .with_idle_connection_timeout(config.idle_connection_timeout);

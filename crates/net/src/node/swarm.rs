@@ -24,7 +24,7 @@ use std::time::Duration;
 use futures::stream::FuturesUnordered;
 use futures::{Future, StreamExt};
 use libp2p::request_response::{Event, Message, OutboundRequestId};
-use libp2p::swarm::SwarmEvent;
+use libp2p::swarm::{ListenError, SwarmEvent};
 use libp2p::{PeerId, Swarm};
 use peer_pool::{LifetimeHandle, PeerPool, PeerType};
 use sync_types::score::PEER_SCORE_LOW_LIMIT;
@@ -35,7 +35,10 @@ use tokio::time::Instant;
 use super::behaviour::{Behaviour, BehaviourEvent, split};
 use super::{Command, NetError, NetEvent};
 use crate::clock::WallClock;
-use crate::metrics::{ConnectedPeer, Direction, HandshakeFailure, NetMetrics, RequestResult};
+use crate::metrics::{
+    ConnectedPeer, ConnectionState, Direction, Disconnect, HandshakeFailure, NetMetrics,
+    RequestResult,
+};
 use crate::peer::{NetPeer, PeerNet};
 use crate::rpc::{
     ReceivedResponse, RpcKind, RpcRequest, RpcResponse, outbound_failure_to_request_error,
@@ -64,6 +67,8 @@ pub(super) enum PeerState {
 pub(super) struct PeerEntry {
     pub(super) direction: PeerType,
     pub(super) state: PeerState,
+    /// Why it is leaving, once Goodbye was said or heard (counted when it is gone).
+    pub(super) leave: Option<Disconnect>,
 }
 
 enum Pending {
@@ -91,6 +96,9 @@ pub(crate) struct SwarmTask {
     pub(super) quotas: ServerQuotas,
     pub(super) inflight: InFlight,
     timers: FuturesUnordered<TimerFuture>,
+    /// Peers whose response stream took nothing for the write timeout.
+    pub(super) stalled_tx: mpsc::Sender<PeerId>,
+    stalled_rx: mpsc::Receiver<PeerId>,
     pub(super) metrics: NetMetrics,
 }
 
@@ -110,6 +118,7 @@ impl SwarmTask {
             Instant::now(),
         );
         let inflight = InFlight::new(net.config.max_responses_per_peer, net.config.max_responses);
+        let (stalled_tx, stalled_rx) = mpsc::channel(net.config.max_responses.max(1));
         SwarmTask {
             swarm,
             commands,
@@ -123,6 +132,8 @@ impl SwarmTask {
             quotas,
             inflight,
             timers: FuturesUnordered::new(),
+            stalled_tx,
+            stalled_rx,
             metrics: NetMetrics::default(),
         }
     }
@@ -167,7 +178,35 @@ impl SwarmTask {
                 },
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
                 Some(timer) = self.timers.next() => self.on_timer(timer),
+                Some(peer) = self.stalled_rx.recv() => self.on_stalled(peer),
             }
+            self.count_states();
+        }
+    }
+
+    /// Sets the `connections` gauge.
+    fn count_states(&self) {
+        self.metrics.connection_states(|state| {
+            self.peers
+                .values()
+                .filter(|e| {
+                    let s = match e.state {
+                        PeerState::Handshaking => ConnectionState::Handshaking,
+                        PeerState::Ready { .. } => ConnectionState::Ready,
+                        PeerState::Leaving => ConnectionState::Leaving,
+                    };
+                    s == state
+                })
+                .count()
+        });
+    }
+
+    /// A response to `peer` took no chunk for the write timeout: it does not read, and
+    /// holds a response slot and its buffer; let it go.
+    fn on_stalled(&mut self, peer: PeerId) {
+        if self.peers.contains_key(&peer) {
+            tracing::debug!(target: "net", %peer, "does not read its responses");
+            self.leave(peer, GoodbyeReason::Fault, Disconnect::NotReading);
         }
     }
 
@@ -266,6 +305,7 @@ impl SwarmTask {
                     PeerEntry {
                         direction,
                         state: PeerState::Handshaking,
+                        leave: None,
                     },
                 );
                 self.after(self.net.config.handshake_timeout, Timer::Handshake(peer_id));
@@ -282,7 +322,9 @@ impl SwarmTask {
                 tracing::debug!(target: "net", peer = %peer_id, "disconnected");
                 self.quotas
                     .disconnected(&peer_id, tokio::time::Instant::now());
-                if self.peers.remove(&peer_id).is_some() {
+                if let Some(entry) = self.peers.remove(&peer_id) {
+                    self.metrics
+                        .disconnect(entry.leave.unwrap_or(Disconnect::Closed));
                     self.emit(NetEvent::PeerDisconnected { peer: peer_id });
                 }
             }
@@ -297,6 +339,14 @@ impl SwarmTask {
                     peer: peer_id,
                     error,
                 });
+            }
+            SwarmEvent::IncomingConnectionError {
+                error: ListenError::Denied { cause },
+                send_back_addr,
+                ..
+            } => {
+                tracing::debug!(target: "net", from = %send_back_addr, %cause, "connection refused");
+                self.metrics.connection_refused(&cause);
             }
             SwarmEvent::NewListenAddr { address, .. } => {
                 tracing::debug!(target: "net", %address, "listening");
@@ -325,6 +375,12 @@ impl SwarmTask {
     /// Takes the peer out of the pool, sends it a Goodbye and closes the connection once
     /// it is answered or after the grace period.
     pub(super) fn goodbye(&mut self, peer: PeerId, reason: GoodbyeReason) {
+        self.leave(peer, reason, Disconnect::Sent(reason));
+    }
+
+    /// [`goodbye`](Self::goodbye), counted as `why` when the peer is gone. A peer let go
+    /// for its score is a strike against its IP address.
+    fn leave(&mut self, peer: PeerId, reason: GoodbyeReason, why: Disconnect) {
         let Some(entry) = self.peers.get_mut(&peer) else {
             return;
         };
@@ -332,6 +388,14 @@ impl SwarmTask {
             return;
         }
         entry.state = PeerState::Leaving;
+        entry.leave = Some(why);
+        if reason == GoodbyeReason::BadScore {
+            let banned = self.swarm.behaviour_mut().ip.strike(&peer, Instant::now());
+            if let Some(ip) = banned {
+                tracing::info!(target: "net", %ip, "IP address banned: too many of its peers were let go for their score");
+                self.metrics.ip_banned();
+            }
+        }
         tracing::debug!(target: "net", %peer, %reason, "saying goodbye");
         self.emit(NetEvent::GoodbyeSent { peer, reason });
         self.send_request(peer, RpcRequest::Goodbye(reason), Pending::Goodbye);

@@ -29,7 +29,7 @@ mod produce;
 mod quotas;
 
 pub use self::inflight::{InFlight, InFlightPermit};
-pub use self::produce::produce;
+pub use self::produce::{Produced, drained, produce};
 pub use self::quotas::ServerQuotas;
 
 use consensus::config::ChainConfig;

@@ -2,6 +2,7 @@
 //! response stream.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use consensus::config::ChainConfig;
 use tokio::sync::mpsc;
@@ -46,9 +47,34 @@ fn items<T: Into<Item>>(read: Result<Vec<T>, SourceError>) -> Result<Vec<Item>, 
     Ok(read?.into_iter().map(Into::into).collect())
 }
 
+/// How the production of a response ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Produced {
+    /// Every chunk was sent into the response stream (or the source failed and the
+    /// stream got an error chunk).
+    Done,
+    /// The response stream was gone (the peer reset it, or the connection closed).
+    Gone,
+    /// The stream took no chunk for the write timeout: the peer does not read.
+    Stalled,
+}
+
+/// Why sending stopped early.
+enum Halt {
+    Stream(Produced),
+    Source(SourceError),
+}
+
+impl From<SourceError> for Halt {
+    fn from(error: SourceError) -> Halt {
+        Halt::Source(error)
+    }
+}
+
 /// Reads what `plan` asks for from `source`, `batch_slots` slots per query, and sends
 /// the chunks (context bytes: the fork digest of each item's epoch) into `out`. Stops
-/// early when the response stream is gone.
+/// early when the response stream is gone, or when it takes no chunk for
+/// `write_timeout` ([`Produced::Stalled`]).
 ///
 /// Each query runs on tokio's blocking pool and returns; waiting for the peer to read
 /// is asynchronous. A peer that never reads its responses holds at most a batch and the
@@ -61,24 +87,28 @@ pub async fn produce(
     chain: Arc<ChainConfig>,
     batch_slots: u64,
     out: mpsc::Sender<ResponseChunk>,
-) {
-    let result: Result<(), SourceError> = async {
+    write_timeout: Duration,
+) -> Produced {
+    let out = Out {
+        tx: &out,
+        chain: &chain,
+        write_timeout,
+    };
+    let result: Result<(), Halt> = async {
         match plan {
-            ServePlan::Reject { code, message } => {
-                let _ = out.send(error_chunk(code, message)).await;
-            }
+            ServePlan::Reject { code, message } => out.chunk(error_chunk(code, message)).await?,
             ServePlan::Empty => {}
             ServePlan::BlocksByRange { start_slot, count } => {
                 let range = Range::new(start_slot, count, count, batch_slots);
                 range
-                    .serve(&source, &out, &chain, |s, start, n, limit| {
+                    .serve(&source, &out, |s, start, n, limit| {
                         items(s.blocks_by_range(start, n, limit))
                     })
                     .await?;
             }
             ServePlan::BlocksByRoot(roots) => {
                 let query = move |s: &dyn ChainSource| items(s.blocks_by_root(&roots, roots.len()));
-                send_all(&out, &chain, read(&source, query).await?).await;
+                out.all(read(&source, query).await?).await?;
             }
             ServePlan::BlobsByRange {
                 start_slot,
@@ -87,7 +117,7 @@ pub async fn produce(
             } => {
                 let range = Range::new(start_slot, count, max, batch_slots);
                 range
-                    .serve(&source, &out, &chain, |s, start, n, limit| {
+                    .serve(&source, &out, |s, start, n, limit| {
                         items(s.blob_sidecars_by_range(start, n, limit))
                     })
                     .await?;
@@ -95,17 +125,77 @@ pub async fn produce(
             ServePlan::BlobsByRoot(ids) => {
                 let query =
                     move |s: &dyn ChainSource| items(s.blob_sidecars_by_root(&ids, ids.len()));
-                send_all(&out, &chain, read(&source, query).await?).await;
+                out.all(read(&source, query).await?).await?;
             }
         }
         Ok(())
     }
     .await;
-    if let Err(error) = result {
-        tracing::warn!(target: "net::server", %error, "chain source failed while serving");
-        let _ = out
-            .send(error_chunk(ResultCode::ServerError, "chain source failed"))
-            .await;
+    match result {
+        Ok(()) => Produced::Done,
+        Err(Halt::Stream(ended)) => ended,
+        Err(Halt::Source(error)) => {
+            tracing::warn!(target: "net::server", %error, "chain source failed while serving");
+            let chunk = error_chunk(ResultCode::ServerError, "chain source failed");
+            match out.chunk(chunk).await {
+                Ok(()) => Produced::Done,
+                Err(Halt::Stream(ended)) => ended,
+                Err(Halt::Source(_)) => Produced::Gone,
+            }
+        }
+    }
+}
+
+/// Waits until the response stream has taken every chunk of `out`'s buffer, giving the
+/// peer `write_timeout` for each chunk: [`Produced::Done`] once it has,
+/// [`Produced::Gone`] if the stream is gone, [`Produced::Stalled`] if it took none for
+/// that long.
+pub async fn drained(out: &mpsc::Sender<ResponseChunk>, write_timeout: Duration) -> Produced {
+    loop {
+        if out.is_closed() {
+            return Produced::Gone;
+        }
+        let free = out.capacity();
+        if free >= out.max_capacity() {
+            return Produced::Done;
+        }
+        // One more free slot than now means the stream took one more chunk.
+        match tokio::time::timeout(write_timeout, out.reserve_many(free + 1)).await {
+            Ok(Ok(permits)) => drop(permits),
+            Ok(Err(_)) => return Produced::Gone,
+            Err(_) => return Produced::Stalled,
+        }
+    }
+}
+
+/// The response stream, with what sending into it needs.
+struct Out<'a> {
+    tx: &'a mpsc::Sender<ResponseChunk>,
+    chain: &'a ChainConfig,
+    write_timeout: Duration,
+}
+
+impl Out<'_> {
+    /// Sends one chunk, waiting at most the write timeout for room.
+    async fn chunk(&self, chunk: ResponseChunk) -> Result<(), Halt> {
+        match tokio::time::timeout(self.write_timeout, self.tx.send(chunk)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Halt::Stream(Produced::Gone)),
+            Err(_) => Err(Halt::Stream(Produced::Stalled)),
+        }
+    }
+
+    /// Sends every item as a chunk (context bytes: the fork digest of its epoch).
+    async fn all(&self, batch: Vec<Item>) -> Result<(), Halt> {
+        for item in batch {
+            let epoch = self.chain.slot_to_epoch(item.slot);
+            let chunk = ResponseChunk::Success(SuccessChunk {
+                context: Some(self.chain.fork_digest_at_epoch(epoch)),
+                ssz: item.ssz,
+            });
+            self.chunk(chunk).await?;
+        }
+        Ok(())
     }
 }
 
@@ -131,15 +221,14 @@ impl Range {
         }
     }
 
-    /// Queries batch after batch and sends what each returns, until the range is done,
-    /// `max` items are sent, or the stream is gone.
+    /// Queries batch after batch and sends what each returns, until the range is done
+    /// or `max` items are sent.
     async fn serve(
         self,
         source: &Arc<dyn ChainSource>,
-        out: &mpsc::Sender<ResponseChunk>,
-        chain: &ChainConfig,
+        out: &Out<'_>,
         query: RangeQuery,
-    ) -> Result<(), SourceError> {
+    ) -> Result<(), Halt> {
         let mut limit = usize::try_from(self.max).unwrap_or(usize::MAX);
         for (start, n) in batches(self.start_slot, self.count, self.batch_slots) {
             if limit == 0 {
@@ -147,36 +236,10 @@ impl Range {
             }
             let batch = read(source, move |s| query(s, start, n, limit)).await?;
             limit = limit.saturating_sub(batch.len());
-            if !send_all(out, chain, batch).await {
-                break;
-            }
+            out.all(batch).await?;
         }
         Ok(())
     }
-}
-
-/// Sends every item; false when the response stream is gone.
-async fn send_all(
-    out: &mpsc::Sender<ResponseChunk>,
-    chain: &ChainConfig,
-    batch: Vec<Item>,
-) -> bool {
-    for item in batch {
-        if !send(out, chain, item).await {
-            return false;
-        }
-    }
-    true
-}
-
-/// Sends one item as a chunk; false when the response stream is gone.
-async fn send(out: &mpsc::Sender<ResponseChunk>, chain: &ChainConfig, item: Item) -> bool {
-    let epoch = chain.slot_to_epoch(item.slot);
-    let chunk = ResponseChunk::Success(SuccessChunk {
-        context: Some(chain.fork_digest_at_epoch(epoch)),
-        ssz: item.ssz,
-    });
-    out.send(chunk).await.is_ok()
 }
 
 /// Runs one source query on the blocking pool.

@@ -114,17 +114,14 @@ pub async fn start_node_with_key(
     keypair: Keypair,
 ) -> TestNode {
     let pool = PeerPool::new(PoolConfig::default()).expect("default pool config is valid");
+    let metrics = NetMetrics::default();
     start(
-        chain,
-        source,
-        clock,
-        config,
-        keypair,
-        pool,
-        NetMetrics::default(),
+        chain, source, clock, config, keypair, pool, metrics, LOCALHOST,
     )
     .await
 }
+
+const LOCALHOST: &str = "127.0.0.1";
 
 /// As [`start_node`], reporting the node's and its pool's metrics to `registry`.
 pub async fn start_metered_node(
@@ -139,9 +136,13 @@ pub async fn start_metered_node(
         .with_metrics(PoolMetrics::register(registry));
     let metrics = NetMetrics::register(registry);
     let keypair = Keypair::generate_secp256k1();
-    start(chain, source, clock, config, keypair, pool, metrics).await
+    start(
+        chain, source, clock, config, keypair, pool, metrics, LOCALHOST,
+    )
+    .await
 }
 
+#[allow(clippy::too_many_arguments)] // test support: every way a test node differs
 async fn start(
     chain: &ChainConfig,
     source: Arc<dyn ChainSource>,
@@ -150,6 +151,7 @@ async fn start(
     keypair: Keypair,
     pool: PeerPool<NetPeer>,
     metrics: NetMetrics,
+    ip: &str,
 ) -> TestNode {
     let node = Node::start(NodeSetup {
         keypair,
@@ -158,7 +160,7 @@ async fn start(
         source,
         clock: Arc::new(clock),
         pool,
-        listen: "/ip4/127.0.0.1/tcp/0".parse().expect("multiaddr"),
+        listen: format!("/ip4/{ip}/tcp/0").parse().expect("multiaddr"),
         metrics,
     })
     .await
@@ -194,6 +196,29 @@ pub async fn devnet_server(devnet: &Devnet, config: NetConfig) -> TestNode {
 pub async fn devnet_client(devnet: &Devnet, config: NetConfig) -> TestNode {
     let source = Arc::new(MemorySource::new(devnet.genesis_block()));
     start_node(devnet.config(), source, clock_after_head(devnet), config).await
+}
+
+/// As [`devnet_client`], listening on and dialing from the loopback address `ip`.
+pub async fn devnet_client_on(devnet: &Devnet, config: NetConfig, ip: &str) -> TestNode {
+    let config = NetConfig {
+        dial_from: Some(ip.parse().expect("an IP address")),
+        ..config
+    };
+    let source = Arc::new(MemorySource::new(devnet.genesis_block()));
+    let pool = PeerPool::new(PoolConfig::default()).expect("default pool config is valid");
+    let (clock, keypair) = (clock_after_head(devnet), Keypair::generate_secp256k1());
+    let metrics = NetMetrics::default();
+    start(
+        devnet.config(),
+        source,
+        clock,
+        config,
+        keypair,
+        pool,
+        metrics,
+        ip,
+    )
+    .await
 }
 
 /// `client` dials `server`; returns each side's handle of the other once both accepted.

@@ -41,8 +41,11 @@ pub enum RawEvent {
     Closed(PeerId),
 }
 
-#[derive(Clone, Default)]
-struct RawCodec;
+/// `read_responses: false` never reads a response (a peer that stops reading).
+#[derive(Clone)]
+struct RawCodec {
+    read_responses: bool,
+}
 
 async fn read_all<T: AsyncRead + Unpin + Send>(io: &mut T) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
@@ -68,6 +71,9 @@ impl request_response::Codec for RawCodec {
         _: &StreamProtocol,
         io: &mut T,
     ) -> io::Result<RawReply> {
+        if !self.read_responses {
+            return futures::future::pending().await;
+        }
         read_all(io).await.map(RawReply::Bytes)
     }
 
@@ -103,13 +109,22 @@ impl request_response::Codec for RawCodec {
 struct RawBehaviour {
     status: request_response::Behaviour<RawCodec>,
     other: request_response::Behaviour<RawCodec>,
+    unread: request_response::Behaviour<RawCodec>,
+}
+
+/// What to do on connecting: the status request to send (none if empty), and
+/// `blob_sidecars_by_range/1` requests whose responses are never read.
+struct Dial {
+    addr: Multiaddr,
+    status: Vec<u8>,
+    unread: Vec<Vec<u8>>,
 }
 
 /// A running raw peer.
 pub struct RawPeer {
     pub peer_id: PeerId,
     pub addr: Multiaddr,
-    dial: mpsc::Sender<(Multiaddr, Vec<u8>)>,
+    dial: mpsc::Sender<Dial>,
     pub events: mpsc::Receiver<RawEvent>,
 }
 
@@ -124,10 +139,24 @@ impl RawPeer {
     /// Dials `addr` and sends `status_request` (a whole `status/1` request; none if empty)
     /// on connecting.
     pub async fn dial_with_status(&self, addr: Multiaddr, status_request: Vec<u8>) {
-        self.dial
-            .send((addr, status_request))
-            .await
-            .expect("raw peer runs");
+        self.dial_and_request_unread(addr, status_request, Vec::new())
+            .await;
+    }
+
+    /// As [`dial_with_status`](Self::dial_with_status), then sends each request (a whole
+    /// `blob_sidecars_by_range/1` request) and never reads a byte of the responses.
+    pub async fn dial_and_request_unread(
+        &self,
+        addr: Multiaddr,
+        status_request: Vec<u8>,
+        unread: Vec<Vec<u8>>,
+    ) {
+        let dial = Dial {
+            addr,
+            status: status_request,
+            unread,
+        };
+        self.dial.send(dial).await.expect("raw peer runs");
     }
 
     /// The next event.
@@ -142,34 +171,52 @@ impl RawPeer {
 fn behaviour(
     protocols: Vec<Protocol>,
     support: &ProtocolSupport,
+    read_responses: bool,
 ) -> request_response::Behaviour<RawCodec> {
     let protocols = protocols
         .into_iter()
         .map(|p| (StreamProtocol::new(p.protocol_id()), support.clone()));
     let config = request_response::Config::default().with_request_timeout(Duration::from_secs(60));
-    request_response::Behaviour::with_codec(RawCodec, protocols, config)
+    let codec = RawCodec { read_responses };
+    request_response::Behaviour::with_codec(codec, protocols, config)
 }
 
 /// Starts a raw peer on 127.0.0.1 that answers with `script`.
 pub async fn spawn_raw_peer(script: Script) -> RawPeer {
+    spawn_raw_peer_on("127.0.0.1", script).await
+}
+
+/// As [`spawn_raw_peer`], listening on and dialing from the loopback address `ip`.
+pub async fn spawn_raw_peer_on(ip: &str, script: Script) -> RawPeer {
     let keypair = Keypair::generate_secp256k1();
     let peer_id = keypair.public().to_peer_id();
-    let transport =
-        net::transport::build_transport(&keypair, net::Muxers::Both, Duration::from_secs(20))
-            .expect("transport");
+    let transport = net::transport::build_transport(
+        &keypair,
+        net::Muxers::Both,
+        Duration::from_secs(20),
+        Some(ip.parse().expect("an IP address")),
+    )
+    .expect("transport");
     let others: Vec<Protocol> = Protocol::ALL
         .into_iter()
         .filter(|p| !matches!(p, Protocol::StatusV1 | Protocol::StatusV2))
         .collect();
     let behaviour = RawBehaviour {
-        status: behaviour(vec![Protocol::StatusV1], &ProtocolSupport::Full),
-        other: behaviour(others, &ProtocolSupport::Inbound),
+        status: behaviour(vec![Protocol::StatusV1], &ProtocolSupport::Full, true),
+        other: behaviour(others.clone(), &ProtocolSupport::Inbound, true),
+        // request-response offers every protocol of a behaviour and the other side picks
+        // the first it speaks: one protocol only, so the request goes where it is meant.
+        unread: behaviour(
+            vec![Protocol::BlobSidecarsByRange],
+            &ProtocolSupport::Outbound,
+            false,
+        ),
     };
     let config = libp2p::swarm::Config::with_tokio_executor()
         .with_idle_connection_timeout(Duration::from_secs(3600));
     let mut swarm = Swarm::new(transport, behaviour, peer_id, config);
     swarm
-        .listen_on("/ip4/127.0.0.1/tcp/0".parse().expect("multiaddr"))
+        .listen_on(format!("/ip4/{ip}/tcp/0").parse().expect("multiaddr"))
         .expect("listen");
     let addr = loop {
         if let SwarmEvent::NewListenAddr { address, .. } = swarm.select_next_some().await {
@@ -190,22 +237,27 @@ pub async fn spawn_raw_peer(script: Script) -> RawPeer {
 async fn run(
     mut swarm: Swarm<RawBehaviour>,
     script: Script,
-    mut dial: mpsc::Receiver<(Multiaddr, Vec<u8>)>,
+    mut dial: mpsc::Receiver<Dial>,
     events: mpsc::Sender<RawEvent>,
 ) {
     let mut held: Vec<ResponseChannel<RawReply>> = Vec::new();
-    let mut status_to_send: Option<Vec<u8>> = None;
+    let mut on_connect: Option<Dial> = None;
     loop {
         tokio::select! {
-            Some((addr, status)) = dial.recv() => {
-                status_to_send = Some(status);
-                swarm.dial(addr).expect("dial starts");
+            Some(next) = dial.recv() => {
+                swarm.dial(next.addr.clone()).expect("dial starts");
+                on_connect = Some(next);
             }
             event = swarm.select_next_some() => match event {
                 SwarmEvent::ConnectionEstablished { peer_id, .. } => {
-                    if let Some(status) = status_to_send.take().filter(|s| !s.is_empty()) {
+                    let Some(Dial { status, unread, .. }) = on_connect.take() else { continue };
+                    if !status.is_empty() {
                         let protocol = Protocol::StatusV1.protocol_id().to_string();
                         swarm.behaviour_mut().status.send_request(&peer_id, (protocol, status));
+                    }
+                    for request in unread {
+                        let protocol = Protocol::BlobSidecarsByRange.protocol_id().to_string();
+                        swarm.behaviour_mut().unread.send_request(&peer_id, (protocol, request));
                     }
                 }
                 SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
@@ -215,6 +267,7 @@ async fn run(
                     let (behaviour, event) = match event {
                         RawBehaviourEvent::Status(e) => (true, e),
                         RawBehaviourEvent::Other(e) => (false, e),
+                        RawBehaviourEvent::Unread(_) => continue,
                     };
                     match event {
                         Event::Message { message: Message::Request { request: (protocol, request), channel, .. }, .. } => {

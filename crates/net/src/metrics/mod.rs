@@ -32,6 +32,10 @@ use crate::codec::ResultCode;
 use crate::rpc::{ReceivedResponse, RpcError, RpcKind, error_chunk_to_request_error, rpc_error};
 use crate::status::StatusError;
 
+mod connections;
+
+pub(crate) use connections::{ConnectionState, Disconnect};
+
 /// The network layer's metrics. Cheap to clone (clones share the values); `Default`
 /// gives metrics that count but are in no registry (and no libp2p metrics).
 ///
@@ -49,6 +53,17 @@ use crate::status::StatusError;
 ///   exchange), `timeout` (no status in time), `status_request_failed` (our status
 ///   request failed or its answer was unusable) or `pool_refused` (the pool was full or
 ///   the score too low);
+/// - `beacon_sync_net_connections{state}` (gauge): connected peers by where they are:
+///   `handshaking`, `ready` (in the pool), `leaving` (Goodbye said or heard);
+/// - `beacon_sync_net_disconnects_total{by, reason}` (counter): peers gone, once each, by
+///   who ended it (`us` or `peer` with the Goodbye's reason: `client_shutdown`,
+///   `irrelevant_network`, `fault`, `too_many_peers`, `bad_score`, `banned`, `other`;
+///   `us` with `not_reading` for a peer that stopped reading its responses; `connection`
+///   with `closed` when it closed without a Goodbye);
+/// - `beacon_sync_net_connections_refused_total{reason}` (counter): inbound connections
+///   refused before any protocol ran: `too_many_from_ip`, `banned_ip`, or
+///   `connection_limit` (libp2p's limits: pending, inbound, total, per peer);
+/// - `beacon_sync_net_ip_bans_total` (counter): IP addresses banned;
 /// - libp2p's own metrics (`libp2p_swarm_...`: connections, dials, listeners), recorded
 ///   from the swarm task's events.
 ///
@@ -61,6 +76,7 @@ pub struct NetMetrics {
     peers: Family<DirectionLabel, Gauge>,
     handshake_failures: Family<ReasonLabel, Counter>,
     responses_in_flight: Gauge,
+    connections: connections::ConnectionMetrics,
     libp2p: Option<Arc<libp2p::metrics::Metrics>>,
 }
 
@@ -285,6 +301,7 @@ impl NetMetrics {
             "Block and blob responses being read, buffered or written to peers",
             metrics.responses_in_flight.clone(),
         );
+        metrics.connections.register(sub);
         metrics
     }
 

@@ -5,6 +5,7 @@
 //! gets yamux and a peer that speaks only mplex (Lodestar 1.5.1, older Teku and Nimbus)
 //! gets mplex.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use libp2p::core::muxing::StreamMuxerBox;
@@ -12,6 +13,10 @@ use libp2p::core::transport::Boxed;
 use libp2p::core::upgrade::{SelectUpgrade, Version};
 use libp2p::identity::Keypair;
 use libp2p::{PeerId, Transport, noise, tcp, yamux};
+
+use self::dial_from::DialFrom;
+
+mod dial_from;
 
 /// Which stream muxers the node offers and accepts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -35,7 +40,8 @@ pub struct TransportError {
 }
 
 /// The transport of a node with `keypair`: TCP (no delay) + noise + `muxers`, each
-/// connection upgrade bounded by `upgrade_timeout`.
+/// connection upgrade bounded by `upgrade_timeout`; outgoing connections leave from
+/// `dial_from` when it is set (see [`NetConfig::dial_from`](crate::NetConfig::dial_from)).
 ///
 /// # Errors
 ///
@@ -44,9 +50,11 @@ pub fn build_transport(
     keypair: &Keypair,
     muxers: Muxers,
     upgrade_timeout: Duration,
+    dial_from: Option<IpAddr>,
 ) -> Result<Boxed<(PeerId, StreamMuxerBox)>, TransportError> {
     let noise = noise::Config::new(keypair).map_err(|source| TransportError { source })?;
-    let base = tcp::tokio::Transport::new(tcp::Config::default().nodelay(true))
+    let tcp = tcp::tokio::Transport::new(tcp::Config::default().nodelay(true));
+    let base = DialFrom::new(tcp, dial_from)
         .upgrade(Version::V1)
         .authenticate(noise);
     let transport = match muxers {
