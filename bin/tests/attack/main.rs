@@ -5,23 +5,40 @@
 //! peak resident set, and the honest peer's latency.
 //!
 //! - `flood`: one identity, 3,000 requests from 50 streams;
+//! - `malformed`: 8 identities whose requests are malformed (huge length prefixes,
+//!   frames longer than declared, streams that end mid-request);
+//! - `non_readers`: 8 connections with 32 blob-range streams each that never read;
 //! - `storms`: 200 connections that never send a byte, 200 identities sending Status at
 //!   once, and 24 identities flooding for up to 15 s.
 
 mod flood;
+mod malformed;
+mod non_readers;
 mod storms;
+
+/// The raw test peer of the net crate (it can send requests and never read the answers).
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../../crates/net/tests/support/raw_peer.rs"]
+mod raw_peer;
+
+/// How long [`raw_peer`] waits for one of its events.
+const GUARD: Duration = Duration::from_secs(20);
 
 use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use libp2p::PeerId;
 use libp2p::identity::Keypair;
 use lodestar_harness::{free_port, get_text};
-use net::{MemorySource, NetConfig, NetMetrics, NetPeer, Node, NodeSetup, SystemClock};
+use net::codec::{Protocol, encode_request};
+use net::{
+    ChainSource, MemorySource, NetConfig, NetMetrics, NetPeer, Node, NodeSetup, StatusMessage,
+    SystemClock,
+};
 use peer_pool::{PeerPool, PoolConfig};
 use sync_types::{Slot, SyncPeer, SyncRange};
 
@@ -70,17 +87,17 @@ fn beacon_sync() -> Command {
     Command::new(env!("CARGO_BIN_EXE_beacon-sync"))
 }
 
-/// A 256-slot devnet in `dir`, served by its own process.
+/// A 256-slot devnet without blobs in `dir`, served by its own process.
 fn serve(dir: &Path) -> Server {
+    serve_with_blobs(dir, 0)
+}
+
+/// A 256-slot devnet in `dir` with up to `max_blobs` per block, served by its own process.
+fn serve_with_blobs(dir: &Path, max_blobs: u32) -> Server {
     let status = beacon_sync()
-        .args([
-            "generate",
-            "--slots",
-            "256",
-            "--max-blobs",
-            "0",
-            "--datadir",
-        ])
+        .args(["generate", "--slots", "256", "--max-blobs"])
+        .arg(max_blobs.to_string())
+        .arg("--datadir")
         .arg(dir)
         .stdout(Stdio::null())
         .status()
@@ -209,6 +226,25 @@ fn peak_rss_mib(pid: u32) -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .expect("VmHWM");
     kib / 1024
+}
+
+/// A whole `status/1` request of a peer at the devnet's genesis, so that a raw peer
+/// passes the handshake.
+fn status_request(dir: &Path) -> Vec<u8> {
+    let network = node::launch::load_testnet_dir(&dir.join("source")).expect("the devnet");
+    let info = MemorySource::new(&network.genesis).chain_info();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970");
+    let status = StatusMessage::local(&network.config, &info, now);
+    let mut wire = Vec::new();
+    encode_request(
+        Protocol::StatusV1,
+        &status.to_ssz(Protocol::StatusV1),
+        &mut wire,
+    )
+    .expect("encodes");
+    wire
 }
 
 fn median(mut values: Vec<Duration>) -> Duration {

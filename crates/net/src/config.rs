@@ -66,8 +66,16 @@ pub struct NetConfig {
     pub serve_batch_slots: u64,
     /// Chunks buffered between the source and a response stream. Default 16.
     pub serve_buffer_chunks: usize,
+    /// Slots read from the chain source per query while serving blob sidecars (a slot
+    /// holds up to 9 sidecars of 131 KiB). Default 1: a blob response holds at most one
+    /// slot's sidecars read ahead.
+    pub serve_blob_batch_slots: u64,
+    /// Chunks buffered between the source and a blob response stream. Default 4 (about
+    /// 0.5 MiB).
+    pub serve_blob_buffer_chunks: usize,
     /// Block and blob responses in flight to one peer (read, buffered or being written);
-    /// more are answered with code 139. Default 8.
+    /// more are answered with code 139. Default 4: an honest range sync asks at most 2
+    /// at once per protocol (the spec's `MAX_CONCURRENT_REQUESTS`), blocks and blobs.
     pub max_responses_per_peer: usize,
     /// Block and blob responses in flight to all peers together; each holds up to a
     /// query batch and [`serve_buffer_chunks`](Self::serve_buffer_chunks) chunks, so this
@@ -131,7 +139,9 @@ impl Default for NetConfig {
             server_global_quotas: QuotaSet::lighthouse().times(16),
             serve_batch_slots: 16,
             serve_buffer_chunks: 16,
-            max_responses_per_peer: 8,
+            serve_blob_batch_slots: 1,
+            serve_blob_buffer_chunks: 4,
+            max_responses_per_peer: 4,
             max_responses: 128,
             max_pending_incoming: 32,
             max_incoming_connections: 128,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use libp2p::PeerId;
 use peer_pool::Lifetime;
-use sync_types::RequestError;
+use sync_types::{RequestError, ScoredPeer};
 
 use super::NetEvent;
 use super::swarm::{PeerState, SwarmTask};
@@ -66,6 +66,10 @@ impl SwarmTask {
             PeerState::Handshaking => {
                 let direction = entry.direction;
                 let net_peer = NetPeer::new(peer, direction, status, self.net.clone());
+                // What it did before joining counts: below zero, the pool refuses it.
+                if entry.early_score != 0 {
+                    net_peer.update_score(entry.early_score);
+                }
                 let (lifetime, handle) = Lifetime::new();
                 match self
                     .pool

@@ -56,9 +56,18 @@ impl SwarmTask {
         self.metrics.request(Direction::Inbound, kind, result);
     }
 
-    pub(super) fn penalize(&self, peer: &PeerId, delta: i64) {
-        if let Some(PeerState::Ready { peer: p, .. }) = self.peers.get(peer).map(|e| &e.state) {
-            p.update_score(delta);
+    /// Changes the peer's score; a peer still in the handshake has it kept for when it
+    /// joins (a peer that misbehaves before its status is accepted does not escape).
+    pub(super) fn penalize(&mut self, peer: &PeerId, delta: i64) {
+        let Some(entry) = self.peers.get_mut(peer) else {
+            return;
+        };
+        match &entry.state {
+            PeerState::Ready { peer: p, .. } => p.update_score(delta),
+            PeerState::Handshaking => {
+                entry.early_score = entry.early_score.saturating_add(delta);
+            }
+            PeerState::Leaving => {}
         }
     }
 
@@ -156,11 +165,18 @@ impl SwarmTask {
             _ => RequestResult::Success,
         };
         self.answered(kind, result);
-        let capacity = self.net.config.serve_buffer_chunks.max(1);
+        let config = &self.net.config;
+        let (batch, capacity) = match plan {
+            ServePlan::BlobsByRange { .. } | ServePlan::BlobsByRoot(_) => (
+                config.serve_blob_batch_slots,
+                config.serve_blob_buffer_chunks,
+            ),
+            _ => (config.serve_batch_slots, config.serve_buffer_chunks),
+        };
+        let capacity = capacity.max(1);
         let (tx, rx) = mpsc::channel(capacity);
         self.respond(kind, channel, RpcResponse::Stream(rx));
         let source = Arc::clone(&self.source);
-        let batch = self.net.config.serve_batch_slots;
         let write_timeout = self.net.config.write_timeout;
         let stalled = self.stalled_tx.clone();
         tokio::spawn(async move {

@@ -69,6 +69,8 @@ pub(super) struct PeerEntry {
     pub(super) state: PeerState,
     /// Why it is leaving, once Goodbye was said or heard (counted when it is gone).
     pub(super) leave: Option<Disconnect>,
+    /// Score changes from before the handshake completed, applied when it joins.
+    pub(super) early_score: i64,
 }
 
 enum Pending {
@@ -306,6 +308,7 @@ impl SwarmTask {
                         direction,
                         state: PeerState::Handshaking,
                         leave: None,
+                        early_score: 0,
                     },
                 );
                 self.after(self.net.config.handshake_timeout, Timer::Handshake(peer_id));

@@ -47,6 +47,18 @@ fn items<T: Into<Item>>(read: Result<Vec<T>, SourceError>) -> Result<Vec<Item>, 
     Ok(read?.into_iter().map(Into::into).collect())
 }
 
+/// Blob sidecars read per slot of a query's batch when serving by root: one Electra
+/// block's most.
+const SIDECARS_PER_SLOT: usize = 9;
+
+/// Items read per query of a by-root request: those of `batch_slots` slots.
+fn by_root_piece(batch_slots: u64, per_slot: usize) -> usize {
+    usize::try_from(batch_slots)
+        .unwrap_or(usize::MAX)
+        .max(1)
+        .saturating_mul(per_slot)
+}
+
 /// How the production of a response ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Produced {
@@ -71,7 +83,8 @@ impl From<SourceError> for Halt {
     }
 }
 
-/// Reads what `plan` asks for from `source`, `batch_slots` slots per query, and sends
+/// Reads what `plan` asks for from `source`, `batch_slots` slots per query (by root: the
+/// blocks of that many slots, or up to 9 sidecars per slot), and sends
 /// the chunks (context bytes: the fork digest of each item's epoch) into `out`. Stops
 /// early when the response stream is gone, or when it takes no chunk for
 /// `write_timeout` ([`Produced::Stalled`]).
@@ -107,8 +120,13 @@ pub async fn produce(
                     .await?;
             }
             ServePlan::BlocksByRoot(roots) => {
-                let query = move |s: &dyn ChainSource| items(s.blocks_by_root(&roots, roots.len()));
-                out.all(read(&source, query).await?).await?;
+                // A piece at a time, as ranges: a whole request is up to 1,024 blocks.
+                for piece in roots.chunks(by_root_piece(batch_slots, 1)) {
+                    let piece = piece.to_vec();
+                    let query =
+                        move |s: &dyn ChainSource| items(s.blocks_by_root(&piece, piece.len()));
+                    out.all(read(&source, query).await?).await?;
+                }
             }
             ServePlan::BlobsByRange {
                 start_slot,
@@ -123,9 +141,14 @@ pub async fn produce(
                     .await?;
             }
             ServePlan::BlobsByRoot(ids) => {
-                let query =
-                    move |s: &dyn ChainSource| items(s.blob_sidecars_by_root(&ids, ids.len()));
-                out.all(read(&source, query).await?).await?;
+                // Up to 1,152 sidecars of 131 KiB: never read at once.
+                for piece in ids.chunks(by_root_piece(batch_slots, SIDECARS_PER_SLOT)) {
+                    let piece = piece.to_vec();
+                    let query = move |s: &dyn ChainSource| {
+                        items(s.blob_sidecars_by_root(&piece, piece.len()))
+                    };
+                    out.all(read(&source, query).await?).await?;
+                }
             }
         }
         Ok(())

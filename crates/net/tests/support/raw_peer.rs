@@ -39,6 +39,8 @@ pub enum RawEvent {
     StatusResponse(Vec<u8>),
     /// The connection to a peer closed.
     Closed(PeerId),
+    /// A dial failed (refused before the connection was established).
+    DialFailed,
 }
 
 /// `read_responses: false` never reads a response (a peer that stops reading).
@@ -262,6 +264,9 @@ async fn run(
                 }
                 SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
                     let _ = events.send(RawEvent::Closed(peer_id)).await;
+                }
+                SwarmEvent::OutgoingConnectionError { .. } => {
+                    let _ = events.send(RawEvent::DialFailed).await;
                 }
                 SwarmEvent::Behaviour(event) => {
                     let (behaviour, event) = match event {
