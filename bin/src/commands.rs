@@ -177,6 +177,10 @@ fn node_settings(
         })
         .collect::<anyhow::Result<_>>()?;
     if let Some(max) = node.target_peers {
+        anyhow::ensure!(
+            max > 0,
+            "invalid --target-peers 0: the node needs at least one peer"
+        );
         settings.pool = node::pool_config(max);
     }
     Ok(settings)

@@ -101,6 +101,21 @@ fn file_and_directory_mistakes_are_one_line_errors() {
     let line = error_line(&out, 1);
     assert!(line.contains("/no/such/file.ssz"), "{line}");
 
+    // No room for any peer.
+    let out = beacon_sync(&[
+        "serve",
+        "--testnet-dir",
+        net_a,
+        "--datadir",
+        net_a,
+        "--target-peers",
+        "0",
+        "--port",
+        "0",
+    ]);
+    let line = error_line(&out, 1);
+    assert!(line.contains("--target-peers 0"), "{line}");
+
     // A corrupt one.
     let corrupt = dir.path().join("corrupt.ssz");
     std::fs::write(&corrupt, vec![7_u8; 300]).expect("writes");
