@@ -47,6 +47,7 @@ pub mod block;
 pub mod bls;
 pub mod config;
 pub mod containers;
+pub mod custody;
 pub mod devnet;
 pub mod fork;
 pub mod keys;

@@ -381,3 +381,45 @@ fn signing_root_is_sha256_of_root_and_domain() {
         Hash256::from(expected)
     );
 }
+
+// ---------------------------------------------------------------- Fulu custody
+
+#[test]
+fn custody_groups_and_columns_match_the_pyspec_fulu_custody_example() {
+    use consensus::custody::{
+        compute_columns_for_custody_group, custody_columns, get_custody_groups,
+    };
+    let config = json("pyspec/fulu/config.json");
+    let example = &config["custody_example"];
+    let hex = text(&example["node_id_hex"]).trim_start_matches("0x");
+    let mut node_id = [0u8; 32];
+    for (i, byte) in node_id.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex");
+    }
+    let mut checked = 0;
+    for count in [4u64, 8] {
+        let expected = &example[format!("custody_group_count_{count}").as_str()];
+        let numbers =
+            |v: &Value| -> Vec<u64> { v.as_array().expect("a list").iter().map(num).collect() };
+        let groups = get_custody_groups(node_id, count).expect("in range");
+        assert_eq!(
+            groups,
+            numbers(&expected["groups"]),
+            "groups, count {count}"
+        );
+        assert_eq!(
+            custody_columns(node_id, count).expect("in range"),
+            numbers(&expected["columns"]),
+            "columns, count {count}"
+        );
+        for group in groups {
+            assert_eq!(
+                compute_columns_for_custody_group(group).expect("in range"),
+                vec![group],
+                "128 columns in 128 groups: one column each"
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
+}
