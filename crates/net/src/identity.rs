@@ -11,7 +11,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use libp2p::identity::{Keypair, secp256k1};
+use libp2p::identity::{Keypair, PublicKey, secp256k1};
 
 /// The name of the key file inside the data directory.
 pub const KEY_FILE_NAME: &str = "network-key";
@@ -48,6 +48,16 @@ pub enum IdentityError {
         /// The path.
         path: PathBuf,
     },
+}
+
+/// The discv5 node id of a public key: the keccak-256 of its uncompressed secp256k1
+/// point (x and y, without the `0x04` prefix), as discv5's "v4" identity scheme defines
+/// it. Fulu custody ([`consensus::custody`]) follows from it. `None` for a key that is
+/// not secp256k1 (eth2 peers use only secp256k1).
+pub fn node_id(public: &PublicKey) -> Option<[u8; 32]> {
+    let key = public.clone().try_into_secp256k1().ok()?;
+    let uncompressed = key.to_bytes_uncompressed();
+    Some(alloy_primitives::keccak256(&uncompressed[1..]).0)
 }
 
 /// Loads the identity kept in `data_dir`, or creates one there (and the directory) on
