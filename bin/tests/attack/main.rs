@@ -191,13 +191,9 @@ async fn client(dir: &Path, config: NetConfig, server: &libp2p::Multiaddr) -> (N
     (node, peer)
 }
 
+/// The peer id a server address names.
 fn server_id(addr: &libp2p::Multiaddr) -> PeerId {
-    addr.iter()
-        .find_map(|p| match p {
-            libp2p::multiaddr::Protocol::P2p(id) => Some(id),
-            _ => None,
-        })
-        .expect("the address names the peer")
+    node::peer_id_of(addr).expect("the address names the peer")
 }
 
 /// How long each of `n` requests for 32 blocks takes the honest peer. The test asks for

@@ -188,18 +188,18 @@ impl SwarmTask {
 
     /// Sets the `connections` gauge.
     fn count_states(&self) {
-        self.metrics.connection_states(|state| {
-            self.peers
-                .values()
-                .filter(|e| {
-                    let s = match e.state {
-                        PeerState::Handshaking => ConnectionState::Handshaking,
-                        PeerState::Ready { .. } => ConnectionState::Ready,
-                        PeerState::Leaving => ConnectionState::Leaving,
-                    };
-                    s == state
-                })
-                .count()
+        let (mut handshaking, mut ready, mut leaving) = (0, 0, 0);
+        for entry in self.peers.values() {
+            match entry.state {
+                PeerState::Handshaking => handshaking += 1,
+                PeerState::Ready { .. } => ready += 1,
+                PeerState::Leaving => leaving += 1,
+            }
+        }
+        self.metrics.connection_states(|state| match state {
+            ConnectionState::Handshaking => handshaking,
+            ConnectionState::Ready => ready,
+            ConnectionState::Leaving => leaving,
         });
     }
 
