@@ -47,6 +47,10 @@ pub(crate) enum ForkArg {
     Deneb,
     /// Electra.
     Electra,
+    /// Fulu: blob data as data columns. The generated chain keeps all 128 columns of
+    /// every block (about 0.3 MB per blob), the serving peers are supernodes, and the
+    /// syncing nodes fetch their 8 sampled columns.
+    Fulu,
 }
 
 /// Which block of a beacon node `--checkpoint` starts from.
@@ -153,6 +157,11 @@ pub(crate) struct NodeArgs {
     /// The most peers to keep (default 100), at most 70 % of them inbound.
     #[arg(long)]
     pub(crate) target_peers: Option<usize>,
+    /// Custody, fetch, store and serve all 128 data columns of every Fulu block (an
+    /// archive; blobs can be rebuilt from them). Default: the minimum custody (4 groups)
+    /// and 8 sampled columns, from the node id.
+    #[arg(long)]
+    pub(crate) supernode: bool,
 }
 
 /// `beacon-sync sync`.

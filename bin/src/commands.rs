@@ -38,6 +38,7 @@ fn devnet_options(chain: &ChainArgs) -> DevnetOptions {
         fork: match chain.fork {
             ForkArg::Deneb => Fork::Deneb,
             ForkArg::Electra => Fork::Electra,
+            ForkArg::Fulu => Fork::Fulu,
         },
         seed: chain.seed,
         ..DevnetOptions::default()
@@ -176,6 +177,10 @@ fn node_settings(
                 .with_context(|| format!("invalid --peer {p}: not a multiaddr"))
         })
         .collect::<anyhow::Result<_>>()?;
+    if node.supernode {
+        settings.net.metadata.custody_group_count =
+            Some(consensus::custody::NUMBER_OF_CUSTODY_GROUPS);
+    }
     if let Some(max) = node.target_peers {
         anyhow::ensure!(
             max > 0,

@@ -30,5 +30,6 @@ pub(crate) fn merge(flags: NodeArgs, file: NodeArgs) -> NodeArgs {
         http_address: flags.http_address.or(file.http_address),
         http_port: flags.http_port.or(file.http_port),
         target_peers: flags.target_peers.or(file.target_peers),
+        supernode: flags.supernode || file.supernode,
     }
 }

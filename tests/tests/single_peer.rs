@@ -84,6 +84,16 @@ impl ChainSource for Flaky {
     ) -> Result<Vec<SidecarBytes>, SourceError> {
         self.inner.blob_sidecars_by_root(ids, limit)
     }
+    fn data_column_sidecars_by_range(
+        &self,
+        start: u64,
+        count: u64,
+        columns: &[u64],
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        self.inner
+            .data_column_sidecars_by_range(start, count, columns, limit)
+    }
 }
 
 fn stalls(node: &BeaconNode) -> u64 {

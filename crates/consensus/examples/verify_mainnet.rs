@@ -77,6 +77,7 @@ fn run() -> Result<(), String> {
         segment.push(BlockData {
             block,
             sidecars: None,
+            columns: None,
         });
     }
 

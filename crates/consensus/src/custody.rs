@@ -86,9 +86,41 @@ pub fn custody_columns(node_id: [u8; 32], count: u64) -> Result<Vec<u64>, Custod
     Ok(columns)
 }
 
+/// The columns a node samples for every block: those of its first
+/// `max(SAMPLES_PER_SLOT, custody_group_count)` custody groups (the spec's custody
+/// sampling), a superset of the columns it custodies, since the groups of a larger count
+/// extend those of a smaller one.
+///
+/// # Errors
+///
+/// [`CustodyRangeError`] if `custody_group_count` is over [`NUMBER_OF_CUSTODY_GROUPS`].
+pub fn sampling_columns(
+    node_id: [u8; 32],
+    custody_group_count: u64,
+) -> Result<Vec<u64>, CustodyRangeError> {
+    if custody_group_count > NUMBER_OF_CUSTODY_GROUPS {
+        return Err(CustodyRangeError {
+            value: custody_group_count,
+        });
+    }
+    custody_columns(node_id, custody_group_count.max(SAMPLES_PER_SLOT))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_node_samples_at_least_eight_groups_and_all_of_its_custody() {
+        let id = [42; 32];
+        let custody = custody_columns(id, CUSTODY_REQUIREMENT).expect("4 groups");
+        let sampled = sampling_columns(id, CUSTODY_REQUIREMENT).expect("sampled");
+        assert_eq!(sampled.len(), 8);
+        assert!(custody.iter().all(|c| sampled.contains(c)));
+        assert_eq!(sampling_columns(id, 128).expect("all").len(), 128);
+        assert_eq!(sampling_columns(id, 20).expect("20").len(), 20);
+        assert!(sampling_columns(id, 129).is_err());
+    }
 
     #[test]
     fn counts_and_groups_out_of_range_are_errors_not_panics() {

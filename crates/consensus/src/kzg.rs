@@ -265,65 +265,85 @@ pub fn verify_blob_proofs(
     // One batch per core: c-kzg's batch check runs on one thread, and a segment's blobs
     // are independent, so splitting them keeps the random-linear-combination check per
     // part and uses both cores.
+    in_parts(
+        blobs.len(),
+        MIN_BLOBS_PER_THREAD,
+        "verify_blob_kzg_proof_batch",
+        |part| {
+            verify_blob_part(
+                &blobs[part.clone()],
+                &commitments[part.clone()],
+                &proofs[part],
+            )
+        },
+        |indices| KzgError::InvalidBlobProofs { indices },
+    )
+}
+
+/// Runs `check` over parts of `0..len`, one part per core (at least `min_per_part` items
+/// each) on threads named [`KZG_THREAD_NAME`], and gathers the bad positions every part
+/// names (relative to its start) into one `invalid` error over the whole input.
+fn in_parts(
+    len: usize,
+    min_per_part: usize,
+    operation: &'static str,
+    check: impl Fn(std::ops::Range<usize>) -> Result<(), KzgError> + Sync,
+    invalid: fn(Vec<usize>) -> KzgError,
+) -> Result<(), KzgError> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let parts = threads
-        .min(blobs.len().div_ceil(MIN_BLOBS_PER_THREAD))
-        .max(1);
-    let part_len = blobs.len().div_ceil(parts).max(1);
-    let results: Vec<Result<(), KzgError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = blobs
-            .chunks(part_len)
-            .zip(commitments.chunks(part_len))
-            .zip(proofs.chunks(part_len))
-            .enumerate()
-            .map(|(part, ((blobs, commitments), proofs))| {
-                let offset = part * part_len;
-                std::thread::Builder::new()
+    let parts = threads.min(len.div_ceil(min_per_part.max(1))).max(1);
+    let part_len = len.div_ceil(parts).max(1);
+    let check = &check;
+    let results: Vec<(usize, Result<(), KzgError>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..len)
+            .step_by(part_len)
+            .map(|start| {
+                let range = start..(start + part_len).min(len);
+                let handle = std::thread::Builder::new()
                     .name(KZG_THREAD_NAME.to_owned())
-                    .spawn_scoped(scope, move || {
-                        verify_blob_part(blobs, commitments, proofs, offset)
-                    })
+                    .spawn_scoped(scope, move || check(range));
+                (start, handle)
             })
             .collect();
-        let failed = |reason| KzgError::Internal {
-            operation: "verify_blob_kzg_proof_batch",
-            reason,
-        };
+        let failed = |reason| KzgError::Internal { operation, reason };
         handles
             .into_iter()
-            .map(|handle| match handle {
-                Ok(handle) => handle
-                    .join()
-                    .unwrap_or(Err(failed("a verification thread panicked"))),
-                Err(_) => Err(failed("a verification thread could not start")),
+            .map(|(start, handle)| {
+                let result = match handle {
+                    Ok(handle) => handle
+                        .join()
+                        .unwrap_or(Err(failed("a verification thread panicked"))),
+                    Err(_) => Err(failed("a verification thread could not start")),
+                };
+                (start, result)
             })
             .collect()
     });
     let mut bad = Vec::new();
-    for result in results {
+    for (start, result) in results {
         match result {
             Ok(()) => {}
-            Err(KzgError::InvalidBlobProofs { indices }) => bad.extend(indices),
-            Err(other) => return Err(other),
+            Err(error) => match error.invalid_indices() {
+                Some(indices) => bad.extend(indices.iter().map(|i| i + start)),
+                None => return Err(error),
+            },
         }
     }
     if bad.is_empty() {
         Ok(())
     } else {
-        Err(KzgError::InvalidBlobProofs { indices: bad })
+        Err(invalid(bad))
     }
 }
 
 /// Below this many blobs per thread, splitting a batch costs more than it saves.
 const MIN_BLOBS_PER_THREAD: usize = 2;
 
-/// One batch over a part of the input; bad positions are reported relative to the whole
-/// input (`offset` is the part's first position).
+/// One batch over a part of the input; bad positions are reported relative to the part.
 fn verify_blob_part(
     blobs: &[&Blob],
     commitments: &[KzgCommitment],
     proofs: &[KzgProof],
-    offset: usize,
 ) -> Result<(), KzgError> {
     const OPERATION: &str = "verify_blob_kzg_proof_batch";
     let ckzg_blobs = to_ckzg_blobs(blobs);
@@ -347,14 +367,12 @@ fn verify_blob_part(
                     kzg.verify_blob_kzg_proof(blob, commitment, proof)
                 });
             let indices = find_invalid(OPERATION, singles)?;
-            Err(KzgError::InvalidBlobProofs {
-                indices: indices.into_iter().map(|i| i + offset).collect(),
-            })
+            Err(KzgError::InvalidBlobProofs { indices })
         }
     }
 }
 
-/// Verifies cell KZG proofs in one batch: `proofs[i]` must prove that `cells[i]` is cell
+/// Verifies cell KZG proofs in one batch per core: `proofs[i]` must prove that `cells[i]` is cell
 /// number `cell_indices[i]` of the extended blob committed to by `commitments[i]`.
 ///
 /// A data column sidecar is checked by passing its column index as every `cell_indices`
@@ -372,10 +390,41 @@ pub fn verify_cell_proofs(
     cells: &[&Cell],
     proofs: &[KzgProof],
 ) -> Result<(), KzgError> {
-    const OPERATION: &str = "verify_cell_kzg_proof_batch";
     check_len("commitments", commitments.len(), "cells", cells.len())?;
     check_len("cell_indices", cell_indices.len(), "cells", cells.len())?;
     check_len("proofs", proofs.len(), "cells", cells.len())?;
+    if cells.is_empty() {
+        return Ok(());
+    }
+    // One batch per core, as for blobs: a segment's cells are independent.
+    in_parts(
+        cells.len(),
+        MIN_CELLS_PER_THREAD,
+        "verify_cell_kzg_proof_batch",
+        |part| {
+            verify_cell_part(
+                &commitments[part.clone()],
+                &cell_indices[part.clone()],
+                &cells[part.clone()],
+                &proofs[part],
+            )
+        },
+        |indices| KzgError::InvalidCellProofs { indices },
+    )
+}
+
+/// Below this many cells per thread, splitting a batch costs more than it saves (a cell
+/// check is about a 64th of a blob's).
+const MIN_CELLS_PER_THREAD: usize = 64;
+
+/// One cell batch over a part of the input; bad positions relative to the part.
+fn verify_cell_part(
+    commitments: &[KzgCommitment],
+    cell_indices: &[u64],
+    cells: &[&Cell],
+    proofs: &[KzgProof],
+) -> Result<(), KzgError> {
+    const OPERATION: &str = "verify_cell_kzg_proof_batch";
     let ckzg_cells = to_ckzg_cells(cells);
     let ckzg_commitments: Vec<Bytes48> = commitments.iter().map(to_bytes48).collect();
     let ckzg_proofs: Vec<Bytes48> = proofs.iter().map(to_bytes48).collect();
@@ -391,7 +440,7 @@ pub fn verify_cell_proofs(
         }),
         Outcome::Invalid => {
             // Batches of one: c-kzg has no single-cell call. The lists have the same length
-            // (checked above), so the zip drops nothing.
+            // (checked by the caller), so the zip drops nothing.
             let singles = ckzg_commitments
                 .iter()
                 .zip(cell_indices)

@@ -9,7 +9,7 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`containers`] | the SSZ containers (mainnet preset) with their encodings and roots |
-//! | [`block`], [`sidecar`] | fork-aware decoded blocks and sidecars, roots computed once |
+//! | [`block`], [`sidecar`], [`mod@column`] | fork-aware decoded blocks, blob sidecars and data columns, roots computed once |
 //! | [`config`] | networks, fork schedule, fork digests (Fulu BPO rule), signing domains |
 //! | [`state`] | `BeaconState` of every fork, and cheap readers of a state file's registry |
 //! | [`bls`], [`keys`] | blst signatures, batch verification, the interop keys |
@@ -32,7 +32,7 @@
 //!     (),
 //! );
 //! let block = Block::from_ssz_bytes(bytes, Fork::Phase0).expect("a phase0 block");
-//! let report = verifier.verify_blocking(&[BlockData { block, sidecars: None }]);
+//! let report = verifier.verify_blocking(&[BlockData::block_only(block)]);
 //! # }
 //! ```
 //!
@@ -45,6 +45,7 @@
 
 pub mod block;
 pub mod bls;
+pub mod column;
 pub mod config;
 pub mod containers;
 pub mod custody;
@@ -59,6 +60,7 @@ pub mod state;
 pub mod verify;
 
 pub use block::{Block, BlockDecodeError, SignedBeaconBlock};
+pub use column::Column;
 pub use config::{ChainConfig, ConfigError};
 pub use fork::Fork;
 pub use sidecar::Sidecar;

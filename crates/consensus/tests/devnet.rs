@@ -116,10 +116,7 @@ fn backfill_accepts_the_unsigned_genesis_block_by_its_root() {
     let verifier = verifier(&devnet, devnet.head_anchor());
     let mut segment = devnet.segment(0..devnet.head().signed().slot() + 1);
     segment.reverse();
-    segment.push(BlockAndSidecars {
-        block: devnet.genesis_block().clone(),
-        sidecars: None,
-    });
+    segment.push(BlockAndSidecars::block_only(devnet.genesis_block().clone()));
     assert_all_ok(&verifier, &segment, "backfill down to genesis");
     // Its root is what vouches for it: a block at slot 0 with another root does not link.
     let verifier = self::verifier(&devnet, devnet.head_anchor());

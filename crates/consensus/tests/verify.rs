@@ -314,6 +314,7 @@ fn a_block_with_more_commitments_than_allowed_is_invalid() {
     segment[at] = BlockData {
         block: Block::new(SignedBeaconBlock::Electra(inner)),
         sidecars: None,
+        columns: None,
     };
     let slot = segment[at].block.signed().slot();
     assert_eq!(
@@ -378,6 +379,7 @@ fn mainnet_blocks_1_to_4_verify_against_the_real_genesis_registry() {
             BlockData {
                 block: Block::from_ssz_bytes(&bytes, Fork::Phase0).unwrap(),
                 sidecars: None,
+                columns: None,
             }
         })
         .collect();

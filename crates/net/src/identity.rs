@@ -60,6 +60,18 @@ pub fn node_id(public: &PublicKey) -> Option<[u8; 32]> {
     Some(alloy_primitives::keccak256(&uncompressed[1..]).0)
 }
 
+/// The discv5 node id of a peer, from the public key its id embeds (eth2 peer ids are
+/// identity multihashes of secp256k1 keys); `None` for any other kind of peer id.
+pub fn peer_node_id(peer: &libp2p::PeerId) -> Option<[u8; 32]> {
+    let multihash: &libp2p::multihash::Multihash<64> = peer.as_ref();
+    // Code 0 is the identity hash: the digest is the protobuf-encoded public key.
+    if multihash.code() != 0 {
+        return None;
+    }
+    let public = PublicKey::try_decode_protobuf(multihash.digest()).ok()?;
+    node_id(&public)
+}
+
 /// Loads the identity kept in `data_dir`, or creates one there (and the directory) on
 /// first start.
 ///

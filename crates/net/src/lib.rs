@@ -97,7 +97,7 @@ pub mod transport;
 
 pub use clock::{ManualClock, SystemClock, WallClock};
 pub use config::NetConfig;
-pub use identity::{IdentityError, load_or_create_identity, node_id};
+pub use identity::{IdentityError, load_or_create_identity, node_id, peer_node_id};
 pub use metrics::NetMetrics;
 pub use node::{IpRefusal, NetError, NetEvent, NetworkHandle, Node, NodeSetup};
 pub use peer::NetPeer;

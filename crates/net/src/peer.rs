@@ -23,13 +23,14 @@ use sync_types::lock::lock;
 use consensus::config::ChainConfig;
 use consensus::containers::{
     BeaconBlocksByRangeRequest, BlobIdentifier, BlobSidecarsByRangeRequest,
+    DataColumnSidecarsByRangeRequest,
 };
 use consensus::primitives::Hash256;
-use consensus::{Block, Sidecar};
+use consensus::{Block, Column, Sidecar};
 use libp2p::PeerId;
 use peer_pool::PeerType;
 use sync_types::score::{PEER_SCORE_LOW_LIMIT, ResponseKind, apply_score};
-use sync_types::{Epoch, RequestError, ScoredPeer, Slot, SyncPeer, SyncRange};
+use sync_types::{ColumnSet, Epoch, RequestError, ScoredPeer, Slot, SyncPeer, SyncRange};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -81,6 +82,8 @@ struct PeerInner {
     status: Mutex<(StatusMessage, Instant)>,
     limiter: Mutex<Option<KindBuckets>>,
     concurrency: [Semaphore; RpcKind::ALL.len()],
+    /// The data columns the peer custodies, once its MetaData v3 has been read.
+    custody: Mutex<Option<ColumnSet>>,
 }
 
 /// A peer that passed the status handshake: its status, score and requests.
@@ -124,6 +127,7 @@ impl NetPeer {
                 status: Mutex::new((status, now)),
                 limiter: Mutex::new(limiter),
                 concurrency: RpcKind::ALL.map(|_| Semaphore::new(permits)),
+                custody: Mutex::new(None),
                 net,
             }),
         }
@@ -228,6 +232,31 @@ impl NetPeer {
         decode(MetaDataMessage::from_ssz(&chunk.ssz), protocol)
     }
 
+    /// Reads the peer's MetaData and, from its custody group count and the node id its
+    /// peer id embeds, the data columns it custodies (Fulu): from then on
+    /// [`SyncPeer::custody`] knows them, and the sync may ask the peer for columns.
+    ///
+    /// # Errors
+    ///
+    /// As [`NetPeer::ping`]; [`RequestError::Malformed`] when the peer answered MetaData
+    /// v2 (no custody), or its count is above `NUMBER_OF_CUSTODY_GROUPS`, or its peer id
+    /// holds no secp256k1 key.
+    pub async fn learn_custody(&self) -> Result<ColumnSet, RequestError> {
+        let metadata = self.metadata().await?;
+        let malformed = |what: &str| RequestError::Malformed(what.into());
+        let count = metadata
+            .custody_group_count
+            .ok_or_else(|| malformed("metadata without a custody group count"))?;
+        let node_id = crate::identity::peer_node_id(&self.inner.id)
+            .ok_or_else(|| malformed("peer id without a secp256k1 key"))?;
+        let columns = consensus::custody::custody_columns(node_id, count)
+            .map_err(|e| RequestError::Malformed(Box::new(e)))?;
+        let set = ColumnSet::from_indices(columns)
+            .ok_or_else(|| malformed("custody column out of range"))?;
+        *lock(&self.inner.custody) = Some(set);
+        Ok(set)
+    }
+
     /// Blocks by root (an empty list asks nothing).
     ///
     /// # Errors
@@ -284,6 +313,25 @@ impl NetPeer {
         items
             .iter()
             .map(|item| decode(item.decode_blob_sidecar(chain), protocol))
+            .collect()
+    }
+}
+
+impl NetPeer {
+    fn decode_columns(
+        &self,
+        items: &[SuccessChunk],
+        protocol: crate::codec::Protocol,
+    ) -> Result<Vec<Column>, RequestError> {
+        let chain = &self.inner.net.chain;
+        items
+            .iter()
+            .map(|item| {
+                decode(
+                    item.decode_data_column_sidecar(chain).map(Column::new),
+                    protocol,
+                )
+            })
             .collect()
     }
 }
@@ -350,6 +398,7 @@ impl ScoredPeer for NetPeer {
 impl SyncPeer for NetPeer {
     type Block = Block;
     type Sidecar = Sidecar;
+    type Column = Column;
 
     fn head_slot(&self) -> Slot {
         Slot(self.status().head_slot)
@@ -399,5 +448,29 @@ impl SyncPeer for NetPeer {
             .await?
             .into_items()?;
         self.decode_sidecars(&items, crate::codec::Protocol::BlobSidecarsByRange)
+    }
+
+    fn custody(&self) -> Option<ColumnSet> {
+        *lock(&self.inner.custody)
+    }
+
+    async fn data_column_sidecars_by_range(
+        &self,
+        range: SyncRange,
+        columns: ColumnSet,
+    ) -> Result<Vec<Column>, RequestError> {
+        // A set holds at most 128 indices, the list's bound.
+        let indices = ssz_types::VariableList::new(columns.iter().collect())
+            .map_err(|_| RequestError::Cancelled)?;
+        let request = DataColumnSidecarsByRangeRequest {
+            start_slot: range.start().as_u64(),
+            count: range.count(),
+            columns: indices,
+        };
+        let items = self
+            .request(RpcRequest::ColumnsByRange(request))
+            .await?
+            .into_items()?;
+        self.decode_columns(&items, crate::codec::Protocol::DataColumnSidecarsByRange)
     }
 }

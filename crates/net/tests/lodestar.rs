@@ -263,6 +263,16 @@ impl ChainSource for GenesisOnly {
     ) -> Result<Vec<SidecarBytes>, SourceError> {
         Ok(Vec::new())
     }
+
+    fn data_column_sidecars_by_range(
+        &self,
+        _: u64,
+        _: u64,
+        _: &[u64],
+        _: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        Ok(Vec::new())
+    }
 }
 
 fn text(value: &serde_json::Value) -> String {

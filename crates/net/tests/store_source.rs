@@ -123,6 +123,27 @@ impl ChainSource for StoreSource {
         }
         Ok(out)
     }
+
+    fn data_column_sidecars_by_range(
+        &self,
+        start: u64,
+        count: u64,
+        columns: &[u64],
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        let page = self
+            .0
+            .data_column_sidecars_ssz_by_range_within(start, count, columns, limit, usize::MAX)
+            .map_err(source_error)?;
+        Ok(page
+            .items
+            .into_iter()
+            .map(|c| SidecarBytes {
+                slot: c.block.slot,
+                ssz: Bytes::from(c.ssz),
+            })
+            .collect())
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

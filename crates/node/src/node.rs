@@ -11,14 +11,14 @@ use net::{NetPeer, NetworkHandle, Node, NodeSetup};
 use peer_pool::{PeerPool, PoolMetrics};
 use prometheus_client::registry::Registry;
 use store::{Anchors, Store, StoreMetrics};
-use sync_manager::{SyncManager, SyncMetricFamilies, SyncState, SyncStatus};
+use sync_manager::{ManagerConfig, SyncManager, SyncMetricFamilies, SyncState, SyncStatus};
 use sync_types::SyncDirection;
 use tokio::task::JoinHandle;
 use tracing::info;
 
 use crate::chain::NodeChain;
 use crate::peers::{PeerBook, redial};
-use crate::settings::{NodeError, NodeSettings, StartFrom};
+use crate::settings::{NodeError, NodeSettings, StartFrom, sampled_columns};
 use crate::sink::StoreSink;
 use crate::source::StoreSource;
 
@@ -98,6 +98,7 @@ impl BeaconNode {
             Some(k) => k,
             None => net::load_or_create_identity(&settings.data_dir)?,
         };
+        let sampled = sampled_columns(&keypair, &settings.net)?;
         let pool = PeerPool::new(settings.pool.clone())?
             .with_metrics(PoolMetrics::register(&mut registry));
         let source = Arc::new(StoreSource::new(Arc::clone(&store), Arc::clone(&chain)));
@@ -119,7 +120,10 @@ impl BeaconNode {
         let sync_metrics = SyncMetricFamilies::register(&mut registry);
         let forward = SyncManager::start(
             SyncDirection::Forward,
-            settings.forward.clone(),
+            ManagerConfig {
+                sampled_columns: sampled,
+                ..settings.forward.clone()
+            },
             spec.clone(),
             Arc::clone(&chain),
             pool.clone(),
@@ -134,7 +138,10 @@ impl BeaconNode {
         let backfill = (!chain.is_backfill_done()).then(|| {
             let manager = SyncManager::start(
                 SyncDirection::Backward,
-                settings.backward.clone(),
+                ManagerConfig {
+                    sampled_columns: sampled,
+                    ..settings.backward.clone()
+                },
                 spec,
                 Arc::clone(&chain),
                 pool.clone(),

@@ -12,6 +12,7 @@ use libp2p::identity::Keypair;
 use net::{NetConfig, WallClock};
 use peer_pool::PoolConfig;
 use sync_manager::ManagerConfig;
+use sync_types::ColumnSet;
 
 /// Where a node with an empty data directory starts. A data directory that holds a chain
 /// resumes from its stored anchors instead.
@@ -193,6 +194,15 @@ pub enum NodeError {
     /// The network could not start (a port in use, say).
     #[error(transparent)]
     Net(Box<net::NetError>),
+    /// The network key is not a secp256k1 key (eth2 node ids need one).
+    #[error("the network key is not a secp256k1 key")]
+    NotSecp256k1,
+    /// The advertised custody group count is over `NUMBER_OF_CUSTODY_GROUPS` (128).
+    #[error("invalid custody group count {count}: at most 128")]
+    CustodyGroupCount {
+        /// The count.
+        count: u64,
+    },
     /// The peer pool's configuration is invalid.
     #[error("invalid peer pool configuration: {0}")]
     Pool(#[from] peer_pool::ConfigError),
@@ -224,6 +234,20 @@ impl From<store::StoreError> for NodeError {
     fn from(error: store::StoreError) -> Self {
         NodeError::Store(Box::new(error))
     }
+}
+
+/// The data columns this node samples for every Fulu block: its custody sampling set from
+/// its node id and the custody group count its MetaData advertises (so the columns it
+/// stores and serves include every column it says it custodies).
+pub(crate) fn sampled_columns(keypair: &Keypair, net: &NetConfig) -> Result<ColumnSet, NodeError> {
+    let count = net
+        .metadata
+        .custody_group_count
+        .unwrap_or(consensus::custody::CUSTODY_REQUIREMENT);
+    let node_id = net::node_id(&keypair.public()).ok_or(NodeError::NotSecp256k1)?;
+    let columns = consensus::custody::sampling_columns(node_id, count)
+        .map_err(|_| NodeError::CustodyGroupCount { count })?;
+    Ok(columns.into_iter().collect())
 }
 
 #[cfg(test)]

@@ -140,4 +140,25 @@ impl ChainSource for StoreSource {
         }
         Ok(out)
     }
+
+    fn data_column_sidecars_by_range(
+        &self,
+        start_slot: u64,
+        count: u64,
+        columns: &[u64],
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        let page = self
+            .store
+            .data_column_sidecars_ssz_by_range_within(start_slot, count, columns, limit, usize::MAX)
+            .map_err(source_error)?;
+        Ok(page
+            .items
+            .into_iter()
+            .map(|c| SidecarBytes {
+                slot: c.block.slot,
+                ssz: Bytes::from(c.ssz),
+            })
+            .collect())
+    }
 }

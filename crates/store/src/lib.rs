@@ -1,9 +1,10 @@
 //! # store: the crash-safe block and blob store
 //!
-//! An embedded database ([redb](https://docs.rs/redb)) holding one chain's blocks and blob
-//! sidecars, the anchors that say how far forward sync and backfill have come, and the
-//! network it belongs to. It sits above `consensus` (whose [`Block`](consensus::Block),
-//! [`Sidecar`](consensus::Sidecar) and [`ChainConfig`](consensus::config::ChainConfig) it
+//! An embedded database ([redb](https://docs.rs/redb)) holding one chain's blocks, blob
+//! sidecars and data column sidecars, the anchors that say how far forward sync and
+//! backfill have come, and the network it belongs to. It sits above `consensus` (whose
+//! [`Block`](consensus::Block), [`Sidecar`](consensus::Sidecar),
+//! [`Column`](consensus::Column) and [`ChainConfig`](consensus::config::ChainConfig) it
 //! stores and checks against) and below the binary; the sync crates never see it, they
 //! reach it through the verifier's [`ImportSink`](consensus::verify::ImportSink), which
 //! [`Store`] implements.
@@ -12,8 +13,10 @@
 //!
 //! - blocks by root (fork and SSZ), and a slot index of the stored chain;
 //! - blob sidecars by (block root, index);
-//! - both as 8,000-byte chunks, which fit redb's pages (a whole 128 KiB sidecar would
-//!   take a 256 KiB page);
+//! - data column sidecars (Fulu) by (block root, column index): the columns the node
+//!   samples, with the fork of their layout;
+//! - all three as 8,000-byte chunks, which fit redb's pages (a whole 128 KiB sidecar
+//!   would take a 256 KiB page);
 //! - meta: schema version, network identity (config name and genesis validators root),
 //!   and the [`Anchors`]: trusted anchor, forward head, backfill low-water mark, earliest
 //!   available slot.
@@ -26,12 +29,12 @@
 //!
 //! Blocks enter only through [`Store::init_anchor`] (the trusted block) and
 //! [`Store::commit_segment`] (a verified segment, called by the verifier after it checked
-//! every block). A segment's blocks, sidecars, slot entries and moved anchor are written
-//! in one redb write transaction with immediate durability: when the call returns the
-//! segment is on disk, and a crash at any instant leaves the store at the last committed
-//! segment. redb recovers the file on the next open; the anchors then say
-//! exactly where to resume. `tests/crash.rs` kills a writer with SIGKILL 20 times to show
-//! it.
+//! every block). A segment's blocks, sidecars, columns, slot entries and moved anchor are
+//! written in one redb write transaction with immediate durability: when the call returns
+//! the segment is on disk, and a crash at any instant leaves the store at the last
+//! committed segment. redb recovers the file on the next open; the anchors then say
+//! exactly where to resume. `tests/crash.rs` kills a writer with SIGKILL 20 times (an
+//! Electra chain with blob sidecars, a Fulu chain with columns) to show it.
 //!
 //! ## Reading
 //!
@@ -40,14 +43,18 @@
 //!
 //! - by root: [`StoreReader::block_ssz_by_root`] gives the stored bytes with the block's
 //!   slot (read from its fixed place in the SSZ, without decoding), [`StoreReader::block`]
-//!   the decoded block, [`StoreReader::sidecars`] its blob sidecars;
+//!   the decoded block, [`StoreReader::sidecars`] its blob sidecars,
+//!   [`StoreReader::columns`], [`StoreReader::column`] and [`StoreReader::column_indices`]
+//!   its data columns;
 //! - by slot: [`StoreReader::block_root_at`] (exact) and
 //!   [`StoreReader::block_at_or_before`] (the last stored block at or before a slot, one
 //!   reverse step of the slot index);
-//! - by range: [`StoreReader::blocks_ssz_by_range_within`] and
-//!   [`StoreReader::blob_sidecars_ssz_by_range_within`] stop at an item limit and a byte
-//!   budget and return a [`RangePage`] that says where they stopped; the plain range reads
-//!   are the same reads without those limits;
+//! - by range: [`StoreReader::blocks_ssz_by_range_within`],
+//!   [`StoreReader::blob_sidecars_ssz_by_range_within`] and
+//!   [`StoreReader::data_column_sidecars_ssz_by_range_within`] (the requested column
+//!   indices the store holds) stop at an item limit and a byte budget and return a
+//!   [`RangePage`] that says where they stopped; the plain range reads are the same reads
+//!   without those limits;
 //! - the whole: [`StoreReader::summary`] (network, anchors, record counts, empty slots)
 //!   and [`StoreReader::network`].
 //!
@@ -66,8 +73,8 @@
 //!
 //! ## Metrics
 //!
-//! [`StoreMetrics::register`] puts the store's metrics (commit latency, blocks, sidecars
-//! and bytes committed, the anchors' slots) into the binary's prometheus registry under
+//! [`StoreMetrics::register`] puts the store's metrics (commit latency, blocks, sidecars,
+//! columns and bytes committed, the anchors' slots) into the binary's prometheus registry under
 //! `beacon_sync_store_`; [`Store::with_metrics`] attaches them. See [`metrics`].
 //!
 //! ## Example
@@ -110,6 +117,7 @@
 
 pub mod anchors;
 mod chunks;
+mod columns;
 pub mod config;
 pub mod error;
 pub mod metrics;
@@ -119,10 +127,13 @@ mod reader;
 pub mod schema;
 mod segment;
 mod sink;
+mod snapshot;
 mod store;
 mod summary;
+mod write;
 
 pub use anchors::{Anchors, BackfillMark, BlockId, NetworkIdentity};
+pub use columns::StoredColumn;
 pub use config::StoreConfig;
 pub use error::{LinkBreak, StoreError};
 pub use metrics::StoreMetrics;

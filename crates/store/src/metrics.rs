@@ -6,7 +6,8 @@
 //! | `beacon_sync_store_commit_seconds` | histogram | duration of each write transaction that stores blocks ([`Store::commit_segment`](crate::Store::commit_segment), [`Store::init_anchor`](crate::Store::init_anchor)), from its start to its durable commit |
 //! | `beacon_sync_store_committed_blocks_total` | counter | blocks committed |
 //! | `beacon_sync_store_committed_sidecars_total` | counter | blob sidecars committed |
-//! | `beacon_sync_store_written_bytes_total` | counter | SSZ bytes of the committed blocks and sidecars (the payload, not the file's growth) |
+//! | `beacon_sync_store_committed_columns_total` | counter | data column sidecars committed |
+//! | `beacon_sync_store_written_bytes_total` | counter | SSZ bytes of the committed blocks, sidecars and columns (the payload, not the file's growth) |
 //! | `beacon_sync_store_anchor_slot{anchor}` | gauge | the slot of each anchor: `head`, `backfill`, `earliest_available`, `trusted` |
 //!
 //! Nothing is recorded for a call that writes nothing (a repeated `init_anchor`, an empty
@@ -43,8 +44,22 @@ pub struct StoreMetrics {
     commit_seconds: Histogram,
     committed_blocks: Counter,
     committed_sidecars: Counter,
+    committed_columns: Counter,
     written_bytes: Counter,
     anchor_slot: Family<AnchorLabel, Gauge>,
+}
+
+/// What one write transaction stored.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Written {
+    /// Blocks.
+    pub(crate) blocks: usize,
+    /// Blob sidecars.
+    pub(crate) sidecars: usize,
+    /// Data column sidecars.
+    pub(crate) columns: usize,
+    /// SSZ bytes of all of them.
+    pub(crate) bytes: usize,
 }
 
 impl Default for StoreMetrics {
@@ -53,6 +68,7 @@ impl Default for StoreMetrics {
             commit_seconds: Histogram::new(exponential_buckets(FIRST_BUCKET_SECONDS, 2.0, BUCKETS)),
             committed_blocks: Counter::default(),
             committed_sidecars: Counter::default(),
+            committed_columns: Counter::default(),
             written_bytes: Counter::default(),
             anchor_slot: Family::default(),
         }
@@ -80,9 +96,14 @@ impl StoreMetrics {
             "Blob sidecars committed",
             m.committed_sidecars.clone(),
         );
+        sub.register(
+            "committed_columns",
+            "Data column sidecars committed",
+            m.committed_columns.clone(),
+        );
         sub.register_with_unit(
             "written",
-            "SSZ bytes of the committed blocks and blob sidecars",
+            "SSZ bytes of the committed blocks, blob sidecars and data column sidecars",
             Unit::Bytes,
             m.written_bytes.clone(),
         );
@@ -94,14 +115,14 @@ impl StoreMetrics {
         m
     }
 
-    /// Records one write transaction that stored `blocks` blocks and `sidecars` sidecars
-    /// of `bytes` SSZ bytes in `took`.
-    pub(crate) fn on_commit(&self, took: Duration, blocks: usize, sidecars: usize, bytes: usize) {
+    /// Records one write transaction that stored `written` in `took`.
+    pub(crate) fn on_commit(&self, took: Duration, written: &Written) {
         let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
         self.commit_seconds.observe(took.as_secs_f64());
-        self.committed_blocks.inc_by(count(blocks));
-        self.committed_sidecars.inc_by(count(sidecars));
-        self.written_bytes.inc_by(count(bytes));
+        self.committed_blocks.inc_by(count(written.blocks));
+        self.committed_sidecars.inc_by(count(written.sidecars));
+        self.committed_columns.inc_by(count(written.columns));
+        self.written_bytes.inc_by(count(written.bytes));
     }
 
     /// Sets the anchor gauges to `anchors`.

@@ -1,5 +1,6 @@
 //! Range reads: the stored chain's blocks and blob sidecars over a span of slots, as
-//! stored bytes, bounded by a count and a byte budget.
+//! stored bytes, bounded by a count and a byte budget. Data columns are read the same
+//! way as blob sidecars ([`whole_blocks`]); their reads are in [`crate::columns`].
 //!
 //! A range read walks the slot index of the stored chain in ascending order (empty slots
 //! have no entry) inside one snapshot. Before reading an item's chunks it checks the
@@ -12,32 +13,38 @@
 //! - `max_bytes` (SSZ bytes) is a soft budget: the first item is returned even when it
 //!   alone exceeds it, and the read stops before the item that would cross it.
 //!
-//! Blob sidecars go by whole blocks under the soft bounds (the byte budget and
-//! [`StoreConfig::max_blob_sidecars_per_query`](crate::StoreConfig::max_blob_sidecars_per_query)):
-//! the sidecars of a block that would cross one are left for the next query, so a caller
-//! resumes at a slot. Only `max_items` may end an answer inside a block's sidecars, when
-//! the first block's sidecars alone exceed it.
+//! Blob sidecars and data columns go by whole blocks under the soft bounds (the byte
+//! budget and a per-query count,
+//! [`StoreConfig::max_blob_sidecars_per_query`](crate::StoreConfig::max_blob_sidecars_per_query)
+//! or
+//! [`StoreConfig::max_data_column_sidecars_per_query`](crate::StoreConfig::max_data_column_sidecars_per_query)):
+//! the items of a block that would cross one are left for the next query, so a caller
+//! resumes at a slot. Only `max_items` may end an answer inside a block's items, when
+//! the first block's items alone exceed it.
 //!
 //! Every answer says where it stopped ([`RangePage::next_slot`]), so a server resumes
 //! there instead of leaving a gap in its response.
 
+use consensus::primitives::Hash256;
 use consensus::{Block, Sidecar};
 
+use crate::anchors::BlockId;
 use crate::error::StoreError;
-use crate::read::{StoredBlock, StoredSidecar, decode_block, decode_sidecar, missing_block};
+use crate::read::{StoredBlock, StoredSidecar, decode_block, decode_sidecar};
 use crate::reader::StoreReader;
+use crate::snapshot::{Snap, Snapshot, missing_block};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
 /// The answer of a range read: a prefix of the range's items, and where the rest starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RangePage<T> {
-    /// The items, in ascending slot order (sidecars then by index).
+    /// The items, in ascending slot order (sidecars and columns then by index).
     pub items: Vec<T>,
     /// `None` when the whole requested range was read; otherwise the slot where its
-    /// unread part starts (a block or sidecars left out by a bound, or the end of the
-    /// slot span the store covers in one query). A read cut inside a block's sidecars by
-    /// `max_items` names that block's slot.
+    /// unread part starts (a block, or a block's sidecars or columns, left out by a
+    /// bound, or the end of the slot span the store covers in one query). A read cut
+    /// inside a block's sidecars or columns by `max_items` names that block's slot.
     pub next_slot: Option<u64>,
 }
 
@@ -58,7 +65,7 @@ impl<T> Default for RangePage<T> {
 }
 
 /// Slots `start..start + count` cut to `max_slots`, and where the cut part starts.
-fn span(start: u64, count: u64, max_slots: u64) -> (std::ops::Range<u64>, Option<u64>) {
+pub(crate) fn span(start: u64, count: u64, max_slots: u64) -> (std::ops::Range<u64>, Option<u64>) {
     let end = start.saturating_add(count);
     let capped = start.saturating_add(count.min(max_slots));
     (start..capped, (capped < end).then_some(capped))
@@ -67,6 +74,63 @@ fn span(start: u64, count: u64, max_slots: u64) -> (std::ops::Range<u64>, Option
 /// A recorded length as a byte count.
 fn bytes_of(len: u32) -> usize {
     usize::try_from(len).unwrap_or(usize::MAX)
+}
+
+/// The bounds of a read that goes by whole blocks.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    /// The hard cap on items.
+    pub(crate) max_items: usize,
+    /// The soft budget of SSZ bytes.
+    pub(crate) max_bytes: usize,
+    /// The soft cap on items of the store's config.
+    pub(crate) max_per_query: usize,
+}
+
+/// The items of the stored chain's blocks in `slots` (with `cut`, where the slot span
+/// was cut), by slot then index, under `limits` (see the module docs): `records` lists a
+/// block's items as (key, SSZ length) in index order, and `read` reads one.
+pub(crate) fn whole_blocks<K, T>(
+    s: &Snapshot,
+    (slots, cut): (std::ops::Range<u64>, Option<u64>),
+    limits: Limits,
+    records: impl Fn(&Snapshot, &Hash256) -> Snap<Vec<(K, u32)>>,
+    read: impl Fn(&Snapshot, BlockId, &K, u32) -> Snap<T>,
+) -> Snap<RangePage<T>> {
+    let mut page = RangePage::default();
+    let mut bytes = 0usize;
+    for id in s.canonical(slots)? {
+        let id = id?;
+        let records = records(s, &id.root)?;
+        if records.is_empty() {
+            continue;
+        }
+        // The items held, and the count and bytes with this block's added.
+        let held = page.items.len();
+        let with_block = held.saturating_add(records.len());
+        let total = records
+            .iter()
+            .fold(bytes, |sum, (_, len)| sum.saturating_add(bytes_of(*len)));
+        // Past the first block, a block goes in whole or not at all.
+        let over = with_block > limits.max_items
+            || with_block > limits.max_per_query
+            || total > limits.max_bytes;
+        if held >= limits.max_items || (held > 0 && over) {
+            page.next_slot = Some(id.slot);
+            return Ok(page);
+        }
+        let room = limits.max_items - held;
+        for (key, len) in records.iter().take(room) {
+            page.items.push(read(s, id, key, *len)?);
+        }
+        if records.len() > room {
+            page.next_slot = Some(id.slot);
+            return Ok(page);
+        }
+        bytes = total;
+    }
+    page.next_slot = cut;
+    Ok(page)
 }
 
 impl StoreReader {
@@ -149,40 +213,19 @@ impl StoreReader {
     ) -> Result<RangePage<StoredSidecar>> {
         let config = self.config();
         let (slots, cut) = span(start, count, config.max_slots_per_query);
-        let max_sidecars = config.max_blob_sidecars_per_query;
+        let limits = Limits {
+            max_items,
+            max_bytes,
+            max_per_query: config.max_blob_sidecars_per_query,
+        };
         self.read("blob_sidecars_by_range", |s| {
-            let mut page = RangePage::default();
-            let mut bytes = 0usize;
-            for id in s.canonical(slots)? {
-                let id = id?;
-                let lengths = s.sidecar_lengths(&id.root)?;
-                if lengths.is_empty() {
-                    continue;
-                }
-                // The sidecars held, and the count and bytes with this block's added.
-                let held = page.items.len();
-                let with_block = held.saturating_add(lengths.len());
-                let total = lengths
-                    .iter()
-                    .fold(bytes, |sum, (_, len)| sum.saturating_add(bytes_of(*len)));
-                // Past the first block, a block goes in whole or not at all.
-                let over = with_block > max_items || with_block > max_sidecars || total > max_bytes;
-                if held >= max_items || (held > 0 && over) {
-                    page.next_slot = Some(id.slot);
-                    return Ok(page);
-                }
-                let room = max_items - held;
-                for (index, len) in lengths.iter().take(room) {
-                    page.items.push(s.sidecar_ssz(id, *index, *len)?);
-                }
-                if lengths.len() > room {
-                    page.next_slot = Some(id.slot);
-                    return Ok(page);
-                }
-                bytes = total;
-            }
-            page.next_slot = cut;
-            Ok(page)
+            whole_blocks(
+                s,
+                (slots, cut),
+                limits,
+                Snapshot::sidecar_lengths,
+                |s, block, index, len| s.sidecar_ssz(block, *index, len),
+            )
         })
     }
 

@@ -1,22 +1,19 @@
 //! The read path by root and by slot: blocks and sidecars as decoded values or as the
 //! stored SSZ bytes (for serving without re-encoding), the anchors, the network and the
-//! record counts. Range queries are in [`crate::range`].
+//! record counts. Range queries are in [`crate::range`], data columns in
+//! [`crate::columns`].
 //!
 //! Every call reads one snapshot (one read transaction), so an answer never mixes two
 //! commits.
 
 use consensus::primitives::Hash256;
 use consensus::{Block, Fork, Sidecar};
-use redb::{ReadOnlyTable, ReadTransaction, ReadableTableMetadata};
 
 use crate::anchors::{Anchors, BlockId, NetworkIdentity};
-use crate::chunks::Assembler;
-use crate::error::{Failure, StoreError};
+use crate::error::StoreError;
 use crate::reader::StoreReader;
-use crate::schema::{
-    self, BLOB_SIDECAR_CHUNKS, BLOB_SIDECARS, BLOCK_CHUNKS, BLOCKS, CANONICAL_SLOTS, META,
-};
-use crate::store::key;
+use crate::schema;
+use crate::snapshot::Snapshot;
 
 /// Where the message of a `SignedBeaconBlock` starts in its SSZ, in every fork: after the
 /// message's 4-byte offset and the 96-byte signature. The slot is the message's first
@@ -58,149 +55,13 @@ pub struct StoreStats {
     pub blob_sidecars: u64,
     /// Chunks of the sidecars' SSZ.
     pub blob_sidecar_chunks: u64,
+    /// Data column sidecars (zero in a database written before columns were stored).
+    pub data_columns: u64,
+    /// Chunks of the data columns' SSZ.
+    pub data_column_chunks: u64,
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
-
-/// The tables of one snapshot.
-pub(crate) struct Snapshot {
-    blocks: ReadOnlyTable<&'static [u8; 32], &'static [u8]>,
-    block_chunks: ReadOnlyTable<(&'static [u8; 32], u32), &'static [u8]>,
-    slots: ReadOnlyTable<u64, &'static [u8; 32]>,
-    sidecars: ReadOnlyTable<(&'static [u8; 32], u64), u32>,
-    sidecar_chunks: ReadOnlyTable<(&'static [u8; 32], u64, u32), &'static [u8]>,
-    pub(crate) meta: ReadOnlyTable<&'static str, &'static [u8]>,
-}
-
-pub(crate) type Snap<T> = std::result::Result<T, Failure>;
-
-impl Snapshot {
-    /// Opens every table in `txn`.
-    pub(crate) fn open(txn: &ReadTransaction) -> Snap<Snapshot> {
-        Ok(Snapshot {
-            blocks: txn.open_table(BLOCKS)?,
-            block_chunks: txn.open_table(BLOCK_CHUNKS)?,
-            slots: txn.open_table(CANONICAL_SLOTS)?,
-            sidecars: txn.open_table(BLOB_SIDECARS)?,
-            sidecar_chunks: txn.open_table(BLOB_SIDECAR_CHUNKS)?,
-            meta: txn.open_table(META)?,
-        })
-    }
-
-    /// The fork and SSZ length of block `root`, from its record (no chunk is read).
-    pub(crate) fn block_record(&self, root: &Hash256) -> Snap<Option<(Fork, u32)>> {
-        let Some(record) = self.blocks.get(key(root))? else {
-            return Ok(None);
-        };
-        Ok(Some(schema::decode_block(root, record.value())?))
-    }
-
-    /// The fork and SSZ of block `root`.
-    pub(crate) fn block_ssz(&self, root: &Hash256) -> Snap<Option<(Fork, Vec<u8>)>> {
-        let Some((fork, len)) = self.block_record(root)? else {
-            return Ok(None);
-        };
-        Ok(Some((fork, self.block_chunks_of(root, len)?)))
-    }
-
-    /// The `len` bytes of block `root`'s SSZ, from its chunks.
-    pub(crate) fn block_chunks_of(&self, root: &Hash256, len: u32) -> Snap<Vec<u8>> {
-        let corrupt = |detail| corrupt_chunks("block_chunks", root.to_string(), detail);
-        let mut assembler = Assembler::new(len);
-        for entry in self
-            .block_chunks
-            .range((key(root), 0)..=(key(root), u32::MAX))?
-        {
-            let (k, v) = entry?;
-            assembler.push(k.value().1, v.value()).map_err(corrupt)?;
-        }
-        assembler.finish().map_err(corrupt)
-    }
-
-    /// Sidecar `index` of `block`, whose record says it is `len` bytes.
-    pub(crate) fn sidecar_ssz(&self, block: BlockId, index: u64, len: u32) -> Snap<StoredSidecar> {
-        let root = key(&block.root);
-        let corrupt = |detail| {
-            corrupt_chunks(
-                "blob_sidecar_chunks",
-                format!("{}/{index}", block.root),
-                detail,
-            )
-        };
-        let mut assembler = Assembler::new(len);
-        for entry in self
-            .sidecar_chunks
-            .range((root, index, 0)..=(root, index, u32::MAX))?
-        {
-            let (k, v) = entry?;
-            assembler.push(k.value().2, v.value()).map_err(corrupt)?;
-        }
-        Ok(StoredSidecar {
-            block,
-            index,
-            ssz: assembler.finish().map_err(corrupt)?,
-        })
-    }
-
-    /// The stored chain's blocks in slots `range`, ascending.
-    pub(crate) fn canonical(
-        &self,
-        range: std::ops::Range<u64>,
-    ) -> Snap<impl Iterator<Item = Snap<BlockId>> + '_> {
-        Ok(self.slots.range(range)?.map(|entry| {
-            let (slot, root) = entry?;
-            Ok(BlockId {
-                slot: slot.value(),
-                root: Hash256::from(*root.value()),
-            })
-        }))
-    }
-
-    /// The stored chain's block with the highest slot at or below `slot`: one step of a
-    /// reverse scan of the slot index.
-    fn canonical_at_or_before(&self, slot: u64) -> Snap<Option<BlockId>> {
-        let Some(entry) = self.slots.range(..=slot)?.next_back() else {
-            return Ok(None);
-        };
-        let (slot, root) = entry?;
-        Ok(Some(BlockId {
-            slot: slot.value(),
-            root: Hash256::from(*root.value()),
-        }))
-    }
-
-    /// The indices and lengths of the sidecars of `root`.
-    pub(crate) fn sidecar_lengths(&self, root: &Hash256) -> Snap<Vec<(u64, u32)>> {
-        let mut out = Vec::new();
-        for entry in self
-            .sidecars
-            .range((key(root), 0)..=(key(root), u64::MAX))?
-        {
-            let (k, v) = entry?;
-            out.push((k.value().1, v.value()));
-        }
-        Ok(out)
-    }
-
-    /// Every sidecar of `block`, in index order.
-    pub(crate) fn sidecars_of(&self, block: BlockId) -> Snap<Vec<StoredSidecar>> {
-        self.sidecar_lengths(&block.root)?
-            .into_iter()
-            .map(|(index, len)| self.sidecar_ssz(block, index, len))
-            .collect()
-    }
-
-    /// How many records each table holds.
-    pub(crate) fn stats(&self) -> Snap<StoreStats> {
-        Ok(StoreStats {
-            blocks: self.blocks.len()?,
-            block_chunks: self.block_chunks.len()?,
-            canonical_slots: self.slots.len()?,
-            blob_sidecars: self.sidecars.len()?,
-            blob_sidecar_chunks: self.sidecar_chunks.len()?,
-        })
-    }
-}
 
 impl StoreReader {
     /// The committed anchors; `None` before [`Store::init_anchor`](crate::Store::init_anchor).
@@ -270,9 +131,7 @@ impl StoreReader {
     /// # Errors
     /// Database failures.
     pub fn block_root_at(&self, slot: u64) -> Result<Option<Hash256>> {
-        self.read("block_root_at", |s| {
-            Ok(s.slots.get(slot)?.map(|root| Hash256::from(*root.value())))
-        })
+        self.read("block_root_at", |s| s.root_at(slot))
     }
 
     /// The stored chain's block with the highest slot at or below `slot` (inclusive): the
@@ -303,7 +162,7 @@ impl StoreReader {
     pub fn sidecar(&self, root: Hash256, index: u64) -> Result<Option<Sidecar>> {
         let block = BlockId { root, slot: 0 };
         let stored = self.read("sidecar", |s| {
-            let len = s.sidecars.get((key(&root), index))?.map(|v| v.value());
+            let len = s.sidecar_len(&root, index)?;
             len.map(|len| s.sidecar_ssz(block, index, len)).transpose()
         })?;
         stored.as_ref().map(decode_sidecar).transpose()
@@ -374,16 +233,4 @@ pub(crate) fn decode_sidecar(stored: &StoredSidecar) -> Result<Sidecar> {
         )));
     }
     Ok(sidecar)
-}
-
-pub(crate) fn missing_block(id: BlockId) -> Failure {
-    Failure::Store(StoreError::CorruptRecord {
-        table: "canonical_slots",
-        key: id.slot.to_string(),
-        detail: format!("names block {} which is not stored", id.root),
-    })
-}
-
-fn corrupt_chunks(table: &'static str, key: String, detail: String) -> Failure {
-    Failure::Store(StoreError::CorruptRecord { table, key, detail })
 }

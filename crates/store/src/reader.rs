@@ -26,8 +26,8 @@ use redb::{ReadTransaction, ReadableDatabase, TableError, TransactionError};
 
 use crate::config::StoreConfig;
 use crate::error::{Failure, StoreError, classify_read_only};
-use crate::read::Snapshot;
 use crate::schema::{self, META};
+use crate::snapshot::Snapshot;
 use crate::store::{Store, TARGET};
 
 /// Read access to a store: every query, and no way to write.

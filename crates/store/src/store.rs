@@ -7,23 +7,22 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use consensus::config::ChainConfig;
-use consensus::primitives::Hash256;
 use consensus::verify::{Anchor, BlockAndSidecars};
-use consensus::{Block, Fork, Sidecar};
+use consensus::{Block, Sidecar};
 use redb::{ReadableDatabase, ReadableTableMetadata, TableError};
 
 use crate::anchors::{Anchors, BlockId, NetworkIdentity};
-use crate::chunks;
 use crate::config::StoreConfig;
 use crate::error::{Failure, StoreError, classify};
-use crate::metrics::StoreMetrics;
+use crate::metrics::{StoreMetrics, Written};
 use crate::reader::StoreReader;
 use crate::schema::{
     self, BLOB_SIDECAR_CHUNKS, BLOB_SIDECARS, BLOCK_CHUNKS, BLOCKS, CANONICAL_SLOTS,
-    GENESIS_TIME_KEY, GENESIS_VALIDATORS_ROOT_KEY, META, NETWORK_NAME_KEY, SCHEMA_VERSION,
-    SCHEMA_VERSION_KEY,
+    DATA_COLUMN_CHUNKS, DATA_COLUMNS, GENESIS_TIME_KEY, GENESIS_VALIDATORS_ROOT_KEY, META,
+    NETWORK_NAME_KEY, SCHEMA_VERSION, SCHEMA_VERSION_KEY,
 };
 use crate::segment::{self, Link};
+use crate::write::{Prepared, prepare, write_blocks};
 
 /// The tracing target of this crate.
 pub(crate) const TARGET: &str = "store";
@@ -54,16 +53,6 @@ impl Deref for Store {
     fn deref(&self) -> &StoreReader {
         &self.reader
     }
-}
-
-/// A block ready to be written: its identity, fork and SSZ, and its sidecars' indices and
-/// SSZ, with their lengths checked to fit the records.
-struct Prepared {
-    link: Link,
-    fork: Fork,
-    ssz: Vec<u8>,
-    len: u32,
-    sidecars: Vec<(u64, u32, Vec<u8>)>,
 }
 
 impl Store {
@@ -181,6 +170,8 @@ impl Store {
                 txn.open_table(CANONICAL_SLOTS)?.is_empty()?,
                 txn.open_table(BLOB_SIDECARS)?.is_empty()?,
                 txn.open_table(BLOB_SIDECAR_CHUNKS)?.is_empty()?,
+                txn.open_table(DATA_COLUMNS)?.is_empty()?,
+                txn.open_table(DATA_COLUMN_CHUNKS)?.is_empty()?,
             ];
             if empty.contains(&false) {
                 return Err(self.corrupt("data tables without a meta table").into());
@@ -211,14 +202,15 @@ impl Store {
 
     /// Stores the trusted anchor (the genesis block or a checkpoint block, with its blob
     /// sidecars if any) and sets the head and the backfill mark to it. Calling it again
-    /// with the same block changes nothing.
+    /// with the same block changes nothing. It takes no data columns: a Fulu anchor
+    /// block is stored without any (and serves none).
     ///
     /// # Errors
     /// [`StoreError::AnchorAlreadySet`] when the store was started from another block;
     /// [`StoreError::WrongFork`], [`StoreError::SidecarMismatch`],
     /// [`StoreError::SidecarOrder`], [`StoreError::RecordTooLarge`]; database failures.
     pub fn init_anchor(&self, block: &Block, sidecars: &[Sidecar]) -> Result<Anchors, StoreError> {
-        let prepared = self.prepare(block, Some(sidecars))?;
+        let prepared = prepare(&self.inner.chain, block, Some(sidecars), None)?;
         let given = BlockId {
             root: prepared.link.root,
             slot: prepared.link.slot,
@@ -253,8 +245,9 @@ impl Store {
     }
 
     /// Commits a verified segment (in processing order: ascending slots forward,
-    /// descending backward) and the anchor after it, in one durable write transaction:
-    /// after a crash either all of it is stored and the anchor has moved, or none of it.
+    /// descending backward) with its blob sidecars and data columns, and the anchor after
+    /// it, in one durable write transaction: after a crash either all of it is stored and
+    /// the anchor has moved, or none of it.
     ///
     /// The blocks must extend the stored chain at the head (`anchor` is
     /// [`Anchor::Head`]) or below the backfill mark ([`Anchor::Parent`]), and `anchor`
@@ -264,7 +257,8 @@ impl Store {
     /// [`StoreError::NoAnchor`], [`StoreError::NotLinked`],
     /// [`StoreError::AnchorMismatch`], [`StoreError::WrongFork`],
     /// [`StoreError::SidecarMismatch`], [`StoreError::SidecarOrder`],
-    /// [`StoreError::RecordTooLarge`]; database failures.
+    /// [`StoreError::ColumnMismatch`], [`StoreError::ColumnOrder`],
+    /// [`StoreError::ColumnIndex`], [`StoreError::RecordTooLarge`]; database failures.
     pub fn commit_segment(
         &self,
         blocks: &[BlockAndSidecars],
@@ -273,7 +267,10 @@ impl Store {
         // Encoding happens before the write lock is taken.
         let prepared = blocks
             .iter()
-            .map(|data| self.prepare(&data.block, data.sidecars.as_deref()))
+            .map(|data| {
+                let (sidecars, columns) = (data.sidecars.as_deref(), data.columns.as_deref());
+                prepare(&self.inner.chain, &data.block, sidecars, columns)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let links: Vec<Link> = prepared.iter().map(|p| p.link).collect();
         let write = || -> Result<Anchors, Failure> {
@@ -297,6 +294,7 @@ impl Store {
             target: TARGET,
             blocks = blocks.len(),
             sidecars = prepared.iter().map(|p| p.sidecars.len()).sum::<usize>(),
+            columns = prepared.iter().map(|p| p.columns.len()).sum::<usize>(),
             head = anchors.head.slot,
             backfill = anchors.backfill.slot,
             "segment committed"
@@ -306,113 +304,13 @@ impl Store {
 
     /// Records a committed write transaction, begun at `started`, in the metrics.
     fn record(&self, started: Instant, prepared: &[Prepared], anchors: &Anchors) {
-        let sidecars = prepared.iter().map(|p| p.sidecars.len()).sum();
-        let bytes = prepared
-            .iter()
-            .flat_map(|p| std::iter::once(p.ssz.len()).chain(p.sidecars.iter().map(|s| s.2.len())))
-            .sum();
-        self.metrics
-            .on_commit(started.elapsed(), prepared.len(), sidecars, bytes);
+        let written = Written {
+            blocks: prepared.len(),
+            sidecars: prepared.iter().map(|p| p.sidecars.len()).sum(),
+            columns: prepared.iter().map(|p| p.columns.len()).sum(),
+            bytes: prepared.iter().map(Prepared::bytes).sum(),
+        };
+        self.metrics.on_commit(started.elapsed(), &written);
         self.metrics.set_anchors(anchors);
     }
-
-    /// Checks `block` against the chain's fork schedule and `sidecars` against the block,
-    /// and encodes them.
-    fn prepare(&self, block: &Block, sidecars: Option<&[Sidecar]>) -> Result<Prepared, StoreError> {
-        let signed = block.signed();
-        let slot = signed.slot();
-        let expected = self.inner.chain.fork_at_slot(slot);
-        if signed.fork() != expected {
-            return Err(StoreError::WrongFork {
-                slot,
-                got: signed.fork(),
-                expected,
-            });
-        }
-        let root = block.root();
-        let sidecars = sidecars
-            .unwrap_or_default()
-            .iter()
-            .map(|sidecar| {
-                let index = sidecar.sidecar().index;
-                if sidecar.block_root() != root {
-                    let got = sidecar.block_root();
-                    return Err(StoreError::SidecarMismatch {
-                        index,
-                        expected: root,
-                        got,
-                    });
-                }
-                let ssz = sidecar.as_ssz_bytes();
-                Ok((index, record_len("blob sidecar", &ssz)?, ssz))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        // Two records under one key would leave the first one's chunks behind.
-        for pair in sidecars.windows(2) {
-            if let [(previous, ..), (index, ..)] = pair
-                && index <= previous
-            {
-                return Err(StoreError::SidecarOrder {
-                    root,
-                    index: *index,
-                    previous: *previous,
-                });
-            }
-        }
-        let ssz = signed.as_ssz_bytes();
-        Ok(Prepared {
-            link: Link {
-                root,
-                parent_root: signed.parent_root(),
-                slot,
-            },
-            fork: signed.fork(),
-            len: record_len("block", &ssz)?,
-            ssz,
-            sidecars,
-        })
-    }
-}
-
-/// The length of a record, which must fit its u32 length field.
-fn record_len(what: &'static str, ssz: &[u8]) -> Result<u32, StoreError> {
-    u32::try_from(ssz.len()).map_err(|_| StoreError::RecordTooLarge {
-        what,
-        len: ssz.len(),
-    })
-}
-
-/// Writes blocks, their slots, their sidecars and the anchors into `txn`.
-fn write_blocks(
-    txn: &redb::WriteTransaction,
-    prepared: &[Prepared],
-    anchors: &Anchors,
-) -> Result<(), Failure> {
-    let mut blocks = txn.open_table(BLOCKS)?;
-    let mut block_chunks = txn.open_table(BLOCK_CHUNKS)?;
-    let mut slots = txn.open_table(CANONICAL_SLOTS)?;
-    let mut sidecars = txn.open_table(BLOB_SIDECARS)?;
-    let mut sidecar_chunks = txn.open_table(BLOB_SIDECAR_CHUNKS)?;
-    let mut meta = txn.open_table(META)?;
-    for block in prepared {
-        let root: &[u8; 32] = &block.link.root.0;
-        blocks.insert(root, schema::encode_block(block.fork, block.len).as_slice())?;
-        for (number, chunk) in chunks::split(&block.ssz) {
-            block_chunks.insert((root, number), chunk)?;
-        }
-        slots.insert(block.link.slot, root)?;
-        for (index, len, ssz) in &block.sidecars {
-            sidecars.insert((root, *index), *len)?;
-            for (number, chunk) in chunks::split(ssz) {
-                sidecar_chunks.insert((root, *index, number), chunk)?;
-            }
-        }
-    }
-    schema::write_anchors(&mut meta, anchors)?;
-    Ok(())
-}
-
-/// The root bytes of `root` as redb keys them.
-pub(crate) fn key(root: &Hash256) -> &[u8; 32] {
-    &root.0
 }

@@ -1,8 +1,9 @@
 //! Crash safety: a writer process is killed with SIGKILL at random moments while it
-//! commits segments (20 runs, forward and backward). Each time the store reopens at a
+//! commits segments (20 runs, forward and backward, of an Electra chain with blob
+//! sidecars and a Fulu chain with data columns). Each time the store reopens at a
 //! segment boundary no older than the last commit the writer saw return, holding exactly
-//! the blocks and sidecars of the committed segments, all readable, and nothing of the
-//! segment that was cut off.
+//! the blocks, sidecars and columns of the committed segments, all readable, and nothing
+//! of the segment that was cut off.
 //!
 //! The writer is the `store-crash-writer` helper binary (see its docs for the protocol).
 //! The writer announces each segment and waits for `go` before committing it. At a
@@ -24,6 +25,7 @@ use std::io::{BufRead, BufReader, Lines};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{ChildStdout, Command, Stdio};
 
+use consensus::Fork;
 use consensus::primitives::Hash256;
 use store::{BackfillMark, BlockId, Store, StoreStats};
 use support::{Chain, pyspec_dir};
@@ -128,9 +130,15 @@ fn crash_once(chain: &Chain, run: u64, seed: u64) -> Landing {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("chain.redb");
     let forward = run.is_multiple_of(2);
+    let fork = if chain.fork == Fork::Fulu {
+        "fulu"
+    } else {
+        "electra"
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_store-crash-writer"))
         .arg(&db)
-        .arg(pyspec_dir("electra"))
+        .arg(pyspec_dir(fork))
+        .arg(fork)
         .arg(chain.config.genesis_validators_root().to_string())
         .arg(chain.config.genesis_time().to_string())
         .arg(if forward { "forward" } else { "backward" })
@@ -235,6 +243,8 @@ fn check_store(
 
     // Walk the chain from the head down to the backfill mark, reading and decoding
     // everything, and count what the chain accounts for.
+    let fulu = chain.fork == Fork::Fulu;
+    let all_columns: Vec<u64> = (0..128).collect();
     let mut expected = StoreStats::default();
     let mut root = anchors.head.root;
     let lowest = loop {
@@ -250,18 +260,33 @@ fn check_store(
         );
         let decoded = store.sidecars(root).unwrap();
         let commitments = block.signed().blob_kzg_commitments().len();
-        assert_eq!(decoded.len(), commitments, "{context}: sidecars at {slot}");
+        // Fulu blocks carry their blobs as columns only.
+        let sidecars = if fulu { 0 } else { commitments };
+        assert_eq!(decoded.len(), sidecars, "{context}: sidecars at {slot}");
         let raw = store.blob_sidecars_ssz_by_range(slot, 1).unwrap();
+        assert_eq!(raw.len(), sidecars, "{context}: sidecars served at {slot}");
+        let columns = store.columns(root).unwrap();
+        let served = store
+            .data_column_sidecars_ssz_by_range(slot, 1, &all_columns)
+            .unwrap();
+        assert_eq!(served.len(), columns.len(), "{context}: columns at {slot}");
+        // The trusted anchor is stored without columns (`init_anchor` takes none).
+        let has_columns = fulu && commitments > 0 && root != anchors.trusted.root;
         assert_eq!(
-            raw.len(),
-            commitments,
-            "{context}: sidecars served at {slot}"
+            !columns.is_empty(),
+            has_columns,
+            "{context}: columns at {slot}"
         );
+        for column in &columns {
+            assert_eq!(column.sidecar().column.len(), commitments, "{context}");
+        }
         expected.blocks += 1;
         expected.canonical_slots += 1;
         expected.block_chunks += chunks(block.signed().ssz_len());
         expected.blob_sidecars += raw.len() as u64;
         expected.blob_sidecar_chunks += raw.iter().map(|s| chunks(s.ssz.len())).sum::<u64>();
+        expected.data_columns += served.len() as u64;
+        expected.data_column_chunks += served.iter().map(|c| chunks(c.ssz.len())).sum::<u64>();
         if slot == anchors.backfill.slot {
             break block;
         }
@@ -292,7 +317,7 @@ fn check_store(
 
 #[test]
 fn a_writer_killed_at_random_moments_leaves_the_store_at_a_segment_boundary() {
-    let chain = Chain::electra();
+    let chains = [Chain::electra(), Chain::fulu()];
     let base = std::env::var("STORE_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -306,8 +331,10 @@ fn a_writer_killed_at_random_moments_leaves_the_store_at_a_segment_boundary() {
     eprintln!("STORE_CRASH_SEED={base}");
     let mut landings = BTreeMap::new();
     for run in 0..RUNS {
+        // Forward and backward in turn, each for both chains.
+        let chain = &chains[usize::from(run % 4 >= 2)];
         *landings
-            .entry(crash_once(&chain, run, base + run))
+            .entry(crash_once(chain, run, base + run))
             .or_insert(0) += 1;
     }
     eprintln!("kills landed: {landings:?}");

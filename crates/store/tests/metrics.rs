@@ -75,6 +75,10 @@ fn commits_count_blocks_sidecars_bytes_and_latency_and_set_the_anchor_gauges() {
         count(sidecars)
     );
     assert_eq!(
+        sample(&text, "beacon_sync_store_committed_columns_total"),
+        0.0
+    );
+    assert_eq!(
         sample(&text, "beacon_sync_store_written_bytes_total"),
         count(segment_bytes(&all))
     );
@@ -124,4 +128,30 @@ fn unregistered_metrics_are_harmless() {
     let segment = &chain.blocks[..3];
     store.commit_segment(segment, head_after(segment)).unwrap();
     assert_eq!(store.head().unwrap().unwrap().slot, 4);
+}
+
+#[test]
+fn fulu_commits_count_their_columns_and_column_bytes() {
+    let chain = Chain::fulu();
+    let (_dir, store) = fresh_store(&chain.config);
+    let mut registry = Registry::default();
+    let store = store.with_metrics(StoreMetrics::register(&mut registry));
+    store.init_anchor(&chain.genesis, &[]).unwrap();
+    store
+        .commit_segment(&chain.blocks, head_after(&chain.blocks))
+        .unwrap();
+    let text = encoded(&registry);
+    assert_eq!(
+        sample(&text, "beacon_sync_store_committed_columns_total"),
+        f64::from(9 * 6 + 128)
+    );
+    assert_eq!(
+        sample(&text, "beacon_sync_store_committed_sidecars_total"),
+        0.0
+    );
+    let genesis = chain.genesis.signed().ssz_len();
+    assert_eq!(
+        sample(&text, "beacon_sync_store_written_bytes_total"),
+        (genesis + segment_bytes(&chain.blocks)) as f64
+    );
 }

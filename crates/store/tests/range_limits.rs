@@ -11,10 +11,12 @@ mod support;
 use consensus::verify::BlockAndSidecars;
 use store::{RangePage, Store, StoreConfig, StoredBlock, StoredSidecar};
 
+use support::laws::{assert_only_the_item_limit_splits_a_block, read_grid};
+use support::{Chain, fresh_store, head_after, synced_store, synthetic_segment};
+
 /// The pyspec Electra chain stored from genesis has blocks in slots 0..=20 but 3, 7, 8
 /// and 15, and 18 sidecars.
 const ELECTRA_SLOTS: u64 = 21;
-use support::{Chain, fresh_store, head_after, synced_store, synthetic_segment};
 
 fn block_slots(page: &RangePage<StoredBlock>) -> Vec<u64> {
     page.items.iter().map(|b| b.id.slot).collect()
@@ -22,79 +24,6 @@ fn block_slots(page: &RangePage<StoredBlock>) -> Vec<u64> {
 
 fn sidecar_keys(page: &RangePage<StoredSidecar>) -> Vec<(u64, u64)> {
     page.items.iter().map(|s| (s.block.slot, s.index)).collect()
-}
-
-/// Checks the laws of a range read against the unlimited read of the same range: the
-/// items are a prefix of it, within `max_items`, within `max_bytes` unless one unit
-/// (a block, or one block's sidecars) alone exceeds it, and `next_slot` is the slot of
-/// the first item left out (`None` when nothing is: no range here reaches the slot cap).
-#[track_caller]
-fn check_laws<T: Clone + PartialEq + std::fmt::Debug>(
-    page: &RangePage<T>,
-    all: &[T],
-    max_items: usize,
-    max_bytes: usize,
-    unit_of: impl Fn(&T) -> u64,
-    size: impl Fn(&T) -> usize,
-) {
-    let n = page.items.len();
-    assert_eq!(page.items.as_slice(), &all[..n], "a prefix of the range");
-    assert!(n <= max_items, "{n} items, limit {max_items}");
-    let bytes: usize = page.items.iter().map(&size).sum();
-    let units = page
-        .items
-        .iter()
-        .map(&unit_of)
-        .collect::<std::collections::BTreeSet<_>>();
-    assert!(
-        bytes <= max_bytes || units.len() == 1,
-        "{bytes} bytes over {max_bytes} in {} units",
-        units.len()
-    );
-    match all.get(n) {
-        None => assert_eq!(page.next_slot, None, "the whole range was read"),
-        Some(next) => {
-            assert_eq!(page.next_slot, Some(unit_of(next)), "stopped before it");
-            // Stopping was needed: the next unit would break a bound.
-            let unit: Vec<&T> = all[n..]
-                .iter()
-                .filter(|t| unit_of(t) == unit_of(next))
-                .collect();
-            let unit_bytes: usize = unit.iter().map(|t| size(t)).sum();
-            let cut_inside = n > 0 && unit_of(&all[n - 1]) == unit_of(next);
-            assert!(
-                n == max_items
-                    || cut_inside
-                    || (n > 0 && (n + unit.len() > max_items || bytes + unit_bytes > max_bytes)),
-                "stopped at {n} items without reason"
-            );
-        }
-    }
-}
-
-/// Reads each range of `ranges` under each item limit of `items` and byte budget of
-/// `budgets`, checks every answer against the laws and the unlimited read of the range,
-/// and returns the answers with their item limits.
-fn read_grid<T: Clone + PartialEq + std::fmt::Debug>(
-    ranges: &[(u64, u64)],
-    (items, budgets): (&[usize], &[usize]),
-    read: impl Fn(u64, u64, usize, usize) -> RangePage<T>,
-    unit_of: impl Fn(&T) -> u64 + Copy,
-    size: impl Fn(&T) -> usize + Copy,
-) -> Vec<(usize, RangePage<T>)> {
-    let mut pages = Vec::new();
-    for &(start, count) in ranges {
-        let all = read(start, count, usize::MAX, usize::MAX);
-        assert!(all.is_complete());
-        for &max_items in items {
-            for &max_bytes in budgets {
-                let page = read(start, count, max_items, max_bytes);
-                check_laws(&page, &all.items, max_items, max_bytes, unit_of, size);
-                pages.push((max_items, page));
-            }
-        }
-    }
-    pages
 }
 
 #[test]
@@ -240,17 +169,7 @@ fn sidecar_range_reads_end_at_whole_blocks_under_every_budget() {
         |s| s.block.slot,
         |s| s.ssz.len(),
     );
-    for (max_items, page) in pages {
-        let cut_inside = page
-            .items
-            .last()
-            .zip(page.next_slot)
-            .is_some_and(|(last, next)| last.block.slot == next);
-        assert!(
-            !cut_inside || page.items.len() == max_items,
-            "only the item limit splits a block's sidecars"
-        );
-    }
+    assert_only_the_item_limit_splits_a_block(&pages, |s| s.block.slot);
     assert_eq!(store.blob_sidecars_ssz_by_range(0, 9).unwrap().len(), 13);
 }
 

@@ -157,6 +157,7 @@ fn a_database_left_by_a_killed_node_must_be_recovered_before_it_is_read() {
     let mut writer = Command::new(env!("CARGO_BIN_EXE_store-crash-writer"))
         .arg(&path)
         .arg(support::pyspec_dir("electra"))
+        .arg("electra")
         .arg(chain.config.genesis_validators_root().to_string())
         .arg(chain.config.genesis_time().to_string())
         .arg("forward")

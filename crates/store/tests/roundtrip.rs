@@ -79,6 +79,8 @@ fn forward_sync_stores_every_block_and_sidecar_of_both_forks() {
             canonical_slots: 17,
             blob_sidecars: 18,
             blob_sidecar_chunks: 18 * 17,
+            data_columns: 0,
+            data_column_chunks: 0,
         };
         assert_eq!(store.stats().unwrap(), stats);
         assert_stored(
@@ -229,6 +231,7 @@ fn backfill_below_a_checkpoint_runs_alongside_forward_sync_down_to_genesis() {
     let genesis = [sync_types::BlockData {
         block: chain.genesis.clone(),
         sidecars: None,
+        columns: None,
     }];
     let anchors = store
         .commit_segment(&genesis, parent_after(&genesis))

@@ -139,3 +139,41 @@ fn a_store_that_refuses_a_segment_is_a_storage_fault_and_nothing_moves() {
     );
     assert_eq!(store.stats().unwrap().blocks, 5);
 }
+
+#[test]
+fn verified_fulu_blocks_are_stored_with_their_columns_and_a_bad_column_stops_the_commit() {
+    let chain = Chain::fulu();
+    let (_dir, store) = fresh_store(&chain.config);
+    let anchors = store.init_anchor(&chain.genesis, &[]).unwrap();
+    let verifier = verifier(&chain, anchors.forward(), &store);
+
+    // Slots 1..=12; slot 9 (the sixth block) carries slot 4's columns.
+    let mut segment = chain.blocks[..9].to_vec();
+    segment[5].columns = chain.at(4).columns.clone();
+    let report = verifier.verify_blocking(&segment).unwrap();
+    assert_eq!(
+        report.failure.as_ref().map(|(position, _)| *position),
+        Some(5)
+    );
+    assert_eq!(store.head().unwrap().map(|h| h.slot), Some(6));
+    for data in &chain.blocks[..5] {
+        let root = data.block.root();
+        assert_eq!(
+            &store.columns(root).unwrap(),
+            data.columns.as_ref().unwrap()
+        );
+    }
+    assert_eq!(store.columns(chain.at(9).block.root()).unwrap(), vec![]);
+    assert_eq!(store.stats().unwrap().data_columns, 6 + 6 + 128);
+
+    let report = verifier.verify_blocking(&chain.blocks[5..]).unwrap();
+    assert_eq!(report.outcomes, vec![BlockOutcome::Ok; 11]);
+    for data in &chain.blocks {
+        let root = data.block.root();
+        assert_eq!(
+            &store.columns(root).unwrap(),
+            data.columns.as_ref().unwrap()
+        );
+    }
+    assert_eq!(store.stats().unwrap().data_columns, 9 * 6 + 128);
+}

@@ -58,8 +58,9 @@ use criterion::{Criterion, SamplingMode, Throughput, criterion_group};
 use peer_pool::{Lifetime, PeerPool, PeerType, PoolConfig};
 use sync_manager::{ManagerConfig, SyncChain, SyncManager, SyncMetrics, SyncState};
 use sync_types::{
-    BlockData, BlockOutcome, BlockVerifier, ChainSpec, Slot, SyncDirection, VerifierFault,
-    test_utils::{MockPeer, TestBlock, TestChain, TestSidecar},
+    BlockData, BlockOutcome, BlockVerifier, ChainSpec, ColumnRejection, Slot, SyncDirection,
+    VerifierFault,
+    test_utils::{MockPeer, TestBlock, TestChain, TestColumn, TestSidecar},
 };
 use tokio::runtime::{Builder, Runtime};
 
@@ -128,10 +129,20 @@ struct AcceptAll {
 impl BlockVerifier for AcceptAll {
     type Block = TestBlock;
     type Sidecar = TestSidecar;
+    type Column = TestColumn;
+
+    async fn verify_columns(
+        &self,
+        blocks: Vec<TestBlock>,
+        columns: Vec<Vec<TestColumn>>,
+    ) -> Result<Vec<Vec<TestColumn>>, ColumnRejection> {
+        let _ = blocks;
+        Ok(columns)
+    }
 
     async fn verify_segment(
         &self,
-        segment: Vec<BlockData<TestBlock, TestSidecar>>,
+        segment: Vec<BlockData<TestBlock, TestSidecar, TestColumn>>,
         _maybe_finalized: bool,
     ) -> Result<Vec<BlockOutcome>, VerifierFault> {
         if let Some(last) = segment.last() {

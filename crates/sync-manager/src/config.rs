@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use sync_queue::QueueConfig;
+use sync_types::ColumnSet;
 
 /// How a [`SyncManager`](crate::SyncManager) runs. Every field has a documented default
 /// (the Nimbus values of spec A.1 unless said).
@@ -54,6 +55,15 @@ pub struct ManagerConfig {
     /// Forward only: stop the manager once in sync (the seed's `NoMonitor` flag).
     /// Default false: keep watching and re-sync when the head falls behind.
     pub exit_when_synced: bool,
+    /// The data columns fetched for every block from Fulu on: the node's sampling set
+    /// (its custody columns, at least `SAMPLES_PER_SLOT` of them, from its node id), or
+    /// all of them for a supernode. A range is complete only when its blocks and every
+    /// one of these columns verify. Default: all columns.
+    pub sampled_columns: ColumnSet,
+    /// How many rounds of column requests one range gets before it goes back to the
+    /// queue: a round asks custody peers for the columns still missing, and a peer that
+    /// failed is not asked again for that range. Default 3.
+    pub column_rounds: usize,
     /// The queue's own configuration.
     pub queue: QueueConfig,
 }
@@ -92,6 +102,8 @@ impl Default for ManagerConfig {
             follow_peers_head: false,
             head_poll_interval: Duration::from_secs(12),
             exit_when_synced: false,
+            sampled_columns: ColumnSet::ALL,
+            column_rounds: 3,
             queue: QueueConfig::default(),
         }
     }

@@ -61,6 +61,7 @@
 //!
 //! - `test-utils`: the simulated network (the `sim` module, and `sync-types`' mock peers).
 mod chain;
+mod columns;
 mod config;
 mod control;
 mod manager;

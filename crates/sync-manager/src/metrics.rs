@@ -76,6 +76,10 @@ struct PartLabels {
 ///   from peers;
 /// - `beacon_sync_range_sidecars_received_total{direction}` (counter): blob sidecars
 ///   received from peers;
+/// - `beacon_sync_range_columns_received_total{direction}` (counter): data column
+///   sidecars received from peers;
+/// - `beacon_sync_range_columns_verified_total{direction}` (counter): data column
+///   sidecars whose proofs verified;
 /// - `beacon_sync_range_blocks_verified_total{direction}` (counter): blocks the verifier
 ///   imported;
 /// - `beacon_sync_range_sidecars_verified_total{direction}` (counter): blob sidecars of
@@ -103,6 +107,8 @@ pub struct SyncMetricFamilies {
     requests: Family<ResultLabels, Counter>,
     blocks_received: Family<DirectionLabel, Counter>,
     sidecars_received: Family<DirectionLabel, Counter>,
+    columns_received: Family<DirectionLabel, Counter>,
+    columns_verified: Family<DirectionLabel, Counter>,
     blocks_verified: Family<DirectionLabel, Counter>,
     sidecars_verified: Family<DirectionLabel, Counter>,
     score_changes: Family<ReasonLabels, Counter>,
@@ -129,6 +135,16 @@ impl SyncMetricFamilies {
             "sidecars_received",
             "Blob sidecars received from peers",
             f.sidecars_received.clone(),
+        );
+        sub.register(
+            "columns_received",
+            "Data column sidecars received from peers",
+            f.columns_received.clone(),
+        );
+        sub.register(
+            "columns_verified",
+            "Data column sidecars whose proofs verified",
+            f.columns_verified.clone(),
         );
         sub.register(
             "blocks_verified",
@@ -186,6 +202,8 @@ impl SyncMetricFamilies {
             direction: DirectionValue(direction),
             blocks_received: self.blocks_received.get_or_create_owned(&label),
             sidecars_received: self.sidecars_received.get_or_create_owned(&label),
+            columns_received: self.columns_received.get_or_create_owned(&label),
+            columns_verified: self.columns_verified.get_or_create_owned(&label),
             blocks_verified: self.blocks_verified.get_or_create_owned(&label),
             sidecars_verified: self.sidecars_verified.get_or_create_owned(&label),
             rewinds: self.rewinds.get_or_create_owned(&label),
@@ -207,6 +225,10 @@ pub struct SyncMetrics {
     pub blocks_received: Counter,
     /// Blob sidecars received from peers.
     pub sidecars_received: Counter,
+    /// Data column sidecars received from peers.
+    pub columns_received: Counter,
+    /// Data column sidecars whose proofs verified.
+    pub columns_verified: Counter,
     /// Blocks the verifier imported.
     pub blocks_verified: Counter,
     /// Blob sidecars of responses the verifier accepted.

@@ -7,7 +7,7 @@ use std::{
 };
 
 use sync_queue::QueueStats;
-use sync_types::{Slot, SyncDirection, SyncProgress, time_left_string};
+use sync_types::{ColumnSet, Slot, SyncDirection, SyncProgress, time_left_string};
 
 /// What one worker is doing (spec A.6.2), with Nimbus's letters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -170,6 +170,10 @@ pub struct SyncStatus {
     /// ([`QueueStats::empty_skipped_unconfirmed`]: no other present peer could confirm
     /// it) and how often a barred range went back to a barred peer.
     pub queue: QueueStats,
+    /// Sampled data columns that no peer in the pool custodies, as last found by a
+    /// worker that needed them: the sync waits for such a peer (no penalty to anyone).
+    /// Empty when every sampled column has a custody peer or none is needed.
+    pub columns_without_peer: ColumnSet,
 }
 
 impl SyncStatus {
@@ -214,6 +218,7 @@ mod tests {
             workers: vec![WorkerState::WaitingPeer; 10],
             peers: 0,
             queue: QueueStats::default(),
+            columns_without_peer: sync_types::ColumnSet::EMPTY,
         };
         assert_eq!(
             status.status_line(),

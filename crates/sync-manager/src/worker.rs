@@ -8,7 +8,8 @@ use std::sync::Arc;
 use peer_pool::PeerFilter;
 use sync_queue::{NoRequest, OnVerify, PeerReach, PushOutcome, RequestTicket, Verdict};
 use sync_types::{
-    BlockVerifier, BlockView, RequestError, Slot, SyncDirection, SyncPeer, ValidatedResponse,
+    BlockVerifier, BlockView, RequestError, Slot, SyncDirection, SyncPeer, SyncRange,
+    ValidatedResponse, check_response,
     score::{
         PEER_SCORE_FINALITY_LIE, PEER_SCORE_GOOD_STATUS, PEER_SCORE_NO_STATUS,
         PEER_SCORE_STALE_STATUS, PEER_SCORE_STATUS_LIE, PEER_SCORE_USELESS,
@@ -18,6 +19,7 @@ use tracing::debug;
 
 use crate::{
     chain::{SyncChain, bounds},
+    columns::ColumnShortfall,
     manager::Inner,
     status::WorkerState,
 };
@@ -25,7 +27,7 @@ use crate::{
 /// A checked response on its way to the queue.
 pub(crate) struct Checked<P, V: BlockVerifier> {
     ticket: RequestTicket<P>,
-    response: ValidatedResponse<V::Block, V::Sidecar>,
+    response: ValidatedResponse<V::Block, V::Sidecar, V::Column>,
     maybe_finalized: bool,
     sidecars: usize,
 }
@@ -48,7 +50,7 @@ pub(crate) enum Next<P, V: BlockVerifier> {
 
 impl<P, V, C> Inner<P, V, C>
 where
-    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar>,
+    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar, Column = V::Column>,
     V: BlockVerifier,
     C: SyncChain,
 {
@@ -116,6 +118,26 @@ where
         if direction == SyncDirection::Forward {
             self.queue.update_last_slot(self.forward_last());
         }
+        // From Fulu on a range needs its sampled columns: while some have no custody peer
+        // in the pool, wait for one rather than download blocks that cannot complete.
+        // The next range lies within a chunk of our position, in the sync's direction.
+        let wall_epoch = self.spec.epoch_of(self.chain.wall_slot());
+        let chunk = self.config.queue.chunk_size.max(1);
+        let next = match direction {
+            SyncDirection::Forward => SyncRange::new(first, chunk),
+            SyncDirection::Backward => SyncRange::from_bounds(first.saturating_sub(chunk), first),
+        };
+        if next
+            .and_then(|r| self.spec.column_range(r, wall_epoch))
+            .is_some()
+        {
+            let lacking = self.columns_without_custody();
+            self.note_columns_without_peer(lacking);
+            if !lacking.is_empty() {
+                self.metrics.request("no_custody_peer");
+                return Next::Wait(self.config.idle_backoff);
+            }
+        }
         self.board.set(index, WorkerState::Requesting);
         // The queue hands a peer only what it declared it has: a peer that pruned the
         // slots we need is skipped, never asked and charged (the seed compared only the
@@ -149,29 +171,65 @@ where
             }
         };
         self.metrics.blocks_received.inc_by(blocks.len() as u64);
-        let wall_epoch = self.spec.epoch_of(self.chain.wall_slot());
-        // Only the part of the range inside the blob window: a peer that pruned the older
-        // part of a range straddling the boundary is not charged for it.
-        let sidecar_range = self.spec.blob_range(range, wall_epoch).filter(|r| {
+        let needs_data = |r: &SyncRange| {
             blocks
                 .iter()
                 .any(|b| r.contains(b.slot()) && b.blob_commitment_count() > 0)
-        });
-        let checked = if let Some(sidecar_range) = sidecar_range {
-            let sidecars = match self.timed(peer.blob_sidecars_by_range(sidecar_range)).await {
-                Ok(s) => s,
-                Err(e) => {
-                    self.metrics.request(error_label(&e));
-                    if let Some(p) = e.penalty() {
-                        self.score(peer, p, "request_failed");
+        };
+        // Only the part of the range inside the blob window: a peer that pruned the older
+        // part of a range straddling the boundary is not charged for it. From Fulu on, the
+        // blob data comes as columns instead, from custody peers.
+        let sidecar_range = self.spec.blob_range(range, wall_epoch).filter(needs_data);
+        let column_range = self.spec.column_range(range, wall_epoch).filter(needs_data);
+        let sidecars = match sidecar_range {
+            Some(sidecar_range) => {
+                match self.timed(peer.blob_sidecars_by_range(sidecar_range)).await {
+                    Ok(s) => {
+                        self.metrics.sidecars_received.inc_by(s.len() as u64);
+                        Some((sidecar_range, s))
                     }
-                    return self.after_error(&e);
+                    Err(e) => {
+                        self.metrics.request(error_label(&e));
+                        if let Some(p) = e.penalty() {
+                            self.score(peer, p, "request_failed");
+                        }
+                        return self.after_error(&e);
+                    }
                 }
-            };
-            self.metrics.sidecars_received.inc_by(sidecars.len() as u64);
-            ValidatedResponse::with_sidecars_in(range, blocks, sidecar_range, sidecars, &self.spec)
-        } else {
-            ValidatedResponse::blocks_only(range, blocks)
+            }
+            None => None,
+        };
+        let columns = match column_range {
+            Some(column_range) => {
+                let first = blocks.partition_point(|b| b.slot() < column_range.start());
+                let end = blocks.partition_point(|b| b.slot() <= column_range.last());
+                // The blocks are checked with the response below; columns are grouped
+                // against them only if they are in order.
+                if check_response(
+                    range,
+                    &blocks.iter().map(BlockView::slot).collect::<Vec<_>>(),
+                )
+                .is_ok()
+                {
+                    match self.fetch_columns(column_range, &blocks[first..end]).await {
+                        Ok(columns) => Some((column_range, columns)),
+                        Err(shortfall) => return self.after_column_shortfall(shortfall),
+                    }
+                } else {
+                    None
+                }
+            }
+            None => None,
+        };
+        let checked = match sidecars {
+            Some((sidecar_range, sidecars)) => ValidatedResponse::with_sidecars_in(
+                range,
+                blocks,
+                sidecar_range,
+                sidecars,
+                &self.spec,
+            ),
+            None => ValidatedResponse::blocks_only(range, blocks),
         };
         let response = match checked {
             Ok(r) => r,
@@ -181,6 +239,20 @@ where
                 self.score(peer, e.penalty(), "bad_response");
                 return Next::Continue;
             }
+        };
+        let response = match columns {
+            Some((column_range, columns)) => {
+                match response.add_columns(column_range, self.config.sampled_columns, columns) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        // Every answer was grouped on its own already: not a peer's fault.
+                        debug!(target: "sync::manager", %range, error = %e, "columns did not combine");
+                        self.metrics.request("columns_inconsistent");
+                        return Next::Continue;
+                    }
+                }
+            }
+            None => response,
         };
         self.metrics.request("ok");
         // On the last slot of the range, not one past it (D.2).
@@ -248,7 +320,7 @@ where
     }
 
     /// The request, cut off at [`ManagerConfig::request_timeout`](crate::ManagerConfig).
-    async fn timed<T>(
+    pub(crate) async fn timed<T>(
         &self,
         request: impl std::future::Future<Output = Result<T, RequestError>>,
     ) -> Result<T, RequestError> {
@@ -274,6 +346,33 @@ where
         }
     }
 
+    /// The range's columns could not all be had: the ticket goes back as it drops, and
+    /// nobody is charged here (the column peers at fault already were).
+    ///
+    /// The block peer cools down rather than the worker waiting: the ticket going back
+    /// wakes every waiting worker at once, so a wait would end at once and, with peers
+    /// that answer instantly, the range would go round without time passing.
+    fn after_column_shortfall(&self, shortfall: ColumnShortfall) -> Next<P, V> {
+        match shortfall {
+            ColumnShortfall::NoCustodyPeer(missing) => {
+                debug!(target: "sync::manager", columns = %missing, "no custody peer");
+                self.note_columns_without_peer(missing);
+                self.metrics.request("no_custody_peer");
+                Next::Cool(self.config.idle_backoff)
+            }
+            ColumnShortfall::Unserved(missing) => {
+                debug!(target: "sync::manager", columns = %missing, "columns unserved");
+                self.metrics.request("columns_unserved");
+                Next::Cool(self.config.idle_backoff)
+            }
+            ColumnShortfall::Fault(fault) => {
+                debug!(target: "sync::manager", %fault, "column verification failed");
+                self.metrics.request("verifier_fault");
+                Next::Wait(self.config.idle_backoff)
+            }
+        }
+    }
+
     fn after_error(&self, e: &RequestError) -> Next<P, V> {
         match e {
             RequestError::RateLimited { retry_after } => {
@@ -295,11 +394,11 @@ where
 }
 
 /// What a peer declared it can serve: its earliest available slot up to its head.
-fn reach_of<P: SyncPeer>(peer: &P) -> PeerReach {
+pub(crate) fn reach_of<P: SyncPeer>(peer: &P) -> PeerReach {
     PeerReach::new(peer.earliest_available_slot(), peer.head_slot())
 }
 
-fn error_label(e: &RequestError) -> &'static str {
+pub(crate) fn error_label(e: &RequestError) -> &'static str {
     match e {
         RequestError::Timeout => "timeout",
         RequestError::Disconnected => "disconnected",

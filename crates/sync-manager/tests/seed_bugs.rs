@@ -21,8 +21,9 @@ use sync_manager::{
     sim::{SimChain, SimVerifier},
 };
 use sync_types::{
-    BlockData, BlockOutcome, BlockVerifier, Epoch, ScoredPeer, Slot, SyncDirection, VerifierFault,
-    test_utils::{Behaviour, ChainVerifier, MockPeer, TestBlock, TestSidecar},
+    BlockData, BlockOutcome, BlockVerifier, ColumnRejection, Epoch, ScoredPeer, Slot,
+    SyncDirection, VerifierFault,
+    test_utils::{Behaviour, ChainVerifier, MockPeer, TestBlock, TestColumn, TestSidecar},
 };
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -79,10 +80,19 @@ struct PanicsOnce {
 impl BlockVerifier for PanicsOnce {
     type Block = TestBlock;
     type Sidecar = TestSidecar;
+    type Column = TestColumn;
+
+    async fn verify_columns(
+        &self,
+        blocks: Vec<TestBlock>,
+        columns: Vec<Vec<TestColumn>>,
+    ) -> Result<Vec<Vec<TestColumn>>, ColumnRejection> {
+        self.inner.verify_columns(blocks, columns).await
+    }
 
     async fn verify_segment(
         &self,
-        segment: Vec<BlockData<TestBlock, TestSidecar>>,
+        segment: Vec<BlockData<TestBlock, TestSidecar, TestColumn>>,
         maybe_finalized: bool,
     ) -> Result<Vec<BlockOutcome>, VerifierFault> {
         assert!(

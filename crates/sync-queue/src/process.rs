@@ -44,7 +44,7 @@ fn tally(slots: &[Slot], outcomes: &[BlockOutcome]) -> Tally {
     t
 }
 
-impl<P: ScoredPeer, B, S> State<P, B, S> {
+impl<P: ScoredPeer, B, S, C> State<P, B, S, C> {
     /// Apply the gap-list reward or penalty (spec A.5.7) to every peer in it, then clear it.
     fn settle_gaps(&mut self, delta: i64) {
         for (range, peer) in self.gaps.drain(..) {

@@ -24,13 +24,16 @@ use crate::{
 
 type Block<V> = <V as BlockVerifier>::Block;
 type Sidecar<V> = <V as BlockVerifier>::Sidecar;
+type Column<V> = <V as BlockVerifier>::Column;
+/// The queue state of a verifier's data types.
+type StateOf<P, V> = State<P, Block<V>, Sidecar<V>, Column<V>>;
 
 /// The safe slot: forward, the finalized slot (nothing below it is ever re-requested);
 /// backward, the lowest slot already backfilled. Read at every `pop` and every failure.
 pub type SafeSlot = Box<dyn Fn() -> Slot + Send + Sync>;
 
 struct Shared<P: ScoredPeer, V: BlockVerifier> {
-    state: Mutex<State<P, Block<V>, Sidecar<V>>>,
+    state: Mutex<StateOf<P, V>>,
     /// Raised whenever a parked result may have become ready, or processing stopped.
     changed: Signal,
     /// Raised whenever a range went back to be handed out or the queue restarted: work
@@ -41,7 +44,7 @@ struct Shared<P: ScoredPeer, V: BlockVerifier> {
 }
 
 impl<P: ScoredPeer, V: BlockVerifier> Shared<P, V> {
-    fn lock(&self) -> MutexGuard<'_, State<P, Block<V>, Sidecar<V>>> {
+    fn lock(&self) -> MutexGuard<'_, StateOf<P, V>> {
         // The state is only changed by short synchronous sections that do not panic on
         // any input; a poisoned lock still holds consistent state.
         sync_types::lock::lock(&self.state)
@@ -52,7 +55,7 @@ impl<P: ScoredPeer, V: BlockVerifier> Shared<P, V> {
     }
 
     /// Run `f` on the state; tell idle workers if it put work back.
-    fn with_state<R>(&self, f: impl FnOnce(&mut State<P, Block<V>, Sidecar<V>>) -> R) -> R {
+    fn with_state<R>(&self, f: impl FnOnce(&mut StateOf<P, V>) -> R) -> R {
         let mut state = self.lock();
         let r = f(&mut state);
         let returned = std::mem::take(&mut state.work_returned);
@@ -212,7 +215,7 @@ impl<P: ScoredPeer, V: BlockVerifier> SyncQueue<P, V> {
     pub async fn push(
         &self,
         ticket: RequestTicket<P>,
-        response: ValidatedResponse<Block<V>, Sidecar<V>>,
+        response: ValidatedResponse<Block<V>, Sidecar<V>, Column<V>>,
         maybe_finalized: bool,
     ) -> PushOutcome {
         self.push_observed(ticket, response, maybe_finalized, None)
@@ -225,7 +228,7 @@ impl<P: ScoredPeer, V: BlockVerifier> SyncQueue<P, V> {
     pub async fn push_observed(
         &self,
         ticket: RequestTicket<P>,
-        response: ValidatedResponse<Block<V>, Sidecar<V>>,
+        response: ValidatedResponse<Block<V>, Sidecar<V>, Column<V>>,
         maybe_finalized: bool,
         on_verify: Option<OnVerify>,
     ) -> PushOutcome {

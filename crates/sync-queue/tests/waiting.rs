@@ -7,9 +7,9 @@ use std::sync::Arc;
 use common::{Harness, Response, expect_advanced, expect_score, range, slots};
 use sync_queue::{PushOutcome, QueueConfig, SyncQueue, Verdict};
 use sync_types::{
-    BlockData, BlockOutcome, BlockVerifier, ChainSpec, Cursor, ResponseKind, ScoredPeer, Slot,
-    SyncDirection, ValidatedResponse, VerifierFault,
-    test_utils::{ChainVerifier, TestBlock, TestChain, TestPeer, TestSidecar},
+    BlockData, BlockOutcome, BlockVerifier, ChainSpec, ColumnRejection, Cursor, ResponseKind,
+    ScoredPeer, Slot, SyncDirection, ValidatedResponse, VerifierFault,
+    test_utils::{ChainVerifier, TestBlock, TestChain, TestColumn, TestPeer, TestSidecar},
 };
 use tokio::{sync::Semaphore, task::yield_now};
 
@@ -155,6 +155,7 @@ async fn a_finality_jump_lets_a_waiting_result_proceed() {
         .map(|block| BlockData {
             block,
             sidecars: None,
+            columns: None,
         })
         .collect();
     h.verifier
@@ -179,10 +180,19 @@ struct GatedVerifier {
 impl BlockVerifier for GatedVerifier {
     type Block = TestBlock;
     type Sidecar = TestSidecar;
+    type Column = TestColumn;
+
+    async fn verify_columns(
+        &self,
+        blocks: Vec<TestBlock>,
+        columns: Vec<Vec<TestColumn>>,
+    ) -> Result<Vec<Vec<TestColumn>>, ColumnRejection> {
+        self.inner.verify_columns(blocks, columns).await
+    }
 
     async fn verify_segment(
         &self,
-        segment: Vec<BlockData<TestBlock, TestSidecar>>,
+        segment: Vec<BlockData<TestBlock, TestSidecar, TestColumn>>,
         maybe_finalized: bool,
     ) -> Result<Vec<BlockOutcome>, VerifierFault> {
         self.gate

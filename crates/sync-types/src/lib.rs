@@ -8,9 +8,12 @@
 //! - [`Slot`], [`Epoch`], [`Root`], [`Cursor`], [`SyncDirection`], [`SyncRange`],
 //!   [`SyncRequest`]: explicit slot arithmetic that never wraps;
 //! - [`ChainSpec`]: the chain constants the sync needs (mainnet and minimal presets);
-//! - [`BlockView`], [`SidecarView`]: the few fields of blocks and blob sidecars it reads;
-//! - [`check_response`], [`group_sidecars`], [`ValidatedResponse`]: response checks as
-//!   pure functions, one [`ResponseError`] variant per way a peer can be wrong;
+//! - [`BlockView`], [`SidecarView`], [`ColumnView`]: the few fields of blocks, blob
+//!   sidecars and data columns it reads; [`BlockDataKind`]: which of them a fork needs;
+//!   [`ColumnSet`]: sets of column indices (custody, sampling);
+//! - [`check_response`], [`group_sidecars`], [`group_columns`], [`ValidatedResponse`]:
+//!   response checks as pure functions, one [`ResponseError`] variant per way a peer can
+//!   be wrong;
 //! - [`BlockVerifier`]: verifies a whole segment, tells a peer's fault from ours;
 //! - [`ScoredPeer`], [`SyncPeer`]: what the sync needs from a peer;
 //! - [`score`]: Nimbus's peer-score constants; [`progress`]: speed, progress, time left.
@@ -33,6 +36,7 @@
 //!   tokio's `time` feature, for the mock peer's delays and status ages on tokio's
 //!   (pausable) clock; the crate itself never needs a runtime.
 
+mod column;
 mod error;
 pub mod lock;
 mod peer;
@@ -48,6 +52,7 @@ mod view;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod test_utils;
 
+pub use column::{ColumnSet, ColumnView, NUMBER_OF_COLUMNS, group_columns};
 pub use error::ResponseError;
 pub use peer::{RequestError, ScoredPeer, SyncPeer};
 pub use progress::{SpeedSample, SyncProgress, speed, time_left_string};
@@ -57,6 +62,6 @@ pub use response::{
 };
 pub use score::ResponseKind;
 pub use slot::{Cursor, Epoch, Root, Slot, SyncDirection};
-pub use spec::{BlobLimit, ChainSpec, FAR_FUTURE_EPOCH};
-pub use verifier::{BlockOutcome, BlockVerifier, VerifierFault};
+pub use spec::{BlobLimit, BlockDataKind, ChainSpec, FAR_FUTURE_EPOCH};
+pub use verifier::{BlockOutcome, BlockVerifier, ColumnRejection, VerifierFault};
 pub use view::{BlockData, BlockView, SidecarView};

@@ -9,6 +9,7 @@ use std::{
 };
 
 use crate::{
+    column::ColumnSet,
     range::SyncRange,
     score::{self, ResponseKind},
     slot::{Epoch, Slot},
@@ -45,12 +46,15 @@ pub trait ScoredPeer: Clone + Send + Sync + 'static {
     fn throughput(&self) -> f64;
 }
 
-/// What a sync worker needs from a peer: its status and two range downloads.
+/// What a sync worker needs from a peer: its status, its custody, and three range
+/// downloads.
 pub trait SyncPeer: ScoredPeer {
     /// The block type the peer returns.
     type Block: Send + 'static;
     /// The blob sidecar type the peer returns.
     type Sidecar: Send + 'static;
+    /// The data column sidecar type the peer returns.
+    type Column: Send + 'static;
 
     /// The head slot from the peer's last status.
     fn head_slot(&self) -> Slot;
@@ -72,6 +76,16 @@ pub trait SyncPeer: ScoredPeer {
         &self,
         range: SyncRange,
     ) -> impl Future<Output = Result<Vec<Self::Sidecar>, RequestError>> + Send;
+    /// The data columns the peer custodies (from its node id and custody group count),
+    /// or `None` while they are not known (its metadata has not arrived): such a peer is
+    /// given no column work.
+    fn custody(&self) -> Option<ColumnSet>;
+    /// Data column sidecars by range, for `columns` (a subset of the peer's custody).
+    fn data_column_sidecars_by_range(
+        &self,
+        range: SyncRange,
+        columns: ColumnSet,
+    ) -> impl Future<Output = Result<Vec<Self::Column>, RequestError>> + Send;
 }
 
 /// Why a request to a peer failed.

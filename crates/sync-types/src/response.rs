@@ -8,6 +8,7 @@
 //! queue never sees unchecked data.
 
 use crate::{
+    column::{ColumnSet, ColumnView, group_columns},
     error::ResponseError,
     range::SyncRange,
     slot::Slot,
@@ -189,25 +190,20 @@ pub fn sidecar_short_map(range: SyncRange, sidecar_slots: &[Slot]) -> String {
     out
 }
 
-/// A response that passed [`check_response`] (and [`group_sidecars`] when sidecars were
-/// requested). The queue only accepts this type.
+/// A response that passed [`check_response`] (and [`group_sidecars`] or
+/// [`group_columns`] when sidecars or columns were requested). The queue only accepts
+/// this type.
 #[derive(Clone, Debug)]
-pub struct ValidatedResponse<B, S> {
+pub struct ValidatedResponse<B, S, C> {
     range: SyncRange,
-    blocks: Vec<BlockData<B, S>>,
+    blocks: Vec<BlockData<B, S, C>>,
 }
 
-impl<B: BlockView, S: SidecarView> ValidatedResponse<B, S> {
+impl<B: BlockView, S: SidecarView, C> ValidatedResponse<B, S, C> {
     /// Check a blocks-only response (the range is outside the blob window).
     pub fn blocks_only(range: SyncRange, blocks: Vec<B>) -> Result<Self, ResponseError> {
         check_blocks(range, &blocks)?;
-        let blocks = blocks
-            .into_iter()
-            .map(|block| BlockData {
-                block,
-                sidecars: None,
-            })
-            .collect();
+        let blocks = blocks.into_iter().map(BlockData::block_only).collect();
         Ok(ValidatedResponse { range, blocks })
     }
 
@@ -222,7 +218,7 @@ impl<B: BlockView, S: SidecarView> ValidatedResponse<B, S> {
     }
 }
 
-impl<B: BlockView, S: SidecarView> ValidatedResponse<B, S> {
+impl<B: BlockView, S: SidecarView, C> ValidatedResponse<B, S, C> {
     /// Check a response whose sidecars were asked for `sidecar_range` only: the part of
     /// `range` inside the blob retention window. Blocks outside it carry no sidecars (they
     /// are not checked for blobs); blocks inside it must have all of theirs.
@@ -267,25 +263,129 @@ impl<B: BlockView, S: SidecarView> ValidatedResponse<B, S> {
                 sidecars: (first_inside..end_inside)
                     .contains(&i)
                     .then(|| groups.next().unwrap_or_default()),
+                columns: None,
             })
             .collect();
         Ok(ValidatedResponse { range, blocks })
     }
 }
 
-impl<B: BlockView, S> ValidatedResponse<B, S> {
+impl<B: BlockView, S, C: ColumnView> ValidatedResponse<B, S, C> {
+    /// Check blocks together with the data columns gathered for `column_range` (the part
+    /// of `range` inside the column window), perhaps from several peers: `columns` in
+    /// `(slot, index)` order, every block of `column_range` with blob commitments having
+    /// exactly the `sampled` columns, one without having none, as [`group_columns`]
+    /// checks. Blocks outside `column_range` carry no columns.
+    ///
+    /// # Errors
+    ///
+    /// As [`check_response`] for the blocks, as [`group_columns`] for the columns.
+    pub fn with_columns_in(
+        range: SyncRange,
+        blocks: Vec<B>,
+        column_range: SyncRange,
+        sampled: ColumnSet,
+        columns: Vec<C>,
+    ) -> Result<Self, ResponseError> {
+        check_blocks(range, &blocks)?;
+        let blocks = blocks.into_iter().map(BlockData::block_only).collect();
+        ValidatedResponse { range, blocks }.add_columns(column_range, sampled, columns)
+    }
+
+    /// Add the data columns gathered for `column_range` to the blocks inside it, as
+    /// [`with_columns_in`](Self::with_columns_in) checks them. For a range that straddles
+    /// the Fulu fork: its older blocks got their blob sidecars from
+    /// [`with_sidecars_in`](Self::with_sidecars_in), its newer ones get columns here.
+    ///
+    /// # Errors
+    ///
+    /// As [`group_columns`]; a block inside `column_range` that already has blob
+    /// sidecars (the ranges overlap) is [`ResponseError::ColumnOutsideRange`].
+    pub fn add_columns(
+        mut self,
+        column_range: SyncRange,
+        sampled: ColumnSet,
+        columns: Vec<C>,
+    ) -> Result<Self, ResponseError> {
+        let lo = column_range.start().max(self.range.start());
+        let hi = column_range.last().min(self.range.last());
+        let Some(inner) = SyncRange::from_bounds(lo, hi) else {
+            return match columns.first() {
+                Some(c) => Err(ResponseError::ColumnOutsideRange {
+                    range: column_range,
+                    slot: c.slot(),
+                }),
+                None => Ok(self),
+            };
+        };
+        let first = self
+            .blocks
+            .partition_point(|b| b.block.slot() < inner.start());
+        let end = self
+            .blocks
+            .partition_point(|b| b.block.slot() <= inner.last());
+        let inside = &mut self.blocks[first..end];
+        if let Some(with_sidecars) = inside.iter().find(|b| b.sidecars.is_some()) {
+            return Err(ResponseError::ColumnOutsideRange {
+                range: column_range,
+                slot: with_sidecars.block.slot(),
+            });
+        }
+        // `group_columns` reads the blocks only: look at them through a thin view.
+        let views: Vec<SlotRoot> = inside.iter().map(|b| SlotRoot::of(&b.block)).collect();
+        let groups = group_columns(inner, &views, columns, sampled)?;
+        for (data, group) in inside.iter_mut().zip(groups) {
+            data.columns = Some(group);
+        }
+        Ok(self)
+    }
+}
+
+/// The block fields [`group_columns`] reads, copied out of a [`BlockData`].
+struct SlotRoot {
+    slot: Slot,
+    root: crate::slot::Root,
+    commitments: u64,
+}
+
+impl SlotRoot {
+    fn of<B: BlockView>(block: &B) -> Self {
+        SlotRoot {
+            slot: block.slot(),
+            root: block.root(),
+            commitments: block.blob_commitment_count(),
+        }
+    }
+}
+
+impl BlockView for SlotRoot {
+    fn slot(&self) -> Slot {
+        self.slot
+    }
+    fn root(&self) -> crate::slot::Root {
+        self.root
+    }
+    fn parent_root(&self) -> crate::slot::Root {
+        crate::slot::Root::ZERO // not read by `group_columns`
+    }
+    fn blob_commitment_count(&self) -> u64 {
+        self.commitments
+    }
+}
+
+impl<B: BlockView, S, C> ValidatedResponse<B, S, C> {
     /// The range this response answers.
     pub fn range(&self) -> SyncRange {
         self.range
     }
 
     /// The blocks with their sidecars, in increasing slot order.
-    pub fn blocks(&self) -> &[BlockData<B, S>] {
+    pub fn blocks(&self) -> &[BlockData<B, S, C>] {
         &self.blocks
     }
 
     /// Take the blocks out.
-    pub fn into_blocks(self) -> Vec<BlockData<B, S>> {
+    pub fn into_blocks(self) -> Vec<BlockData<B, S, C>> {
         self.blocks
     }
 

@@ -48,6 +48,12 @@ pub const PEER_SCORE_UNVIABLE_FORK: i64 = -200;
 /// data, not suspected from a timeout or an empty answer.
 pub const PEER_SCORE_PROVEN_FAULT: i64 = -(PEER_SCORE_HIGH_LIMIT + 100);
 
+/// Data columns the peer custodies were missing from its answer, or named another block
+/// than the block peer's. Not a proven fault, since a peer on another branch near the
+/// head answers so honestly, but two of them take a new peer out (Lighthouse counts a
+/// faulty column peer as a low-tolerance error, a few of which disconnect).
+pub const PEER_SCORE_MISSING_COLUMNS: i64 = -250;
+
 /// The extra penalty for a peer whose finality claim our verifier contradicts (D.1): it
 /// said the range was finalized, yet the range does not verify on our chain.
 pub const PEER_SCORE_FINALITY_LIE: i64 = -500;

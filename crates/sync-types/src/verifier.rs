@@ -2,7 +2,11 @@
 
 use std::future::Future;
 
-use crate::view::{BlockData, BlockView, SidecarView};
+use crate::{
+    column::ColumnView,
+    slot::Slot,
+    view::{BlockData, BlockView, SidecarView},
+};
 
 /// What the verifier made of one block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -17,7 +21,7 @@ pub enum BlockOutcome {
     UnviableFork,
     /// It failed verification (signature, state transition, ...).
     Invalid,
-    /// Its blob sidecars are missing or do not match it.
+    /// Its blob sidecars or data columns are missing or do not match it.
     MissingSidecars,
 }
 
@@ -54,6 +58,21 @@ pub enum VerifierFault {
     },
 }
 
+/// Why [`BlockVerifier::verify_columns`] refused a set of columns.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ColumnRejection {
+    /// These columns, named by `(slot, column index)`, failed verification (a bad
+    /// inclusion proof, cell proof or header): the fault of whoever sent them.
+    #[error("{} data column(s) failed verification, the first {:?}", bad.len(), bad.first())]
+    Invalid {
+        /// Every failed column, at least one.
+        bad: Vec<(Slot, u64)>,
+    },
+    /// Our own failure: nobody's fault, the columns are asked again later.
+    #[error(transparent)]
+    Fault(#[from] VerifierFault),
+}
+
 /// Verifies and imports a whole response segment at once, so a real verifier can batch
 /// its signature checks.
 ///
@@ -63,16 +82,35 @@ pub enum VerifierFault {
 /// after the first outcome for which [`BlockOutcome::stops_segment`] holds; the blocks
 /// after it count as not processed. `maybe_finalized` says that the peer claims the whole
 /// segment is finalized (the verifier may skip fork choice for it).
+///
+/// Data columns are checked earlier, by [`verify_columns`](Self::verify_columns), when
+/// they arrive from their peers: a bad column is then blamed on the peer that sent it and
+/// fetched again elsewhere, before its block's range reaches the queue. The columns in a
+/// segment have passed that check; `verify_segment` still refuses a block whose columns
+/// are missing ([`BlockOutcome::MissingSidecars`]).
 pub trait BlockVerifier: Send + Sync + 'static {
     /// The block type.
-    type Block: BlockView + Send + Sync + 'static;
+    type Block: BlockView + Clone + Send + Sync + 'static;
     /// The blob sidecar type.
     type Sidecar: SidecarView + Send + Sync + 'static;
+    /// The data column sidecar type.
+    type Column: ColumnView + Send + Sync + 'static;
 
     /// Verify and import `segment`.
     fn verify_segment(
         &self,
-        segment: Vec<BlockData<Self::Block, Self::Sidecar>>,
+        segment: Vec<BlockData<Self::Block, Self::Sidecar, Self::Column>>,
         maybe_finalized: bool,
     ) -> impl Future<Output = Result<Vec<BlockOutcome>, VerifierFault>> + Send;
+
+    /// Verify the data columns of `blocks`: `columns[i]` are the columns of `blocks[i]`
+    /// (grouped and checked by [`group_columns`](crate::group_columns)), for any number of
+    /// peers' answers at once so that a real verifier checks all their cell proofs in one
+    /// batch. Hands the columns back when every one is valid; otherwise names every bad
+    /// one. Nothing is imported.
+    fn verify_columns(
+        &self,
+        blocks: Vec<Self::Block>,
+        columns: Vec<Vec<Self::Column>>,
+    ) -> impl Future<Output = Result<Vec<Vec<Self::Column>>, ColumnRejection>> + Send;
 }

@@ -1,4 +1,5 @@
-//! What the sync needs to see of a block and of a blob sidecar.
+//! What the sync needs to see of a block and of a blob sidecar (for data columns, see
+//! [`ColumnView`](crate::ColumnView)).
 //!
 //! The real containers live in the `consensus` crate; the queue and the checks here only
 //! read these few fields, so any client's types can be plugged in.
@@ -28,12 +29,46 @@ pub trait SidecarView {
     fn block_root(&self) -> Root;
 }
 
-/// A block together with its blob sidecars, in index order.
+/// A block together with its blob data: blob sidecars (Deneb, Electra) or the data
+/// columns the node samples (Fulu on), each in index order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BlockData<B, S> {
+pub struct BlockData<B, S, C> {
     /// The block.
     pub block: B,
-    /// `None` when sidecars were not requested (the block is outside the blob window);
-    /// `Some` with exactly `blob_commitment_count` sidecars otherwise.
+    /// `None` when sidecars were not requested (the block is outside the blob window, or
+    /// from Fulu on); `Some` with exactly `blob_commitment_count` sidecars otherwise.
     pub sidecars: Option<Vec<S>>,
+    /// `None` when columns were not requested (before Fulu, or outside the column
+    /// window); `Some` with every sampled column for a block with blob commitments, and
+    /// an empty list for one without.
+    pub columns: Option<Vec<C>>,
+}
+
+impl<B, S, C> BlockData<B, S, C> {
+    /// A block without blob data (before Deneb, or outside the data windows).
+    pub const fn block_only(block: B) -> Self {
+        BlockData {
+            block,
+            sidecars: None,
+            columns: None,
+        }
+    }
+
+    /// A block with its blob sidecars.
+    pub const fn with_sidecars(block: B, sidecars: Vec<S>) -> Self {
+        BlockData {
+            block,
+            sidecars: Some(sidecars),
+            columns: None,
+        }
+    }
+
+    /// A block with its sampled data columns.
+    pub const fn with_columns(block: B, columns: Vec<C>) -> Self {
+        BlockData {
+            block,
+            sidecars: None,
+            columns: Some(columns),
+        }
+    }
 }

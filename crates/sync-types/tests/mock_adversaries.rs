@@ -10,7 +10,7 @@ use tokio::time::{Instant, timeout};
 
 use sync_types::{
     BlockOutcome, BlockVerifier, ChainSpec, Epoch, RequestError, ResponseError, ScoredPeer, Slot,
-    SyncPeer, SyncRange, ValidatedResponse, check_response, group_sidecars,
+    SyncPeer, SyncRange, check_response, group_sidecars,
     test_utils::{
         Behaviour, ChainVerifier, MockPeer, TestBlock, TestChain, TestSidecar, adversaries,
         invalid_root, is_invalid_root, test_root,
@@ -224,7 +224,7 @@ async fn invalid_blocks_peer_passes_the_checks_and_fails_verification() {
             .all(|s| s.block_root == invalid.root),
         "the invalid block's sidecars name its root"
     );
-    let response = ValidatedResponse::with_sidecars(r, got, got_sidecars, &blob_spec())
+    let response = TestResponse::with_sidecars(r, got, got_sidecars, &blob_spec())
         .expect("the sidecars group with the invalid block");
 
     let verifier = ChainVerifier::forward(chain.block_at(Slot(0)).expect("genesis"));
@@ -255,8 +255,13 @@ async fn chain_verifier_finds_invalid_roots_before_parents_and_sidecars() {
         b.root = invalid_root(b.root);
         b
     };
-    let alone =
-        |block: TestBlock, sidecars: Option<Vec<TestSidecar>>| vec![BlockData { block, sidecars }];
+    let alone = |block: TestBlock, sidecars: Option<Vec<TestSidecar>>| {
+        vec![BlockData {
+            block,
+            sidecars,
+            columns: None,
+        }]
+    };
     let forward = ChainVerifier::forward(genesis);
     // Its parent (slot 9) is unknown, and its sidecars are missing: still `Invalid`.
     let outcomes = forward
@@ -308,7 +313,7 @@ async fn corrupt_sidecars_peer_sends_honest_blocks_and_a_sidecar_naming_another_
         "corrupt, not marked invalid"
     );
     assert!(matches!(
-        ValidatedResponse::with_sidecars(r, blocks(&peer, r).await, got, &blob_spec()),
+        TestResponse::with_sidecars(r, blocks(&peer, r).await, got, &blob_spec()),
         Err(ResponseError::SidecarBlockRootMismatch { .. })
     ));
 }
@@ -513,7 +518,7 @@ async fn symptom(peer: &MockPeer, chain: &TestChain, r: SyncRange) -> String {
     if check_blocks(r, &got_blocks).is_err() {
         return "blocks rejected".into();
     }
-    let Ok(response) = ValidatedResponse::with_sidecars(r, got_blocks, got_sidecars, &spec) else {
+    let Ok(response) = TestResponse::with_sidecars(r, got_blocks, got_sidecars, &spec) else {
         return "sidecars rejected".into();
     };
     let parent = chain

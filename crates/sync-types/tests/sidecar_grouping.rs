@@ -1,4 +1,4 @@
-//! `group_sidecars` and `ValidatedResponse::with_sidecars`: per-block grouping and one
+//! `group_sidecars` and `TestResponse::with_sidecars`: per-block grouping and one
 //! rejection per way a peer's sidecars can be wrong.
 
 mod common;
@@ -6,9 +6,9 @@ mod common;
 use common::*;
 use proptest::{prelude::*, sample::Index};
 use sync_types::{
-    ChainSpec, Epoch, ResponseError, Root, Slot, SyncRange, ValidatedResponse, check_response,
-    group_sidecars, score, short_map, sidecar_short_map,
-    test_utils::{TestBlock, TestChain, TestSidecar, test_root},
+    ChainSpec, Epoch, ResponseError, Root, Slot, SyncRange, check_response, group_sidecars, score,
+    short_map, sidecar_short_map,
+    test_utils::{TestChain, TestSidecar, test_root},
 };
 
 // ----------------------------------------------------------------------------------------
@@ -608,7 +608,7 @@ proptest! {
         for (block, group) in blocks.iter().zip(&groups) {
             prop_assert_eq!(group, &block.sidecars());
         }
-        let response = ValidatedResponse::with_sidecars(
+        let response = TestResponse::with_sidecars(
             r, blocks.clone(), chain.sidecars_in(r), &spec,
         );
         prop_assert!(response.is_ok());
@@ -619,7 +619,7 @@ proptest! {
             response.last_non_empty_slot(),
             block_slots.last().copied().unwrap_or(r.start())
         );
-        prop_assert!(ValidatedResponse::<TestBlock, TestSidecar>::blocks_only(r, blocks).is_ok());
+        prop_assert!(TestResponse::blocks_only(r, blocks).is_ok());
     }
 
     #[test]

@@ -90,6 +90,7 @@ pub struct ChainConfig {
     max_request_blocks_deneb: u64,
     min_epochs_for_block_requests: u64,
     min_epochs_for_blob_sidecars_requests: u64,
+    min_epochs_for_data_column_sidecars_requests: u64,
     max_blobs_per_block: u64,
     max_blobs_per_block_electra: u64,
     /// Sorted by epoch, no two entries with the same epoch.
@@ -111,6 +112,7 @@ pub(crate) struct ConfigParts {
     pub(crate) max_request_blocks_deneb: u64,
     pub(crate) min_epochs_for_block_requests: u64,
     pub(crate) min_epochs_for_blob_sidecars_requests: u64,
+    pub(crate) min_epochs_for_data_column_sidecars_requests: u64,
     pub(crate) max_blobs_per_block: u64,
     pub(crate) max_blobs_per_block_electra: u64,
     pub(crate) blob_schedule: Vec<BlobScheduleEntry>,
@@ -150,6 +152,8 @@ impl ChainConfig {
             max_request_blocks_deneb: parts.max_request_blocks_deneb,
             min_epochs_for_block_requests: parts.min_epochs_for_block_requests,
             min_epochs_for_blob_sidecars_requests: parts.min_epochs_for_blob_sidecars_requests,
+            min_epochs_for_data_column_sidecars_requests: parts
+                .min_epochs_for_data_column_sidecars_requests,
             max_blobs_per_block: parts.max_blobs_per_block,
             max_blobs_per_block_electra: parts.max_blobs_per_block_electra,
             blob_schedule: parts.blob_schedule,
@@ -255,6 +259,12 @@ impl ChainConfig {
     /// `MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS`: how many epochs back peers must serve blobs.
     pub const fn min_epochs_for_blob_sidecars_requests(&self) -> u64 {
         self.min_epochs_for_blob_sidecars_requests
+    }
+
+    /// `MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS`: how many epochs back peers must
+    /// serve data columns.
+    pub const fn min_epochs_for_data_column_sidecars_requests(&self) -> u64 {
+        self.min_epochs_for_data_column_sidecars_requests
     }
 
     /// `MAX_BLOBS_PER_BLOCK` (Deneb's limit, 6 on mainnet).
@@ -389,6 +399,9 @@ impl ChainConfig {
             min_epochs_for_block_requests: self.min_epochs_for_block_requests,
             min_epochs_for_blob_sidecars_requests: self.min_epochs_for_blob_sidecars_requests,
             deneb_fork_epoch: Epoch(self.fork_epoch(Fork::Deneb).unwrap_or(FAR_FUTURE_EPOCH)),
+            fulu_fork_epoch: Epoch(self.fork_epoch(Fork::Fulu).unwrap_or(FAR_FUTURE_EPOCH)),
+            min_epochs_for_data_column_sidecars_requests: self
+                .min_epochs_for_data_column_sidecars_requests,
             blob_limits,
         }
     }

@@ -51,6 +51,7 @@ fn mainnet_parts(
         max_request_blocks_deneb: 128,
         min_epochs_for_block_requests: 33_024,
         min_epochs_for_blob_sidecars_requests: 4096,
+        min_epochs_for_data_column_sidecars_requests: 4096,
         max_blobs_per_block: 6,
         max_blobs_per_block_electra: 9,
         blob_schedule,

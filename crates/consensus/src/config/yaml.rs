@@ -348,6 +348,8 @@ const MAX_REQUEST_BLOCKS: u64 = 1024;
 const MAX_REQUEST_BLOCKS_DENEB: u64 = 128;
 /// Mainnet's `MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS`, for configs that do not schedule Deneb.
 const MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS: u64 = 4096;
+/// `MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS` of every preset, for files without it.
+const MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS: u64 = 4096;
 /// Mainnet's `MAX_BLOBS_PER_BLOCK_ELECTRA`, for configs that do not schedule Electra.
 const MAX_BLOBS_PER_BLOCK_ELECTRA: u64 = 9;
 
@@ -409,6 +411,12 @@ impl ChainConfig {
                 "MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS",
                 deneb,
                 MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS,
+            )?,
+            // Files published before Fulu lack it; every preset has 4096.
+            min_epochs_for_data_column_sidecars_requests: fields.u64_or(
+                "MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS",
+                false,
+                MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS,
             )?,
             // Older files leave it to the Deneb preset, where it was until Electra.
             max_blobs_per_block: fields.u64_or(

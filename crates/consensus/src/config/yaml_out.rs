@@ -41,6 +41,10 @@ impl ChainConfig {
             "MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS",
             &self.min_epochs_for_blob_sidecars_requests(),
         );
+        line(
+            "MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS",
+            &self.min_epochs_for_data_column_sidecars_requests(),
+        );
         line("MAX_BLOBS_PER_BLOCK", &self.max_blobs_per_block());
         line(
             "MAX_BLOBS_PER_BLOCK_ELECTRA",

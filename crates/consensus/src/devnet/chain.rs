@@ -11,6 +11,7 @@ use super::genesis::Genesis;
 use super::{DevnetError, DevnetParams};
 use crate::block::Block;
 use crate::bls::PublicKey;
+use crate::column::Column;
 use crate::config::ChainConfig;
 use crate::containers::{BlobSidecar, DataColumnSidecar, NUMBER_OF_COLUMNS};
 use crate::fork::Fork;
@@ -193,13 +194,21 @@ impl Devnet {
         Some(sidecars)
     }
 
-    /// The block at `index` with its blob sidecars (`None` for Fulu), as the sync hands a
-    /// block to the verifier.
+    /// The block at `index` with its blob data as the sync of a supernode hands it to the
+    /// verifier: its blob sidecars before Fulu, all [`NUMBER_OF_COLUMNS`] data columns
+    /// from Fulu on (`None` if computing their cells failed, which is not expected).
     pub fn block_and_sidecars(&self, index: usize) -> Option<BlockAndSidecars> {
         let block = self.blocks.get(index)?.clone();
+        let columns = if self.fork().has_data_columns() {
+            let columns = self.data_columns(index).ok();
+            columns.map(|all| all.into_iter().map(Column::new).collect())
+        } else {
+            None
+        };
         Some(BlockAndSidecars {
             block,
             sidecars: self.sidecars_for(index),
+            columns,
         })
     }
 

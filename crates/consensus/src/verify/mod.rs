@@ -18,6 +18,7 @@
 //! does not move.
 
 pub mod blobs;
+pub mod columns;
 pub mod error;
 pub mod linkage;
 pub mod proposers;
@@ -27,7 +28,7 @@ use std::sync::{Arc, Mutex};
 
 use sync_types::lock::lock;
 
-use sync_types::{BlockOutcome, BlockVerifier, VerifierFault};
+use sync_types::{BlockOutcome, BlockVerifier, ColumnRejection, VerifierFault};
 
 pub use self::error::VerifyError;
 pub use self::linkage::{Anchor, Linkage};
@@ -36,6 +37,7 @@ pub use self::segment::{
     BlockAndSidecars, SegmentContext, SegmentReport, UnknownProposers, check_segment,
 };
 use crate::block::Block;
+use crate::column::Column;
 use crate::config::ChainConfig;
 use crate::sidecar::Sidecar;
 
@@ -173,6 +175,7 @@ impl<S: ImportSink> Shared<S> {
 impl<S: ImportSink> BlockVerifier for ChainVerifier<S> {
     type Block = Block;
     type Sidecar = Sidecar;
+    type Column = Column;
 
     async fn verify_segment(
         &self,
@@ -180,14 +183,30 @@ impl<S: ImportSink> BlockVerifier for ChainVerifier<S> {
         _maybe_finalized: bool,
     ) -> Result<Vec<BlockOutcome>, VerifierFault> {
         let shared = Arc::clone(&self.shared);
-        let work = move || shared.verify(&segment).map(|report| report.outcomes);
-        if tokio::runtime::Handle::try_current().is_err() {
-            return work();
-        }
-        match tokio::task::spawn_blocking(work).await {
-            Ok(result) => result,
-            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-            Err(_) => Err(VerifierFault::Shutdown),
-        }
+        off_the_runtime(move || shared.verify(&segment).map(|report| report.outcomes)).await
+    }
+
+    async fn verify_columns(
+        &self,
+        blocks: Vec<Block>,
+        columns: Vec<Vec<Column>>,
+    ) -> Result<Vec<Vec<Column>>, ColumnRejection> {
+        let work = move || Ok(columns::verify_columns(&blocks, &columns).map(|()| columns));
+        off_the_runtime(work).await?
+    }
+}
+
+/// Runs `work` on tokio's blocking pool when inside a runtime (BLS and KZG must not stall
+/// the sync's tasks), or right here outside one.
+async fn off_the_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, VerifierFault> + Send + 'static,
+) -> Result<T, VerifierFault> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return work();
+    }
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(_) => Err(VerifierFault::Shutdown),
     }
 }

@@ -4,12 +4,13 @@
 
 use sync_types::{BlockData, BlockOutcome, VerifierFault};
 
-use super::blobs::check_blob_sidecars;
+use super::blobs::{check_blob_sidecars, check_data_column};
 use super::error::VerifyError;
 use super::linkage::{Link, Linkage};
 use super::proposers::Proposers;
 use crate::block::Block;
 use crate::bls::{self, BatchError, SignatureSet};
+use crate::column::Column;
 use crate::config::ChainConfig;
 use crate::kzg;
 use crate::sidecar::Sidecar;
@@ -18,7 +19,7 @@ use crate::sidecar::Sidecar;
 const GENESIS_SLOT: u64 = 0;
 
 /// One block with its sidecars, as the sync hands it over.
-pub type BlockAndSidecars = BlockData<Block, Sidecar>;
+pub type BlockAndSidecars = BlockData<Block, Sidecar, Column>;
 
 /// What to do with a block whose proposer is not in the registry (a validator that joined
 /// after the state the registry was read from).
@@ -157,6 +158,20 @@ fn check_block(
     }
     if let Some(sidecars) = &data.sidecars {
         check_blob_sidecars(&data.block, sidecars)?;
+    }
+    if let Some(columns) = &data.columns {
+        // Their cell proofs were verified when they arrived (`verify_columns`).
+        let commitments = block.blob_kzg_commitments().len();
+        if commitments > 0 && columns.is_empty() {
+            return Err(VerifyError::SidecarCount {
+                slot,
+                got: 0,
+                expected: commitments,
+            });
+        }
+        for column in columns {
+            check_data_column(&data.block, column.sidecar())?;
+        }
     }
     let proposer_index = block.proposer_index();
     match (

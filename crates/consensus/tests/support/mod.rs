@@ -110,7 +110,8 @@ pub struct PyspecChain {
     pub pubkeys: Vec<consensus::primitives::PubkeyBytes>,
     /// The genesis block.
     pub genesis: consensus::Block,
-    /// The blocks in slot order, with their blob sidecars (none for Fulu).
+    /// The blocks in slot order, with their blob sidecars (before Fulu) or the data
+    /// columns the vectors hold (Fulu).
     pub blocks: Vec<consensus::verify::BlockAndSidecars>,
 }
 
@@ -154,7 +155,25 @@ impl PyspecChain {
                         })
                         .collect()
                 });
-                sync_types::BlockData { block, sidecars }
+                let columns = fork.has_data_columns().then(|| {
+                    entry["columns"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|c| {
+                            consensus::Column::from_ssz_bytes(&read(&format!(
+                                "pyspec/{name}/{}",
+                                text(&c["file"])
+                            )))
+                            .expect("column")
+                        })
+                        .collect()
+                });
+                sync_types::BlockData {
+                    block,
+                    sidecars,
+                    columns,
+                }
             })
             .collect();
         PyspecChain {

@@ -34,6 +34,7 @@ pub(crate) struct Behaviour {
     pub(crate) blocks_by_root: RequestResponse,
     pub(crate) blobs_by_range: RequestResponse,
     pub(crate) blobs_by_root: RequestResponse,
+    pub(crate) columns_by_range: RequestResponse,
 }
 
 impl Behaviour {
@@ -74,6 +75,7 @@ impl Behaviour {
             blocks_by_root: make(RpcKind::BlocksByRoot),
             blobs_by_range: make(RpcKind::BlobsByRange),
             blobs_by_root: make(RpcKind::BlobsByRoot),
+            columns_by_range: make(RpcKind::ColumnsByRange),
         }
     }
 
@@ -88,6 +90,7 @@ impl Behaviour {
             RpcKind::BlocksByRoot => &mut self.blocks_by_root,
             RpcKind::BlobsByRange => &mut self.blobs_by_range,
             RpcKind::BlobsByRoot => &mut self.blobs_by_root,
+            RpcKind::ColumnsByRange => &mut self.columns_by_range,
         }
     }
 }
@@ -109,5 +112,6 @@ pub(crate) fn split(
         BehaviourEvent::BlocksByRoot(e) => (RpcKind::BlocksByRoot, e),
         BehaviourEvent::BlobsByRange(e) => (RpcKind::BlobsByRange, e),
         BehaviourEvent::BlobsByRoot(e) => (RpcKind::BlobsByRoot, e),
+        BehaviourEvent::ColumnsByRange(e) => (RpcKind::ColumnsByRange, e),
     }
 }

@@ -76,6 +76,16 @@ impl SwarmTask {
                     .add_peer_no_wait(net_peer.clone(), direction, lifetime)
                 {
                     Ok(()) => {
+                        if self.net.config.fulu_protocols {
+                            // Its custody decides which columns it is asked for; until it
+                            // is known the peer gets no column work.
+                            let asked = net_peer.clone();
+                            tokio::spawn(async move {
+                                if let Err(error) = asked.learn_custody().await {
+                                    tracing::debug!(target: "net", peer = %asked.key(), %error, "custody unknown");
+                                }
+                            });
+                        }
                         entry.state = PeerState::Ready {
                             peer: net_peer,
                             _lifetime: handle,

@@ -167,7 +167,9 @@ impl SwarmTask {
         self.answered(kind, result);
         let config = &self.net.config;
         let (batch, capacity) = match plan {
-            ServePlan::BlobsByRange { .. } | ServePlan::BlobsByRoot(_) => (
+            ServePlan::BlobsByRange { .. }
+            | ServePlan::BlobsByRoot(_)
+            | ServePlan::ColumnsByRange { .. } => (
                 config.serve_blob_batch_slots,
                 config.serve_blob_buffer_chunks,
             ),

@@ -3,7 +3,8 @@
 use consensus::config::ChainConfig;
 use consensus::containers::{
     BeaconBlocksByRangeRequest, BeaconBlocksByRootRequest, BlobIdentifier,
-    BlobSidecarsByRangeRequest, BlobSidecarsByRootRequest, MetaDataV2, MetaDataV3,
+    BlobSidecarsByRangeRequest, BlobSidecarsByRootRequest, DataColumnSidecarsByRangeRequest,
+    MetaDataV2, MetaDataV3,
 };
 use consensus::primitives::Hash256;
 use ssz::Encode;
@@ -37,6 +38,8 @@ pub enum RpcRequest {
     BlobsByRange(BlobSidecarsByRangeRequest),
     /// Blob sidecars by (block root, index).
     BlobsByRoot(Vec<BlobIdentifier>),
+    /// Data column sidecars by range, for a list of column indices.
+    ColumnsByRange(DataColumnSidecarsByRangeRequest),
     /// An inbound request whose bytes could not be decoded (answered `InvalidRequest`).
     Invalid {
         /// The protocol it came on.
@@ -58,6 +61,7 @@ impl RpcRequest {
             RpcRequest::BlocksByRoot(_) => RpcKind::BlocksByRoot,
             RpcRequest::BlobsByRange(_) => RpcKind::BlobsByRange,
             RpcRequest::BlobsByRoot(_) => RpcKind::BlobsByRoot,
+            RpcRequest::ColumnsByRange(_) => RpcKind::ColumnsByRange,
             RpcRequest::Invalid { protocol, .. } => {
                 RpcKind::of_protocol(*protocol).unwrap_or(RpcKind::Status)
             }
@@ -75,6 +79,7 @@ impl RpcRequest {
             RpcRequest::BlocksByRoot(roots) => roots.iter().flat_map(|r| r.0).collect(),
             RpcRequest::BlobsByRange(request) => request.as_ssz_bytes(),
             RpcRequest::BlobsByRoot(ids) => ids.iter().flat_map(Encode::as_ssz_bytes).collect(),
+            RpcRequest::ColumnsByRange(request) => request.as_ssz_bytes(),
         }
     }
 
@@ -101,7 +106,12 @@ impl RpcRequest {
                 let ids: BlobSidecarsByRootRequest = decode_ssz(ssz)?;
                 RpcRequest::BlobsByRoot(ids.to_vec())
             }
-            Protocol::DataColumnSidecarsByRange | Protocol::DataColumnSidecarsByRoot => {
+            Protocol::DataColumnSidecarsByRange => {
+                let request: DataColumnSidecarsByRangeRequest = decode_ssz(ssz)?;
+                check_column_indices(&request.columns, ssz.len())?;
+                RpcRequest::ColumnsByRange(request)
+            }
+            Protocol::DataColumnSidecarsByRoot => {
                 return Err(CodecError::InvalidSsz {
                     type_name: "data column request",
                     len: ssz.len(),
@@ -123,6 +133,9 @@ impl RpcRequest {
                     .saturating_mul(max_blobs_in(chain, request.start_slot, request.count))
             }
             RpcRequest::BlobsByRoot(ids) => ids.len() as u64,
+            RpcRequest::ColumnsByRange(request) => {
+                request.count.saturating_mul(request.columns.len() as u64)
+            }
             _ => 1,
         }
     }
@@ -131,6 +144,23 @@ impl RpcRequest {
     pub fn cost(&self, chain: &ChainConfig) -> u64 {
         self.max_response_chunks(chain).max(1)
     }
+}
+
+/// Refuses column indices at or above `NUMBER_OF_COLUMNS`, or named twice.
+fn check_column_indices(columns: &[u64], len: usize) -> Result<(), CodecError> {
+    let mut seen = sync_types::ColumnSet::EMPTY;
+    for &index in columns {
+        if !seen.insert(index) {
+            return Err(CodecError::InvalidSsz {
+                type_name: "DataColumnSidecarsByRangeRequest",
+                len,
+                detail: ssz::DecodeError::BytesInvalid(format!(
+                    "column index {index} out of range or repeated"
+                )),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The most blobs per block over the epochs of `start_slot .. start_slot + count`.

@@ -49,11 +49,13 @@ pub enum RpcKind {
     BlobsByRange,
     /// `blob_sidecars_by_root/1`.
     BlobsByRoot,
+    /// `data_column_sidecars_by_range/1` (Fulu).
+    ColumnsByRange,
 }
 
 impl RpcKind {
     /// Every kind.
-    pub const ALL: [RpcKind; 8] = [
+    pub const ALL: [RpcKind; 9] = [
         RpcKind::Status,
         RpcKind::Goodbye,
         RpcKind::Ping,
@@ -62,6 +64,7 @@ impl RpcKind {
         RpcKind::BlocksByRoot,
         RpcKind::BlobsByRange,
         RpcKind::BlobsByRoot,
+        RpcKind::ColumnsByRange,
     ];
 
     /// The position of the kind in [`RpcKind::ALL`].
@@ -75,11 +78,12 @@ impl RpcKind {
             RpcKind::BlocksByRoot => 5,
             RpcKind::BlobsByRange => 6,
             RpcKind::BlobsByRoot => 7,
+            RpcKind::ColumnsByRange => 8,
         }
     }
 
     /// The protocols of the kind, preferred first; the Fulu versions (`status/2`,
-    /// `metadata/3`) only when `fulu` is set.
+    /// `metadata/3`) and the data column protocols only when `fulu` is set.
     pub fn protocols(self, fulu: bool) -> Vec<Protocol> {
         match self {
             RpcKind::Status if fulu => vec![Protocol::StatusV2, Protocol::StatusV1],
@@ -92,11 +96,13 @@ impl RpcKind {
             RpcKind::BlocksByRoot => vec![Protocol::BlocksByRootV2],
             RpcKind::BlobsByRange => vec![Protocol::BlobSidecarsByRange],
             RpcKind::BlobsByRoot => vec![Protocol::BlobSidecarsByRoot],
+            RpcKind::ColumnsByRange if fulu => vec![Protocol::DataColumnSidecarsByRange],
+            RpcKind::ColumnsByRange => Vec::new(),
         }
     }
 
-    /// The kind a protocol belongs to (`None` for the data column protocols, which this
-    /// node does not speak yet).
+    /// The kind a protocol belongs to (`None` for `data_column_sidecars_by_root`, which
+    /// this node does not speak yet).
     pub const fn of_protocol(protocol: Protocol) -> Option<RpcKind> {
         Some(match protocol {
             Protocol::StatusV1 | Protocol::StatusV2 => RpcKind::Status,
@@ -107,9 +113,8 @@ impl RpcKind {
             Protocol::BlocksByRootV2 => RpcKind::BlocksByRoot,
             Protocol::BlobSidecarsByRange => RpcKind::BlobsByRange,
             Protocol::BlobSidecarsByRoot => RpcKind::BlobsByRoot,
-            Protocol::DataColumnSidecarsByRange | Protocol::DataColumnSidecarsByRoot => {
-                return None;
-            }
+            Protocol::DataColumnSidecarsByRange => RpcKind::ColumnsByRange,
+            Protocol::DataColumnSidecarsByRoot => return None,
         })
     }
 
@@ -124,6 +129,7 @@ impl RpcKind {
             RpcKind::BlocksByRoot => "blocks_by_root",
             RpcKind::BlobsByRange => "blob_sidecars_by_range",
             RpcKind::BlobsByRoot => "blob_sidecars_by_root",
+            RpcKind::ColumnsByRange => "data_column_sidecars_by_range",
         }
     }
 }

@@ -20,6 +20,10 @@
 //!   the part inside it; one wholly outside gets no chunk. Only when the part inside
 //!   starts before our earliest available slot is it `ResourceUnavailable`: then we
 //!   cannot serve what the spec says we must;
+//! - data columns likewise from the column serve range,
+//!   `[max(current_epoch - MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS, FULU_FORK_EPOCH),
+//!   current_epoch]` ([`ChainSpec::column_range`](sync_types::ChainSpec::column_range)),
+//!   in (slot, column index) order, only the requested columns we hold;
 //! - a range starting at our head slot returns the head block (D.22);
 //! - counts are capped at `MAX_REQUEST_BLOCKS(_DENEB)` and root lists at what the
 //!   protocol allows; responses never exceed them.
@@ -71,6 +75,18 @@ pub enum ServePlan {
     },
     /// Blob sidecars with these identifiers.
     BlobsByRoot(Vec<BlobIdentifier>),
+    /// Data column sidecars with these indices of slots `start_slot .. start_slot +
+    /// count`, at most `max`.
+    ColumnsByRange {
+        /// First slot.
+        start_slot: u64,
+        /// Number of slots (capped).
+        count: u64,
+        /// The column indices, ascending and distinct.
+        columns: Vec<u64>,
+        /// The most sidecars to send.
+        max: u64,
+    },
     /// No chunk at all: nothing the request asks for lies where we serve (blob sidecars
     /// outside the retention window).
     Empty,
@@ -136,6 +152,29 @@ pub fn plan(
                 start_slot,
                 count,
                 max,
+            })
+        }
+        RpcRequest::ColumnsByRange(request) => {
+            let Some(requested) = SyncRange::new(Slot(request.start_slot), request.count) else {
+                return invalid("count is zero");
+            };
+            // The part inside the spec's column serve range, measured from the wall clock.
+            let window = chain.to_sync_spec();
+            let Some(served) = window.column_range(requested, Epoch(wall_epoch)) else {
+                return Some(ServePlan::Empty);
+            };
+            let start_slot = served.start().as_u64();
+            if start_slot < info.earliest_available_slot {
+                return unavailable("columns before our earliest available slot");
+            }
+            let mut columns: Vec<u64> = request.columns.to_vec();
+            columns.sort_unstable();
+            let count = served.count().min(chain.max_request_blocks_deneb());
+            Some(ServePlan::ColumnsByRange {
+                start_slot,
+                count,
+                max: count.saturating_mul(columns.len() as u64),
+                columns,
             })
         }
         RpcRequest::BlobsByRoot(ids) => {

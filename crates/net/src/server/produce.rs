@@ -140,6 +140,20 @@ pub async fn produce(
                     })
                     .await?;
             }
+            ServePlan::ColumnsByRange {
+                start_slot,
+                count,
+                columns,
+                max,
+            } => {
+                let range = Range::new(start_slot, count, max, batch_slots);
+                let columns: Arc<[u64]> = columns.into();
+                range
+                    .serve(&source, &out, move |s, start, n, limit| {
+                        items(s.data_column_sidecars_by_range(start, n, &columns, limit))
+                    })
+                    .await?;
+            }
             ServePlan::BlobsByRoot(ids) => {
                 // Up to 1,152 sidecars of 131 KiB: never read at once.
                 for piece in ids.chunks(by_root_piece(batch_slots, SIDECARS_PER_SLOT)) {
@@ -231,9 +245,6 @@ struct Range {
     batch_slots: u64,
 }
 
-/// One query of a range: source, first slot, slots, most items.
-type RangeQuery = fn(&dyn ChainSource, u64, u64, usize) -> Result<Vec<Item>, SourceError>;
-
 impl Range {
     const fn new(start_slot: u64, count: u64, max: u64, batch_slots: u64) -> Range {
         Range {
@@ -246,17 +257,25 @@ impl Range {
 
     /// Queries batch after batch and sends what each returns, until the range is done
     /// or `max` items are sent.
-    async fn serve(
+    /// `query` reads one batch: source, first slot, slots, most items.
+    async fn serve<Q>(
         self,
         source: &Arc<dyn ChainSource>,
         out: &Out<'_>,
-        query: RangeQuery,
-    ) -> Result<(), Halt> {
+        query: Q,
+    ) -> Result<(), Halt>
+    where
+        Q: Fn(&dyn ChainSource, u64, u64, usize) -> Result<Vec<Item>, SourceError>
+            + Clone
+            + Send
+            + 'static,
+    {
         let mut limit = usize::try_from(self.max).unwrap_or(usize::MAX);
         for (start, n) in batches(self.start_slot, self.count, self.batch_slots) {
             if limit == 0 {
                 break;
             }
+            let query = query.clone();
             let batch = read(source, move |s| query(s, start, n, limit)).await?;
             limit = limit.saturating_sub(batch.len());
             out.all(batch).await?;

@@ -58,6 +58,15 @@ impl ChainSource for EveryBlock {
     ) -> Result<Vec<SidecarBytes>, SourceError> {
         Ok(Vec::new())
     }
+    fn data_column_sidecars_by_range(
+        &self,
+        _: u64,
+        _: u64,
+        _: &[u64],
+        _: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        Ok(Vec::new())
+    }
 }
 
 fn range(count: u64) -> ServePlan {

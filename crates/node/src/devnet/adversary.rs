@@ -1,5 +1,6 @@
 //! An adversarial serving peer for the devnet. A [`Lie::Blobs`] peer serves the true
-//! blocks but changes one byte of every blob it serves, so no KZG proof holds; a
+//! blocks but changes one byte of every blob and data column cell it serves, so no KZG
+//! proof holds; a
 //! [`Lie::Signatures`] peer changes a byte of every block signature (forged blocks). A
 //! syncing node must find it out, charge it and drop it, and sync from the honest peers.
 
@@ -11,6 +12,10 @@ use net::{BlockBytes, ChainInfo, ChainSource, SidecarBytes, SourceError};
 /// Where a blob lie goes in a `BlobSidecar`'s SSZ: the blob follows the 8-byte index;
 /// byte 31 is the low byte of its first field element (still a valid field element).
 const BLOB_LIE_OFFSET: usize = 8 + 31;
+/// Where a blob lie goes in a `DataColumnSidecar`'s SSZ: the first cell follows the
+/// 356-byte fixed part; byte 31 is the low byte of its first field element, so its cell
+/// proof no longer holds.
+const COLUMN_LIE_OFFSET: usize = 356 + 31;
 /// Where a signature lie goes in a `SignedBeaconBlock`'s SSZ: the signature follows the
 /// 4-byte offset of the message; its last byte.
 const SIGNATURE_LIE_OFFSET: usize = 4 + 95;
@@ -18,7 +23,7 @@ const SIGNATURE_LIE_OFFSET: usize = 4 + 95;
 /// What an adversarial peer lies about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lie {
-    /// Every blob it serves has one byte changed.
+    /// Every blob and every data column it serves has one byte changed.
     Blobs,
     /// Every block it serves has one byte of its signature changed.
     Signatures,
@@ -48,14 +53,20 @@ fn flip(bytes: &Bytes, offset: usize) -> Bytes {
 
 impl<S> Adversary<S> {
     fn sidecars(&self, sidecars: Vec<SidecarBytes>) -> Vec<SidecarBytes> {
+        self.lie_about_blobs(sidecars, BLOB_LIE_OFFSET)
+    }
+
+    /// `items` (blob sidecars or columns) with the byte at `offset` flipped, for a
+    /// [`Lie::Blobs`] peer.
+    fn lie_about_blobs(&self, items: Vec<SidecarBytes>, offset: usize) -> Vec<SidecarBytes> {
         if self.lie != Lie::Blobs {
-            return sidecars;
+            return items;
         }
-        sidecars
+        items
             .into_iter()
             .map(|s| SidecarBytes {
                 slot: s.slot,
-                ssz: flip(&s.ssz, BLOB_LIE_OFFSET),
+                ssz: flip(&s.ssz, offset),
             })
             .collect()
     }
@@ -123,5 +134,17 @@ impl<S: ChainSource> ChainSource for Adversary<S> {
         self.inner
             .blob_sidecars_by_root(ids, limit)
             .map(|s| self.sidecars(s))
+    }
+
+    fn data_column_sidecars_by_range(
+        &self,
+        start_slot: u64,
+        count: u64,
+        columns: &[u64],
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        self.inner
+            .data_column_sidecars_by_range(start_slot, count, columns, limit)
+            .map(|c| self.lie_about_blobs(c, COLUMN_LIE_OFFSET))
     }
 }

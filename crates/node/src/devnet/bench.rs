@@ -352,12 +352,18 @@ fn verify_alone(
     Ok(row)
 }
 
-/// The blocks in `range` with their sidecars, oldest first.
+/// The blocks in `range` with their blob sidecars (before Fulu) or stored data columns
+/// (Fulu), oldest first.
 fn read_segment(store: &Store, range: &Range<u64>) -> Result<Vec<BlockAndSidecars>, StoreError> {
     let blocks = store.blocks_by_range(range.start, range.end - range.start)?;
     let with_sidecars = |block: consensus::Block| {
-        let sidecars = Some(store.sidecars(block.root())?);
-        Ok(BlockAndSidecars { block, sidecars })
+        let root = block.root();
+        let data = if block.signed().fork().has_data_columns() {
+            BlockAndSidecars::with_columns(block, store.columns(root)?)
+        } else {
+            BlockAndSidecars::with_sidecars(block, store.sidecars(root)?)
+        };
+        Ok(data)
     };
     blocks.into_iter().map(with_sidecars).collect()
 }

@@ -20,6 +20,8 @@ pub struct SourceReport {
     pub blocks: u64,
     /// Blob sidecars.
     pub sidecars: u64,
+    /// Data column sidecars.
+    pub columns: u64,
     /// Whether it was generated in this run (false: reused).
     pub generated: bool,
     /// Time spent generating and storing it.
@@ -34,6 +36,7 @@ impl SourceReport {
             head: source.anchors.head,
             blocks: stats.blocks,
             sidecars: stats.blob_sidecars,
+            columns: stats.data_columns,
             generated: source.generated,
             build_time: source.build_time,
         }
@@ -71,6 +74,8 @@ pub struct SyncReport {
     pub signatures: u64,
     /// Blob sidecars imported (each one's KZG proof verified).
     pub sidecars: u64,
+    /// Data column sidecars imported (each one's cell proofs verified).
+    pub columns: u64,
     /// Time to reach the head.
     pub forward_time: Duration,
     /// Time from then until backfill finished.
@@ -116,6 +121,7 @@ impl SyncReport {
             blocks,
             signatures: blocks.saturating_sub(u64::from(reached_genesis)),
             sidecars: after.blob_sidecars.saturating_sub(before.blob_sidecars),
+            columns: after.data_columns.saturating_sub(before.data_columns),
             forward_time,
             backfill_time: total.saturating_sub(forward_time),
             peers,
@@ -209,8 +215,8 @@ impl fmt::Display for SyncReport {
         }
         writeln!(
             f,
-            "  verified  {} blocks, {} proposer signatures, {} blob sidecars (KZG proofs)",
-            self.blocks, self.signatures, self.sidecars
+            "  verified  {} blocks, {} proposer signatures, {} blob sidecars (KZG proofs), {} data columns (cell proofs)",
+            self.blocks, self.signatures, self.sidecars, self.columns
         )?;
         writeln!(f, "  head      {}", end.head)?;
         for p in &self.peers {
@@ -237,9 +243,10 @@ impl fmt::Display for DevnetReport {
         let s = &self.source;
         writeln!(
             f,
-            "chain     {} blocks, {} blob sidecars, head {} ({}, {})",
+            "chain     {} blocks, {} blob sidecars, {} data columns, head {} ({}, {})",
             s.blocks,
             s.sidecars,
+            s.columns,
             s.head,
             s.dir.display(),
             if s.generated {

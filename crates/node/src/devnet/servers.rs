@@ -93,9 +93,12 @@ pub async fn serve_source(
         } else {
             Arc::new(honest.clone())
         };
+        // They serve one store that holds every column of every Fulu block: supernodes.
+        let mut config = NetConfig::default();
+        config.metadata.custody_group_count = Some(consensus::custody::NUMBER_OF_CUSTODY_GROUPS);
         let node = Node::start(NodeSetup {
             keypair: Keypair::generate_secp256k1(),
-            config: NetConfig::default(),
+            config,
             chain: source.config.clone(),
             source: serves,
             clock: Arc::new(SystemClock),

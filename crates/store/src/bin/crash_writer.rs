@@ -1,15 +1,17 @@
 //! A helper process for `tests/crash.rs`, not a tool: it commits a chain into a store one
 //! segment at a time and reports every commit on stdout, until it is killed.
 //!
-//! Usage: `store-crash-writer <db> <pyspec-electra-dir> <gvr-hex> <genesis-time>
+//! Usage: `store-crash-writer <db> <pyspec-dir> <electra|fulu> <gvr-hex> <genesis-time>
 //! <forward|backward> <seed> <synthetic-blocks>`
 //!
-//! The chain is the 16 pyspec Electra blocks with their blob sidecars, continued by
-//! `<synthetic-blocks>` more: copies of the pyspec blocks moved to later slots (some
-//! skipped) and re-linked by parent root, with their sidecars re-headed, so every
-//! segment writes real-sized blocks and 128 KiB blobs into all four tables. Forward runs
-//! start at the genesis block and go up; backward runs start at the top block and go
-//! down to genesis. Segments are 1 to 8 blocks, drawn from `<seed>`.
+//! The chain is the 16 pyspec blocks of the fork, with their blob sidecars (Electra) or
+//! the data columns the vectors hold (Fulu: 6 columns of each block with blobs, all 128
+//! at slot 5), continued by `<synthetic-blocks>` more: copies of the pyspec blocks moved
+//! to later slots (some skipped) and re-linked by parent root, with their sidecars or
+//! columns re-headed, so every segment writes real-sized blocks and 128 KiB blobs or
+//! columns into every table. Forward runs start at the genesis block and go up; backward
+//! runs start at the top block and go down to genesis. Segments are 1 to 8 blocks, drawn
+//! from `<seed>`.
 //!
 //! Output, one flushed line each:
 //! - `plan <segments>`: segments 1..=segments follow the anchor (segment 0);
@@ -27,7 +29,7 @@ use std::path::PathBuf;
 use consensus::config::ChainConfig;
 use consensus::primitives::Hash256;
 use consensus::verify::{Anchor, BlockAndSidecars};
-use consensus::{Block, Fork, Sidecar, SignedBeaconBlock};
+use consensus::{Block, Column, Fork, Sidecar, SignedBeaconBlock};
 use store::{Anchors, Store};
 use sync_types::BlockData;
 
@@ -36,6 +38,7 @@ type Result<T> = std::result::Result<T, Box<dyn Error>>;
 struct Args {
     db: PathBuf,
     pyspec: PathBuf,
+    fork: Fork,
     chain: ChainConfig,
     forward: bool,
     seed: u64,
@@ -44,14 +47,20 @@ struct Args {
 
 fn parse_args() -> Result<Args> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [db, pyspec, gvr, time, direction, seed, synthetic] = args.as_slice() else {
-        return Err("usage: store-crash-writer <db> <pyspec-dir> <gvr> <genesis-time> <forward|backward> <seed> <synthetic-blocks>".into());
+    let [db, pyspec, fork, gvr, time, direction, seed, synthetic] = args.as_slice() else {
+        return Err("usage: store-crash-writer <db> <pyspec-dir> <electra|fulu> <gvr> <genesis-time> <forward|backward> <seed> <synthetic-blocks>".into());
     };
     let gvr: Hash256 = gvr.parse()?;
+    let fork = match fork.as_str() {
+        "electra" => Fork::Electra,
+        "fulu" => Fork::Fulu,
+        other => return Err(format!("unknown fork {other}").into()),
+    };
     Ok(Args {
         db: db.into(),
         pyspec: pyspec.into(),
-        chain: ChainConfig::devnet(Fork::Electra, time.parse()?, gvr),
+        fork,
+        chain: ChainConfig::devnet(fork, time.parse()?, gvr),
         forward: match direction.as_str() {
             "forward" => true,
             "backward" => false,
@@ -74,19 +83,25 @@ impl Rng {
     }
 }
 
-/// The genesis block and the pyspec blocks with their sidecars, in slot order.
-fn load_pyspec(dir: &std::path::Path) -> Result<(Block, Vec<BlockAndSidecars>)> {
-    let genesis = Block::from_ssz_bytes(
-        &std::fs::read(dir.join("genesis_block.ssz"))?,
-        Fork::Electra,
-    )?;
+/// The genesis block and the pyspec blocks with their sidecars or columns, in slot order.
+fn load_pyspec(dir: &std::path::Path, fork: Fork) -> Result<(Block, Vec<BlockAndSidecars>)> {
+    let genesis = Block::from_ssz_bytes(&std::fs::read(dir.join("genesis_block.ssz"))?, fork)?;
     let mut blocks = Vec::new();
     for slot in 1..=20 {
         let path = dir.join(format!("blocks/{slot}.ssz"));
         if !path.exists() {
             continue;
         }
-        let block = Block::from_ssz_bytes(&std::fs::read(path)?, Fork::Electra)?;
+        let block = Block::from_ssz_bytes(&std::fs::read(path)?, fork)?;
+        if fork.has_data_columns() {
+            let columns = load_columns(dir, slot)?;
+            blocks.push(BlockData {
+                block,
+                sidecars: None,
+                columns: Some(columns),
+            });
+            continue;
+        }
         let mut sidecars = Vec::new();
         for index in 0..block.signed().blob_kzg_commitments().len() {
             let bytes = std::fs::read(dir.join(format!("sidecars/{slot}_{index}.ssz")))?;
@@ -95,46 +110,84 @@ fn load_pyspec(dir: &std::path::Path) -> Result<(Block, Vec<BlockAndSidecars>)> 
         blocks.push(BlockData {
             block,
             sidecars: Some(sidecars),
+            columns: None,
         });
     }
     Ok((genesis, blocks))
 }
 
-/// `template` moved to `slot` under `parent_root`, with its sidecars re-headed.
+/// The columns of `slot` in the vectors (`columns/<slot>_<index>.ssz`), by index.
+fn load_columns(dir: &std::path::Path, slot: u64) -> Result<Vec<Column>> {
+    let prefix = format!("{slot}_");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir.join("columns"))? {
+        let path = entry?.path();
+        let name = path
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if let Some(index) = name.strip_prefix(&prefix) {
+            files.push((index.parse::<u64>()?, path));
+        }
+    }
+    files.sort();
+    files
+        .into_iter()
+        .map(|(_, path)| Ok(Column::from_ssz_bytes(&std::fs::read(path)?)?))
+        .collect()
+}
+
+/// `template` moved to `slot` under `parent_root`, with its sidecars or columns
+/// re-headed.
 fn rebase(
     template: &BlockAndSidecars,
     slot: u64,
     parent_root: Hash256,
 ) -> Result<BlockAndSidecars> {
-    let SignedBeaconBlock::Electra(mut inner) = template.block.signed().clone() else {
-        return Err("the pyspec electra blocks are electra blocks".into());
+    let block = match template.block.signed().clone() {
+        SignedBeaconBlock::Electra(mut inner) => {
+            inner.message.slot = slot;
+            inner.message.parent_root = parent_root;
+            Block::new(SignedBeaconBlock::Electra(inner))
+        }
+        SignedBeaconBlock::Fulu(mut inner) => {
+            inner.message.slot = slot;
+            inner.message.parent_root = parent_root;
+            Block::new(SignedBeaconBlock::Fulu(inner))
+        }
+        _ => return Err("the pyspec templates are electra or fulu blocks".into()),
     };
-    inner.message.slot = slot;
-    inner.message.parent_root = parent_root;
-    let block = Block::new(SignedBeaconBlock::Electra(inner));
-    let sidecars = template
-        .sidecars
-        .iter()
-        .flatten()
-        .map(|sidecar| {
-            let mut moved = sidecar.sidecar().clone();
-            moved.signed_block_header = block.signed_header();
-            Sidecar::new(moved)
-        })
-        .collect();
+    let sidecars = template.sidecars.as_ref().map(|sidecars| {
+        sidecars
+            .iter()
+            .map(|sidecar| {
+                let mut moved = sidecar.sidecar().clone();
+                moved.signed_block_header = block.signed_header();
+                Sidecar::new(moved)
+            })
+            .collect()
+    });
+    let columns = template.columns.as_ref().map(|columns| {
+        columns
+            .iter()
+            .map(|column| {
+                let mut moved = column.sidecar().clone();
+                moved.signed_block_header = block.signed_header();
+                Column::new(moved)
+            })
+            .collect()
+    });
     Ok(BlockData {
         block,
-        sidecars: Some(sidecars),
+        sidecars,
+        columns,
     })
 }
 
 /// The whole chain in slot order, genesis first.
 fn build_chain(args: &Args, rng: &mut Rng) -> Result<Vec<BlockAndSidecars>> {
-    let (genesis, pyspec) = load_pyspec(&args.pyspec)?;
-    let mut chain = vec![BlockData {
-        block: genesis,
-        sidecars: Some(Vec::new()),
-    }];
+    let (genesis, pyspec) = load_pyspec(&args.pyspec, args.fork)?;
+    let mut chain = vec![BlockData::block_only(genesis)];
     chain.extend(pyspec.iter().cloned());
     for n in 0..args.synthetic {
         let (slot, parent) = match chain.last() {

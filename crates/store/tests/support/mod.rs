@@ -5,16 +5,18 @@
     reason = "test helpers: a failure is a test failure"
 )]
 
+pub mod laws;
+
 use std::path::{Path, PathBuf};
 
 use consensus::config::ChainConfig;
 use consensus::primitives::Hash256;
 use consensus::verify::{Anchor, BlockAndSidecars};
-use consensus::{Block, Fork, Sidecar};
+use consensus::{Block, Column, Fork, Sidecar};
 use store::{Store, StoreError};
 use sync_types::BlockData;
 
-/// The pyspec vectors folder of chain `name` (`deneb`, `electra`).
+/// The pyspec vectors folder of chain `name` (`deneb`, `electra`, `fulu`).
 pub fn pyspec_dir(name: &str) -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -28,7 +30,8 @@ fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
-/// A pyspec chain: its config, genesis block and its 16 blocks with their sidecars.
+/// A pyspec chain: its config, genesis block and its 16 blocks with their blob sidecars
+/// (Deneb, Electra) or the data columns the vectors hold (Fulu).
 pub struct Chain {
     /// The fork of every block.
     pub fork: Fork,
@@ -36,16 +39,21 @@ pub struct Chain {
     pub config: ChainConfig,
     /// The genesis block (slot 0).
     pub genesis: Block,
-    /// The blocks in slot order (slots 1..=20 without 3, 7, 8, 15), with sidecars.
+    /// The blocks in slot order (slots 1..=20 without 3, 7, 8, 15), with sidecars or
+    /// columns.
     pub blocks: Vec<BlockAndSidecars>,
 }
 
 impl Chain {
-    /// Loads chain `name`.
+    /// Loads chain `name`. Fulu blocks carry the columns `expected.json` lists for them
+    /// (0, 35, 60, 65, 94 and 127 for a block with blobs, all 128 at slot 5, none for a
+    /// block without) and no blob sidecars.
     pub fn load(name: &str, fork: Fork) -> Chain {
         let dir = pyspec_dir(name);
         let config: serde_json::Value =
             serde_json::from_slice(&read(&dir.join("config.json"))).expect("config.json");
+        let expected: serde_json::Value =
+            serde_json::from_slice(&read(&dir.join("expected.json"))).expect("expected.json");
         let gvr: Hash256 = config["genesis_validators_root"]
             .as_str()
             .unwrap()
@@ -61,6 +69,18 @@ impl Chain {
                 continue;
             }
             let block = Block::from_ssz_bytes(&read(&path), fork).expect("block decodes");
+            if fork.has_data_columns() {
+                let columns = expected_columns(&expected, slot)
+                    .iter()
+                    .map(|file| Column::from_ssz_bytes(&read(&dir.join(file))).unwrap())
+                    .collect();
+                blocks.push(BlockData {
+                    block,
+                    sidecars: None,
+                    columns: Some(columns),
+                });
+                continue;
+            }
             let sidecars = (0..block.signed().blob_kzg_commitments().len())
                 .map(|i| {
                     let path = dir.join(format!("sidecars/{slot}_{i}.ssz"));
@@ -70,6 +90,7 @@ impl Chain {
             blocks.push(BlockData {
                 block,
                 sidecars: Some(sidecars),
+                columns: None,
             });
         }
         assert_eq!(blocks.len(), 16, "the pyspec chains have 16 blocks");
@@ -84,6 +105,11 @@ impl Chain {
     /// The electra chain.
     pub fn electra() -> Chain {
         Chain::load("electra", Fork::Electra)
+    }
+
+    /// The fulu chain, with data columns.
+    pub fn fulu() -> Chain {
+        Chain::load("fulu", Fork::Fulu)
     }
 
     /// The block at `slot`.
@@ -189,7 +215,7 @@ pub fn noise(len: usize, mut state: u64) -> Vec<u8> {
         .collect()
 }
 
-/// The SSZ bytes of the blocks and sidecars of `segment`.
+/// The SSZ bytes of the blocks, sidecars and columns of `segment`.
 pub fn segment_bytes(segment: &[BlockAndSidecars]) -> usize {
     segment
         .iter()
@@ -200,9 +226,86 @@ pub fn segment_bytes(segment: &[BlockAndSidecars]) -> usize {
                 .flatten()
                 .map(|s| s.as_ssz_bytes().len())
                 .sum();
-            data.block.signed().ssz_len() + sidecars
+            let columns: usize = data
+                .columns
+                .iter()
+                .flatten()
+                .map(|c| c.as_ssz_bytes().len())
+                .sum();
+            data.block.signed().ssz_len() + sidecars + columns
         })
         .sum()
+}
+
+/// The column files (relative to the chain's folder) `expected.json` lists for `slot`,
+/// in column index order.
+#[track_caller]
+fn expected_columns(expected: &serde_json::Value, slot: u64) -> Vec<String> {
+    let entry = expected["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["slot"].as_u64() == Some(slot))
+        .unwrap_or_else(|| panic!("expected.json lists slot {slot}"));
+    // A block without blobs has no `columns` entry.
+    let Some(columns) = entry["columns"].as_array() else {
+        return Vec::new();
+    };
+    let indices: Vec<u64> = columns
+        .iter()
+        .map(|c| c["index"].as_u64().unwrap())
+        .collect();
+    assert!(indices.is_sorted(), "slot {slot}: columns in index order");
+    columns
+        .iter()
+        .map(|c| c["file"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// `template` (a Fulu block) moved to `slot` under `parent_root`, carrying the columns
+/// `indices`, each made from `donor` re-headed, re-indexed and grown or cut to `blobs`
+/// cells: columns of realistic sizes (45 KiB at 21 blobs), without valid proofs.
+pub fn synthetic_fulu(
+    template: &Block,
+    donor: &Column,
+    slot: u64,
+    parent_root: Hash256,
+    (blobs, indices): (usize, &[u64]),
+) -> BlockAndSidecars {
+    let consensus::SignedBeaconBlock::Fulu(mut inner) = template.signed().clone() else {
+        panic!("a fulu template")
+    };
+    inner.message.slot = slot;
+    inner.message.parent_root = parent_root;
+    let block = Block::new(consensus::SignedBeaconBlock::Fulu(inner));
+    let source = donor.sidecar();
+    assert!(!source.column.is_empty(), "a donor with cells");
+    let columns = indices
+        .iter()
+        .map(|index| {
+            let mut moved = source.clone();
+            moved.index = *index;
+            moved.signed_block_header = block.signed_header();
+            moved.column = Default::default();
+            moved.kzg_commitments = Default::default();
+            moved.kzg_proofs = Default::default();
+            for n in 0..blobs {
+                let at = n % source.column.len();
+                moved.column.push(source.column[at]).unwrap();
+                moved
+                    .kzg_commitments
+                    .push(source.kzg_commitments[at])
+                    .unwrap();
+                moved.kzg_proofs.push(source.kzg_proofs[at]).unwrap();
+            }
+            Column::new(moved)
+        })
+        .collect();
+    BlockData {
+        block,
+        sidecars: None,
+        columns: Some(columns),
+    }
 }
 
 /// The segment's blocks, descending (backfill's processing order).
@@ -238,6 +341,7 @@ pub fn synthetic(
     BlockData {
         block,
         sidecars: Some(sidecars),
+        columns: None,
     }
 }
 

@@ -13,7 +13,7 @@ use crate::chain::{SyncChain, remaining};
 
 impl<P, V, C> Inner<P, V, C>
 where
-    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar>,
+    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar, Column = V::Column>,
     V: BlockVerifier,
     C: SyncChain,
 {

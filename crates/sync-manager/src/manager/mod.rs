@@ -43,7 +43,7 @@ struct Book {
 
 pub(crate) struct Inner<P, V, C>
 where
-    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar>,
+    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar, Column = V::Column>,
     V: BlockVerifier,
     C: SyncChain,
 {
@@ -62,6 +62,8 @@ where
     /// Runs the sync loop's tick now rather than at the next interval (a head poll
     /// that found a new head).
     poke: tokio::sync::Notify,
+    /// Sampled columns without a custody peer, as a worker last found (for the status).
+    pub(crate) columns_without_peer: Mutex<sync_types::ColumnSet>,
 }
 
 /// Nimbus's `SyncManager` for one direction: workers that take peers from a
@@ -69,7 +71,7 @@ where
 /// done, or stalled. Cheap to clone; clones share the manager.
 pub struct SyncManager<P, V, C>
 where
-    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar>,
+    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar, Column = V::Column>,
     V: BlockVerifier,
     C: SyncChain,
 {
@@ -80,7 +82,7 @@ where
 
 impl<P, V, C> Clone for SyncManager<P, V, C>
 where
-    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar>,
+    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar, Column = V::Column>,
     V: BlockVerifier,
     C: SyncChain,
 {
@@ -94,7 +96,7 @@ where
 
 impl<P, V, C> SyncManager<P, V, C>
 where
-    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar>,
+    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar, Column = V::Column>,
     V: BlockVerifier,
     C: SyncChain,
 {
@@ -153,6 +155,7 @@ where
             book: Mutex::new(book),
             polling: AtomicBool::new(false),
             poke: tokio::sync::Notify::new(),
+            columns_without_peer: Mutex::new(sync_types::ColumnSet::EMPTY),
         });
         let (done, finished) = watch::channel(false);
         let runner = Arc::clone(&inner);
@@ -212,7 +215,7 @@ where
 
 impl<P, V, C> Inner<P, V, C>
 where
-    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar>,
+    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar, Column = V::Column>,
     V: BlockVerifier,
     C: SyncChain,
 {
@@ -238,6 +241,7 @@ where
             workers: self.board.snapshot(),
             peers: self.pool.len(),
             queue: self.queue.stats(),
+            columns_without_peer: *lock(&self.columns_without_peer),
         }
     }
 

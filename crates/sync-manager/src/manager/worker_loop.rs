@@ -13,7 +13,7 @@ use crate::{chain::SyncChain, status::WorkerState, worker::Next};
 
 impl<P, V, C> Inner<P, V, C>
 where
-    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar>,
+    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar, Column = V::Column>,
     V: BlockVerifier,
     C: SyncChain,
 {
@@ -111,7 +111,7 @@ where
 
 impl<P, V, C> Inner<P, V, C>
 where
-    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar>,
+    P: SyncPeer<Block = V::Block, Sidecar = V::Sidecar, Column = V::Column>,
     V: BlockVerifier,
     C: SyncChain,
 {

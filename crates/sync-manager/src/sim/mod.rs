@@ -11,8 +11,8 @@ use std::sync::{
 };
 
 use sync_types::{
-    BlockData, BlockOutcome, BlockVerifier, Slot, SyncDirection, VerifierFault,
-    test_utils::{ChainVerifier, TestBlock, TestSidecar},
+    BlockData, BlockOutcome, BlockVerifier, ColumnRejection, Slot, SyncDirection, VerifierFault,
+    test_utils::{ChainVerifier, TestBlock, TestColumn, TestSidecar},
 };
 
 use crate::chain::SyncChain;
@@ -110,10 +110,19 @@ impl SimVerifier {
 impl BlockVerifier for SimVerifier {
     type Block = TestBlock;
     type Sidecar = TestSidecar;
+    type Column = TestColumn;
+
+    async fn verify_columns(
+        &self,
+        blocks: Vec<TestBlock>,
+        columns: Vec<Vec<TestColumn>>,
+    ) -> Result<Vec<Vec<TestColumn>>, ColumnRejection> {
+        self.inner.verify_columns(blocks, columns).await
+    }
 
     async fn verify_segment(
         &self,
-        segment: Vec<BlockData<TestBlock, TestSidecar>>,
+        segment: Vec<BlockData<TestBlock, TestSidecar, TestColumn>>,
         maybe_finalized: bool,
     ) -> Result<Vec<BlockOutcome>, VerifierFault> {
         let slots: Vec<Slot> = segment.iter().map(|b| b.block.slot).collect();

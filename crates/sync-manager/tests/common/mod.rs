@@ -20,6 +20,11 @@ pub fn spec() -> ChainSpec {
     ChainSpec::minimal().with_deneb_at(Epoch(0), Epoch(0))
 }
 
+/// [`spec`] with Fulu at `epoch`: blob sidecars before it, data columns from it on.
+pub fn fulu_spec(epoch: u64) -> ChainSpec {
+    spec().with_fulu_at(Epoch(epoch))
+}
+
 /// A chain of `last` slots with some skipped slots and up to 3 blobs per block; the last
 /// slot always has a block.
 pub fn test_chain(last: u64, seed: u64) -> Arc<TestChain> {
@@ -69,6 +74,16 @@ pub fn config() -> ManagerConfig {
 
 /// A forward sync from genesis to the chain's last slot.
 pub fn forward(chain: Arc<TestChain>, peers: &[MockPeer], config: ManagerConfig) -> Net {
+    forward_on(spec(), chain, peers, config)
+}
+
+/// [`forward`] on another chain spec.
+pub fn forward_on(
+    spec: ChainSpec,
+    chain: Arc<TestChain>,
+    peers: &[MockPeer],
+    config: ManagerConfig,
+) -> Net {
     let last = chain.blocks().last().expect("blocks").slot;
     let sim = SimChain::forward(Slot(0), last);
     let verifier = SimVerifier::new(
@@ -76,11 +91,31 @@ pub fn forward(chain: Arc<TestChain>, peers: &[MockPeer], config: ManagerConfig)
         Arc::clone(&sim),
         SyncDirection::Forward,
     );
-    start(chain, sim, verifier, peers, config, SyncDirection::Forward)
+    start(
+        spec,
+        chain,
+        sim,
+        verifier,
+        peers,
+        config,
+        SyncDirection::Forward,
+    )
 }
 
 /// A backfill from `anchor` (a block slot) down to `frontfill`.
 pub fn backward(
+    chain: Arc<TestChain>,
+    anchor: u64,
+    frontfill: u64,
+    peers: &[MockPeer],
+    config: ManagerConfig,
+) -> Net {
+    backward_on(spec(), chain, anchor, frontfill, peers, config)
+}
+
+/// [`backward`] on another chain spec.
+pub fn backward_on(
+    spec: ChainSpec,
     chain: Arc<TestChain>,
     anchor: u64,
     frontfill: u64,
@@ -94,10 +129,19 @@ pub fn backward(
         Arc::clone(&sim),
         SyncDirection::Backward,
     );
-    start(chain, sim, verifier, peers, config, SyncDirection::Backward)
+    start(
+        spec,
+        chain,
+        sim,
+        verifier,
+        peers,
+        config,
+        SyncDirection::Backward,
+    )
 }
 
 fn start(
+    spec: ChainSpec,
     chain: Arc<TestChain>,
     sim: Arc<SimChain>,
     verifier: SimVerifier,
@@ -111,7 +155,7 @@ fn start(
     let manager = SyncManager::start(
         direction,
         config,
-        spec(),
+        spec,
         Arc::clone(&sim),
         pool.clone(),
         verifier.clone(),

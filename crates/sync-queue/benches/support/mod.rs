@@ -4,8 +4,9 @@
 
 use sync_queue::{PushOutcome, SyncQueue};
 use sync_types::{
-    BlockData, BlockOutcome, BlockVerifier, Slot, SyncRange, ValidatedResponse, VerifierFault,
-    test_utils::{TestBlock, TestPeer, TestSidecar, test_root},
+    BlockData, BlockOutcome, BlockVerifier, ColumnRejection, Slot, SyncRange, ValidatedResponse,
+    VerifierFault,
+    test_utils::{TestBlock, TestColumn, TestPeer, TestResponse, TestSidecar, test_root},
 };
 
 /// Requests handed out (and, shuffled, answered out of order) per window.
@@ -21,10 +22,20 @@ pub struct AcceptAll;
 impl BlockVerifier for AcceptAll {
     type Block = TestBlock;
     type Sidecar = TestSidecar;
+    type Column = TestColumn;
+
+    async fn verify_columns(
+        &self,
+        blocks: Vec<TestBlock>,
+        columns: Vec<Vec<TestColumn>>,
+    ) -> Result<Vec<Vec<TestColumn>>, ColumnRejection> {
+        let _ = blocks;
+        Ok(columns)
+    }
 
     async fn verify_segment(
         &self,
-        segment: Vec<BlockData<TestBlock, TestSidecar>>,
+        segment: Vec<BlockData<TestBlock, TestSidecar, TestColumn>>,
         _maybe_finalized: bool,
     ) -> Result<Vec<BlockOutcome>, VerifierFault> {
         Ok(vec![BlockOutcome::Ok; segment.len()])
@@ -34,7 +45,7 @@ impl BlockVerifier for AcceptAll {
 /// The queue under measurement.
 pub type Queue = SyncQueue<TestPeer, AcceptAll>;
 /// A checked response.
-pub type Response = ValidatedResponse<TestBlock, TestSidecar>;
+pub type Response = TestResponse;
 
 /// The honest answer for `range`: a block at every slot, linked by root.
 pub fn honest_response(range: SyncRange) -> Response {

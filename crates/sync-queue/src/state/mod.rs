@@ -109,10 +109,10 @@ impl<P> Track<P> {
 }
 
 /// An answered request waiting for its turn to be verified.
-pub(crate) struct Parked<P, B, S> {
+pub(crate) struct Parked<P, B, S, C> {
     pub(crate) request: SyncRequest<P>,
     pub(crate) track: Track<P>,
-    pub(crate) response: ValidatedResponse<B, S>,
+    pub(crate) response: ValidatedResponse<B, S, C>,
     pub(crate) maybe_finalized: bool,
     pub(crate) reply: Option<oneshot::Sender<PushOutcome>>,
     /// Called once, when the result is taken out for verification.
@@ -136,14 +136,14 @@ pub(crate) struct Job<P> {
 }
 
 /// A job taken for verification, with its blocks in processing order.
-pub(crate) struct Taken<P, B, S> {
+pub(crate) struct Taken<P, B, S, C> {
     pub(crate) job: Job<P>,
-    pub(crate) blocks: Vec<BlockData<B, S>>,
+    pub(crate) blocks: Vec<BlockData<B, S, C>>,
     pub(crate) maybe_finalized: bool,
 }
 
 /// The state of one queue.
-pub(crate) struct State<P: ScoredPeer, B, S> {
+pub(crate) struct State<P: ScoredPeer, B, S, C> {
     pub(crate) direction: SyncDirection,
     pub(crate) config: QueueConfig,
     pub(crate) slots_per_epoch: u64,
@@ -159,7 +159,7 @@ pub(crate) struct State<P: ScoredPeer, B, S> {
     pub(crate) pending: HashMap<RequestId, Track<P>>,
     debts: BTreeMap<(u64, u64), Track<P>>,
     debt_slots: u64,
-    pub(crate) parked: BTreeMap<(u64, RequestId), Parked<P, B, S>>,
+    pub(crate) parked: BTreeMap<(u64, RequestId), Parked<P, B, S, C>>,
     pub(crate) processing: bool,
     pub(crate) gaps: Vec<(SyncRange, P)>,
     pub(crate) rewinder: Rewinder,
@@ -169,7 +169,7 @@ pub(crate) struct State<P: ScoredPeer, B, S> {
     pub(crate) work_returned: bool,
 }
 
-impl<P: ScoredPeer, B, S> State<P, B, S> {
+impl<P: ScoredPeer, B, S, C> State<P, B, S, C> {
     pub(crate) fn new(
         direction: SyncDirection,
         start: Slot,
@@ -341,7 +341,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
     pub(crate) fn park(
         &mut self,
         request: SyncRequest<P>,
-        response: ValidatedResponse<B, S>,
+        response: ValidatedResponse<B, S, C>,
         maybe_finalized: bool,
         reply: oneshot::Sender<PushOutcome>,
         on_verify: Option<OnVerify>,
@@ -418,7 +418,7 @@ impl<P: ScoredPeer, B, S> State<P, B, S> {
 
     /// Take the first parked result for verification, unless another task is verifying or
     /// it is not its turn. The blocks come in processing order.
-    pub(crate) fn take_ready(&mut self) -> Option<Taken<P, B, S>>
+    pub(crate) fn take_ready(&mut self) -> Option<Taken<P, B, S, C>>
     where
         B: sync_types::BlockView,
     {

@@ -13,7 +13,7 @@ use crate::{reach::PeerReach, report::NoRequest};
 /// when a pop meets a barred range.
 pub(crate) type Present<'a, K> = &'a mut dyn FnMut() -> Vec<(K, PeerReach)>;
 
-impl<P: ScoredPeer, B, S> State<P, B, S> {
+impl<P: ScoredPeer, B, S, C> State<P, B, S, C> {
     /// Hand out a range to a peer that serves `reach` (spec A.5.4): a failed range first,
     /// else a fresh one.
     ///

@@ -10,12 +10,12 @@ use std::sync::{
 use sync_queue::{PushOutcome, QueueConfig, RequestTicket, SyncQueue, Verdict};
 use sync_types::{
     ChainSpec, ScoredPeer, Slot, SyncDirection, SyncRange, ValidatedResponse,
-    test_utils::{ChainVerifier, TestBlock, TestChain, TestPeer, TestSidecar},
+    test_utils::{ChainVerifier, TestChain, TestPeer, TestResponse},
 };
 
 pub type Queue = SyncQueue<TestPeer, ChainVerifier>;
 pub type Ticket = RequestTicket<TestPeer>;
-pub type Response = ValidatedResponse<TestBlock, TestSidecar>;
+pub type Response = TestResponse;
 
 pub struct Harness {
     pub chain: TestChain,

@@ -9,10 +9,11 @@
 use std::{sync::OnceLock, time::Duration};
 
 use super::{
-    chain::{TestBlock, TestChain, TestSidecar, invalid_root, test_root},
+    chain::{TestBlock, TestChain, TestColumn, TestSidecar, invalid_root, test_root},
     mock_peer::{Behaviour, MockPeer},
 };
 use crate::{
+    column::ColumnSet,
     peer::RequestError,
     range::SyncRange,
     slot::{Root, Slot},
@@ -61,6 +62,9 @@ enum SidecarEdit {
     CorruptFirst,
     /// All of them, in reverse order.
     Reverse,
+    /// All of them; for data columns, the first one with a bad cell proof (blob sidecars
+    /// are sent unchanged).
+    BadProof,
 }
 
 impl Reply {
@@ -93,8 +97,31 @@ impl Reply {
                 }
             }
             SidecarEdit::Reverse => sidecars.reverse(),
+            SidecarEdit::BadProof => {}
         }
         sidecars
+    }
+
+    /// The reply to a data columns request for `set`.
+    pub(super) fn into_columns(self, set: ColumnSet) -> Vec<TestColumn> {
+        let mut columns: Vec<TestColumn> =
+            self.blocks.iter().flat_map(|b| b.columns(set)).collect();
+        match self.sidecars {
+            SidecarEdit::Keep => {}
+            SidecarEdit::Withhold => columns.clear(),
+            SidecarEdit::CorruptFirst => {
+                if let Some(first) = columns.first_mut() {
+                    first.block_root.0[CORRUPT_ROOT_BYTE] ^= 0xFF;
+                }
+            }
+            SidecarEdit::Reverse => columns.reverse(),
+            SidecarEdit::BadProof => {
+                if let Some(first) = columns.first_mut() {
+                    first.proofs_valid = false;
+                }
+            }
+        }
+        columns
     }
 }
 
@@ -129,6 +156,7 @@ impl<'a> Request<'a> {
             Behaviour::WithholdSidecars => self.edit_sidecars(SidecarEdit::Withhold),
             Behaviour::CorruptSidecars => self.edit_sidecars(SidecarEdit::CorruptFirst),
             Behaviour::ReorderSidecars => self.edit_sidecars(SidecarEdit::Reverse),
+            Behaviour::BadColumnProof => self.edit_sidecars(SidecarEdit::BadProof),
             Behaviour::OutOfRange => Answer::Now(Reply::new(self.out_of_range(self.honest()))),
             Behaviour::Unordered => Answer::Now(Reply::new(self.unordered())),
             Behaviour::DuplicateSlots => Answer::Now(Reply::new(self.duplicate_slots())),

@@ -1,6 +1,7 @@
 //! A deterministic test chain.
 
 use crate::{
+    column::{ColumnSet, ColumnView},
     range::SyncRange,
     slot::{Root, Slot},
     view::{BlockView, SidecarView},
@@ -28,6 +29,37 @@ pub struct TestSidecar {
     pub index: u64,
     /// Its block's root.
     pub block_root: Root,
+}
+
+/// A data column sidecar of a [`TestBlock`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TestColumn {
+    /// Its block's slot.
+    pub slot: Slot,
+    /// Its column index.
+    pub index: u64,
+    /// Its block's root.
+    pub block_root: Root,
+    /// Its cell count (its block's blob count).
+    pub cells: u64,
+    /// Whether its cell proofs are valid: a [`ChainVerifier`](super::ChainVerifier)
+    /// rejects a column whose proofs are not.
+    pub proofs_valid: bool,
+}
+
+impl ColumnView for TestColumn {
+    fn slot(&self) -> Slot {
+        self.slot
+    }
+    fn index(&self) -> u64 {
+        self.index
+    }
+    fn block_root(&self) -> Root {
+        self.block_root
+    }
+    fn cell_count(&self) -> u64 {
+        self.cells
+    }
 }
 
 impl BlockView for TestBlock {
@@ -65,6 +97,24 @@ impl TestBlock {
                 slot: self.slot,
                 index,
                 block_root: self.root,
+            })
+            .collect()
+    }
+}
+
+impl TestBlock {
+    /// The block's valid columns of `set`, by index; none for a block without blobs.
+    pub fn columns(&self, set: ColumnSet) -> Vec<TestColumn> {
+        if self.blobs == 0 {
+            return Vec::new();
+        }
+        set.iter()
+            .map(|index| TestColumn {
+                slot: self.slot,
+                index,
+                block_root: self.root,
+                cells: self.blobs,
+                proofs_valid: true,
             })
             .collect()
     }

@@ -31,9 +31,10 @@ use tokio::time::Instant;
 use super::{
     TestPeer,
     answers::{Answer, Reply, Request},
-    chain::{TestBlock, TestChain, TestSidecar},
+    chain::{TestBlock, TestChain, TestColumn, TestSidecar},
 };
 use crate::{
+    column::ColumnSet,
     peer::{RequestError, ScoredPeer, SyncPeer},
     range::SyncRange,
     score::{NEW_PEER_SCORE, ResponseKind},
@@ -60,7 +61,7 @@ pub enum Behaviour {
     /// The blocks (and sidecars) of another fork: same slots and blob counts, other roots
     /// and parent roots.
     Lie,
-    /// Honest blocks; an empty sidecars response.
+    /// Honest blocks; an empty sidecars (or data columns) response.
     WithholdSidecars,
     /// Honest blocks plus one just outside the range, at the slot after its last (before
     /// its first if it ends at [`Slot::MAX`]; the chain's block there, else a made-up one
@@ -85,14 +86,19 @@ pub enum Behaviour {
     /// [`Invalid`](crate::BlockOutcome::Invalid). Its sidecars name the invalid root, so
     /// they group with it. An empty range stays empty.
     InvalidBlocks,
-    /// Honest blocks; all their sidecars, the first one naming another block root:
+    /// Honest blocks; all their sidecars (or columns), the first one naming another block
+    /// root:
     /// rejected by [`group_sidecars`](crate::group_sidecars) with
     /// [`SidecarBlockRootMismatch`](crate::ResponseError::SidecarBlockRootMismatch) when
     /// there is any sidecar.
     CorruptSidecars,
-    /// Honest blocks; all their sidecars in reverse order: rejected by
+    /// Honest blocks; all their sidecars (or columns) in reverse order: rejected by
     /// [`group_sidecars`](crate::group_sidecars) when there are two or more.
     ReorderSidecars,
+    /// Honest blocks and blob sidecars; all their data columns, the first one with a bad
+    /// cell proof ([`TestColumn::proofs_valid`] false), which a
+    /// [`ChainVerifier`](super::ChainVerifier) rejects.
+    BadColumnProof,
     /// Never answers: the future stays pending forever.
     Stall,
     /// Answers honestly after this much time on tokio's clock.
@@ -108,19 +114,22 @@ pub enum Behaviour {
     RateLimit,
 }
 
-/// The two range requests a [`MockPeer`] serves.
+/// The three range requests a [`MockPeer`] serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RequestKind {
     /// Blocks by range.
     Blocks,
     /// Blob sidecars by range.
     Sidecars,
+    /// Data column sidecars by range (the columns asked for are in
+    /// [`MockPeer::column_requests`]).
+    Columns,
 }
 
 /// A request a [`MockPeer`] received, for assertions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ReceivedRequest {
-    /// Blocks or sidecars.
+    /// Blocks, sidecars or columns.
     pub kind: RequestKind,
     /// The range asked for.
     pub range: SyncRange,
@@ -186,6 +195,8 @@ struct State {
     behaviour: Behaviour,
     scripts: HashMap<(SyncRange, RequestKind), VecDeque<Behaviour>>,
     requests: Vec<ReceivedRequest>,
+    custody: Option<ColumnSet>,
+    column_requests: Vec<(SyncRange, ColumnSet)>,
 }
 
 impl MockPeer {
@@ -221,6 +232,8 @@ impl MockPeer {
             behaviour: Behaviour::Honest,
             scripts: HashMap::new(),
             requests: Vec::new(),
+            custody: None,
+            column_requests: Vec::new(),
         };
         MockPeer {
             inner: Arc::new(Inner {
@@ -300,6 +313,23 @@ impl MockPeer {
         self
     }
 
+    /// Custodying `columns` (known to the sync, as if its metadata had arrived). It
+    /// serves the columns it is asked for, custodied or not.
+    pub fn with_custody(self, columns: ColumnSet) -> Self {
+        self.set_custody(Some(columns));
+        self
+    }
+
+    /// Change the custody the peer reports; `None`: not known yet.
+    pub fn set_custody(&self, columns: Option<ColumnSet>) {
+        self.lock().custody = columns;
+    }
+
+    /// Every data columns request received, `(range, columns)`, in the order received.
+    pub fn column_requests(&self) -> Vec<(SyncRange, ColumnSet)> {
+        self.lock().column_requests.clone()
+    }
+
     /// With `bytes_per_second` as its throughput.
     pub fn with_throughput(self, bytes_per_second: f64) -> Self {
         self.lock().throughput = bytes_per_second;
@@ -329,14 +359,15 @@ impl MockPeer {
     /// Answer the next requests for exactly `range` with `behaviours`, one each, then fall
     /// back to the default behaviour.
     ///
-    /// Blocks and sidecars requests have a copy each: the n-th blocks request and the n-th
-    /// sidecars request of the range both get the n-th behaviour, so one entry describes one
-    /// attempt at the range (a [`Behaviour::WithholdSidecars`] entry gives honest blocks
+    /// Blocks, sidecars and columns requests have a copy each: the n-th blocks request and
+    /// the n-th sidecars (or columns) request of the range all get the n-th behaviour, so
+    /// one entry describes one attempt at the range (a [`Behaviour::WithholdSidecars`] entry gives honest blocks
     /// and no sidecars). Appends to what is still scripted.
     pub fn script(&self, range: SyncRange, behaviours: impl IntoIterator<Item = Behaviour>) {
         let behaviours: Vec<Behaviour> = behaviours.into_iter().collect();
         self.script_kind(range, RequestKind::Blocks, behaviours.iter().copied());
-        self.script_kind(range, RequestKind::Sidecars, behaviours);
+        self.script_kind(range, RequestKind::Sidecars, behaviours.iter().copied());
+        self.script_kind(range, RequestKind::Columns, behaviours);
     }
 
     /// As [`MockPeer::script`], for one kind of request only.
@@ -438,7 +469,7 @@ impl MockPeer {
         self,
         range: SyncRange,
         kind: RequestKind,
-        to_items: fn(Reply) -> Vec<T>,
+        to_items: impl FnOnce(Reply) -> Vec<T> + Send,
     ) -> Result<Vec<T>, RequestError> {
         // `answer` takes and drops the lock: no guard lives across an await.
         match self.answer(range, kind) {
@@ -497,6 +528,7 @@ impl ScoredPeer for MockPeer {
 impl SyncPeer for MockPeer {
     type Block = TestBlock;
     type Sidecar = TestSidecar;
+    type Column = TestColumn;
 
     fn head_slot(&self) -> Slot {
         self.lock().reported.reported_head()
@@ -535,6 +567,23 @@ impl SyncPeer for MockPeer {
     ) -> impl Future<Output = Result<Vec<TestSidecar>, RequestError>> + Send {
         self.clone()
             .serve(range, RequestKind::Sidecars, Reply::into_sidecars)
+    }
+    fn custody(&self) -> Option<ColumnSet> {
+        self.lock().custody
+    }
+    fn data_column_sidecars_by_range(
+        &self,
+        range: SyncRange,
+        columns: ColumnSet,
+    ) -> impl Future<Output = Result<Vec<TestColumn>, RequestError>> + Send {
+        let peer = self.clone();
+        async move {
+            peer.lock().column_requests.push((range, columns));
+            peer.serve(range, RequestKind::Columns, move |reply| {
+                reply.into_columns(columns)
+            })
+            .await
+        }
     }
 }
 

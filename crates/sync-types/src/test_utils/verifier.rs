@@ -5,10 +5,11 @@ use std::{
     sync::{Arc, Mutex, MutexGuard},
 };
 
-use super::chain::{TestBlock, TestSidecar, is_invalid_root};
+use super::chain::{TestBlock, TestColumn, TestSidecar, is_invalid_root};
 use crate::{
+    column::ColumnSet,
     slot::{Root, Slot, SyncDirection},
-    verifier::{BlockOutcome, BlockVerifier, VerifierFault},
+    verifier::{BlockOutcome, BlockVerifier, ColumnRejection, VerifierFault},
     view::BlockData,
 };
 
@@ -17,7 +18,10 @@ use crate::{
 /// Forward, a block is `Ok` when its parent is known, `Duplicate` when it is known
 /// itself, `MissingParent` otherwise. Backward (backfill), a block is `Ok` when its root is
 /// the parent root of the lowest block verified so far (the anchor at first). A block
-/// whose sidecars are given but do not match its commitments is `MissingSidecars`.
+/// whose sidecars are given but do not match its commitments is `MissingSidecars`, and so
+/// is a block with blobs whose columns are given but empty or name another block.
+/// [`verify_columns`](BlockVerifier::verify_columns) rejects the columns whose
+/// [`proofs_valid`](TestColumn::proofs_valid) is false.
 /// Before all of these, a block whose root is marked by
 /// [`invalid_root`](super::invalid_root) is `Invalid` (it fails verification whatever
 /// its parent). Scripted outcomes per slot and one-off faults override everything.
@@ -38,6 +42,8 @@ struct State {
     faults: Vec<VerifierFault>,
     calls: usize,
     maybe_finalized_calls: usize,
+    columns_verified: usize,
+    imported_columns: HashMap<Slot, ColumnSet>,
 }
 
 impl ChainVerifier {
@@ -96,6 +102,17 @@ impl ChainVerifier {
         self.lock().calls
     }
 
+    /// The columns each imported block came with, by slot (blocks imported without
+    /// columns are absent).
+    pub fn imported_columns(&self) -> HashMap<Slot, ColumnSet> {
+        self.lock().imported_columns.clone()
+    }
+
+    /// How many columns passed [`verify_columns`](BlockVerifier::verify_columns).
+    pub fn columns_verified(&self) -> usize {
+        self.lock().columns_verified
+    }
+
     /// How many segments came with `maybe_finalized` set.
     pub fn maybe_finalized_calls(&self) -> usize {
         self.lock().maybe_finalized_calls
@@ -104,7 +121,7 @@ impl ChainVerifier {
     fn judge(
         state: &mut State,
         direction: SyncDirection,
-        data: &BlockData<TestBlock, TestSidecar>,
+        data: &BlockData<TestBlock, TestSidecar, TestColumn>,
     ) -> BlockOutcome {
         let b = &data.block;
         if let Some(outcome) = state.scripted.get(&b.slot) {
@@ -115,6 +132,12 @@ impl ChainVerifier {
         }
         if let Some(sidecars) = &data.sidecars
             && (sidecars.len() as u64 != b.blobs || sidecars.iter().any(|s| s.block_root != b.root))
+        {
+            return BlockOutcome::MissingSidecars;
+        }
+        if let Some(columns) = &data.columns
+            && ((b.blobs > 0 && columns.is_empty())
+                || columns.iter().any(|c| c.block_root != b.root))
         {
             return BlockOutcome::MissingSidecars;
         }
@@ -130,6 +153,10 @@ impl ChainVerifier {
         }
         state.known.insert(b.root);
         state.imported.push(b.slot);
+        if let Some(columns) = &data.columns {
+            let set = columns.iter().map(|c| c.index).collect();
+            state.imported_columns.insert(b.slot, set);
+        }
         if direction == SyncDirection::Backward {
             state.expected = Some(b.parent_root);
         }
@@ -140,10 +167,29 @@ impl ChainVerifier {
 impl BlockVerifier for ChainVerifier {
     type Block = TestBlock;
     type Sidecar = TestSidecar;
+    type Column = TestColumn;
+
+    async fn verify_columns(
+        &self,
+        _blocks: Vec<TestBlock>,
+        columns: Vec<Vec<TestColumn>>,
+    ) -> Result<Vec<Vec<TestColumn>>, ColumnRejection> {
+        let bad: Vec<(Slot, u64)> = columns
+            .iter()
+            .flatten()
+            .filter(|c| !c.proofs_valid)
+            .map(|c| (c.slot, c.index))
+            .collect();
+        if !bad.is_empty() {
+            return Err(ColumnRejection::Invalid { bad });
+        }
+        self.lock().columns_verified += columns.iter().map(Vec::len).sum::<usize>();
+        Ok(columns)
+    }
 
     async fn verify_segment(
         &self,
-        segment: Vec<BlockData<TestBlock, TestSidecar>>,
+        segment: Vec<BlockData<TestBlock, TestSidecar, TestColumn>>,
         maybe_finalized: bool,
     ) -> Result<Vec<BlockOutcome>, VerifierFault> {
         let mut state = self.lock();

@@ -1,6 +1,9 @@
 //! Helpers shared by the response-check tests.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
+#[allow(unused_imports)]
+pub use sync_types::test_utils::{TestColumn, TestData, TestResponse};
+
 use sync_types::{
     ChainSpec, Epoch, ResponseError, Root, Slot, SyncRange, group_sidecars,
     test_utils::{TestBlock, TestSidecar, test_root},

@@ -1,6 +1,9 @@
 //! Helpers shared by the mock-peer tests.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
+#[allow(unused_imports)]
+pub use sync_types::test_utils::{TestColumn, TestData, TestResponse};
+
 use std::sync::Arc;
 
 use sync_types::{

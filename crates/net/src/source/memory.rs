@@ -1,10 +1,4 @@
-//! Where the server gets what it serves: the [`ChainSource`] seam, and [`MemorySource`],
-//! an in-memory chain of verified blocks and blob sidecars (the devnet's serving peers
-//! use it; a store-backed source implements the same trait).
-//!
-//! Items come out as SSZ bytes ([`bytes::Bytes`], so an in-memory source hands out
-//! shared buffers without copying), with the slot the server needs for the context bytes.
-//! Every query takes a `limit`: a source never returns more items than that.
+//! [`MemorySource`]: an in-memory chain of verified blocks, blob sidecars and data columns.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -13,111 +7,9 @@ use bytes::Bytes;
 use consensus::containers::{BlobIdentifier, Checkpoint};
 use consensus::devnet::Devnet;
 use consensus::primitives::Hash256;
-use consensus::{Block, Fork, Sidecar};
+use consensus::{Block, Column, Fork, Sidecar};
 
-/// What our status says about the chain we serve.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChainInfo {
-    /// The finalized checkpoint (epoch 0 and a zero root at genesis).
-    pub finalized: Checkpoint,
-    /// The head block's root.
-    pub head_root: Hash256,
-    /// The head block's slot.
-    pub head_slot: u64,
-    /// The earliest slot from which blocks (and, in the window, blobs) are served.
-    pub earliest_available_slot: u64,
-}
-
-/// A block to serve: its SSZ, its fork (the SSZ layout) and its slot (the context bytes
-/// are the fork digest of the slot's epoch).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BlockBytes {
-    /// The block's slot.
-    pub slot: u64,
-    /// The block's fork.
-    pub fork: Fork,
-    /// The `SignedBeaconBlock` SSZ.
-    pub ssz: Bytes,
-}
-
-/// A blob sidecar to serve: its SSZ and the slot of its block.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SidecarBytes {
-    /// The slot of the sidecar's block.
-    pub slot: u64,
-    /// The `BlobSidecar` SSZ.
-    pub ssz: Bytes,
-}
-
-/// A source failed to read its data (a database error, say). The server answers
-/// `ServerError`.
-#[derive(Debug, thiserror::Error)]
-#[error("chain source failed: {source}")]
-pub struct SourceError {
-    /// What failed.
-    #[source]
-    pub source: Box<dyn std::error::Error + Send + Sync>,
-}
-
-/// The chain a node serves to its peers. Methods are synchronous and may block briefly
-/// (the server calls them on tokio's blocking pool).
-pub trait ChainSource: Send + Sync + 'static {
-    /// Finalized checkpoint, head and earliest available slot, for our status.
-    fn chain_info(&self) -> ChainInfo;
-
-    /// The root of our canonical block at `slot`, or of the last one before it; `None`
-    /// if we have no block at or before `slot`.
-    fn block_root_at_slot(&self, slot: u64) -> Option<Hash256>;
-
-    /// The canonical blocks in slots `start_slot .. start_slot + count`, ascending, at
-    /// most `limit` of them.
-    ///
-    /// # Errors
-    ///
-    /// [`SourceError`] when the data cannot be read.
-    fn blocks_by_range(
-        &self,
-        start_slot: u64,
-        count: u64,
-        limit: usize,
-    ) -> Result<Vec<BlockBytes>, SourceError>;
-
-    /// The blocks with these roots that we have, in request order, at most `limit`.
-    ///
-    /// # Errors
-    ///
-    /// [`SourceError`] when the data cannot be read.
-    fn blocks_by_root(
-        &self,
-        roots: &[Hash256],
-        limit: usize,
-    ) -> Result<Vec<BlockBytes>, SourceError>;
-
-    /// The blob sidecars of the canonical blocks in slots `start_slot .. start_slot +
-    /// count`, in (slot, index) order, at most `limit`.
-    ///
-    /// # Errors
-    ///
-    /// [`SourceError`] when the data cannot be read.
-    fn blob_sidecars_by_range(
-        &self,
-        start_slot: u64,
-        count: u64,
-        limit: usize,
-    ) -> Result<Vec<SidecarBytes>, SourceError>;
-
-    /// The blob sidecars with these identifiers that we have, in request order, at most
-    /// `limit`.
-    ///
-    /// # Errors
-    ///
-    /// [`SourceError`] when the data cannot be read.
-    fn blob_sidecars_by_root(
-        &self,
-        ids: &[BlobIdentifier],
-        limit: usize,
-    ) -> Result<Vec<SidecarBytes>, SourceError>;
-}
+use super::{BlockBytes, ChainInfo, ChainSource, SidecarBytes, SourceError};
 
 #[derive(Clone, Debug)]
 struct StoredBlock {
@@ -132,7 +24,9 @@ struct MemoryChain {
     blocks: BTreeMap<u64, StoredBlock>,
     slot_of_root: HashMap<Hash256, u64>,
     /// By (slot, index): the block root and the SSZ.
-    sidecars: BTreeMap<(u64, u64), (Hash256, Bytes)>,
+    sidecars: ItemsBySlot,
+    /// Data columns by (slot, column index): the block root and the SSZ.
+    columns: ItemsBySlot,
     finalized: Checkpoint,
     earliest_available_slot: u64,
 }
@@ -207,6 +101,18 @@ impl MemorySource {
         }
     }
 
+    /// Adds verified data column sidecars.
+    pub fn insert_columns(&self, columns: &[Column]) {
+        let mut chain = self.write();
+        for column in columns {
+            let slot = column.sidecar().signed_block_header.message.slot;
+            let ssz = Bytes::from(column.as_ssz_bytes());
+            chain
+                .columns
+                .insert((slot, column.sidecar().index), (column.block_root(), ssz));
+        }
+    }
+
     /// Sets the finalized checkpoint our status reports.
     pub fn set_finalized(&self, checkpoint: Checkpoint) {
         self.write().finalized = checkpoint;
@@ -230,6 +136,36 @@ impl MemorySource {
 
 fn end_slot(start_slot: u64, count: u64) -> u64 {
     start_slot.saturating_add(count)
+}
+
+/// Sidecars or columns by (slot, index): the block root each names and its SSZ.
+type ItemsBySlot = BTreeMap<(u64, u64), (Hash256, Bytes)>;
+
+impl MemoryChain {
+    /// The items of `items` in slots `start_slot .. start_slot + count` whose index
+    /// `wanted` accepts and that belong to the canonical block of their slot, in (slot,
+    /// index) order, at most `limit`.
+    fn canonical_items(
+        &self,
+        items: &ItemsBySlot,
+        start_slot: u64,
+        count: u64,
+        wanted: impl Fn(u64) -> bool,
+        limit: usize,
+    ) -> Vec<SidecarBytes> {
+        let end = end_slot(start_slot, count);
+        items
+            .range((start_slot, 0)..(end, 0))
+            .filter(|((slot, index), (root, _))| {
+                wanted(*index) && self.blocks.get(slot).is_some_and(|b| b.root == *root)
+            })
+            .take(limit)
+            .map(|((slot, _), (_, ssz))| SidecarBytes {
+                slot: *slot,
+                ssz: ssz.clone(),
+            })
+            .collect()
+    }
 }
 
 impl ChainSource for MemorySource {
@@ -299,20 +235,7 @@ impl ChainSource for MemorySource {
         limit: usize,
     ) -> Result<Vec<SidecarBytes>, SourceError> {
         let chain = self.read();
-        let end = end_slot(start_slot, count);
-        Ok(chain
-            .sidecars
-            .range((start_slot, 0)..(end, 0))
-            // Only sidecars of the canonical block of their slot.
-            .filter(|((slot, _), (root, _))| {
-                chain.blocks.get(slot).is_some_and(|b| b.root == *root)
-            })
-            .take(limit)
-            .map(|((slot, _), (_, ssz))| SidecarBytes {
-                slot: *slot,
-                ssz: ssz.clone(),
-            })
-            .collect())
+        Ok(chain.canonical_items(&chain.sidecars, start_slot, count, |_| true, limit))
     }
 
     fn blob_sidecars_by_root(
@@ -333,5 +256,17 @@ impl ChainSource for MemorySource {
             })
             .take(limit)
             .collect())
+    }
+
+    fn data_column_sidecars_by_range(
+        &self,
+        start_slot: u64,
+        count: u64,
+        columns: &[u64],
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        let chain = self.read();
+        let wanted = |index: u64| columns.contains(&index);
+        Ok(chain.canonical_items(&chain.columns, start_slot, count, wanted, limit))
     }
 }

@@ -8,6 +8,17 @@ use crate::{
 /// The epoch the consensus specs use for "not scheduled".
 pub const FAR_FUTURE_EPOCH: Epoch = Epoch(u64::MAX);
 
+/// The data a block needs besides itself, which depends on its fork.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BlockDataKind {
+    /// Before Deneb: the block alone.
+    None,
+    /// Deneb and Electra: one blob sidecar per blob commitment.
+    Blobs,
+    /// Fulu and later: the data column sidecars the node samples.
+    Columns,
+}
+
 /// A change of the blob limit at an epoch (a fork, or a Fulu blob-parameter-only fork).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlobLimit {
@@ -37,6 +48,11 @@ pub struct ChainSpec {
     pub min_epochs_for_blob_sidecars_requests: u64,
     /// `DENEB_FORK_EPOCH`: the first epoch with blobs.
     pub deneb_fork_epoch: Epoch,
+    /// `FULU_FORK_EPOCH`: the first epoch whose blob data travels as data columns.
+    pub fulu_fork_epoch: Epoch,
+    /// `MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS`: how far back peers must serve
+    /// data columns.
+    pub min_epochs_for_data_column_sidecars_requests: u64,
     /// The blob limit schedule, sorted by epoch (Deneb, Electra, then Fulu's BPO forks).
     pub blob_limits: Vec<BlobLimit>,
 }
@@ -52,6 +68,8 @@ impl ChainSpec {
             min_epochs_for_block_requests: 33_024,
             min_epochs_for_blob_sidecars_requests: 4096,
             deneb_fork_epoch: Epoch(269_568),
+            fulu_fork_epoch: Epoch(411_392),
+            min_epochs_for_data_column_sidecars_requests: 4096,
             blob_limits: vec![
                 BlobLimit {
                     epoch: Epoch(269_568),
@@ -85,6 +103,8 @@ impl ChainSpec {
             min_epochs_for_block_requests: 272,
             min_epochs_for_blob_sidecars_requests: 4096,
             deneb_fork_epoch: FAR_FUTURE_EPOCH,
+            fulu_fork_epoch: FAR_FUTURE_EPOCH,
+            min_epochs_for_data_column_sidecars_requests: 4096,
             blob_limits: vec![BlobLimit {
                 epoch: FAR_FUTURE_EPOCH,
                 max_blobs_per_block: 6,
@@ -106,6 +126,24 @@ impl ChainSpec {
             },
         ];
         self
+    }
+
+    /// Schedule Fulu at `fulu`: blocks from that epoch on carry their blob data as data
+    /// columns, under the blob limit already in force.
+    pub fn with_fulu_at(mut self, fulu: Epoch) -> ChainSpec {
+        self.fulu_fork_epoch = fulu;
+        self
+    }
+
+    /// The data a block of `epoch` needs besides itself.
+    pub fn data_kind_at(&self, epoch: Epoch) -> BlockDataKind {
+        if epoch >= self.fulu_fork_epoch {
+            BlockDataKind::Columns
+        } else if epoch >= self.deneb_fork_epoch {
+            BlockDataKind::Blobs
+        } else {
+            BlockDataKind::None
+        }
     }
 
     /// The epoch of `slot`.
@@ -147,10 +185,12 @@ impl ChainSpec {
     }
 
     /// Whether blobs must be fetched for a block at `slot` when the wall clock is at
-    /// `wall_epoch`: the slot's epoch is inside the blob window.
+    /// `wall_epoch`: the slot's epoch is inside the blob window and before Fulu.
     pub fn is_in_blob_window(&self, slot: Slot, wall_epoch: Epoch) -> bool {
         let epoch = self.epoch_of(slot);
-        epoch >= self.blob_window_start(wall_epoch) && epoch <= wall_epoch
+        epoch >= self.blob_window_start(wall_epoch)
+            && epoch <= wall_epoch
+            && epoch < self.fulu_fork_epoch
     }
 
     /// Whether any slot of `first ..= last` needs blobs. Both ends are checked, so a range
@@ -159,111 +199,52 @@ impl ChainSpec {
     pub fn range_needs_blobs(&self, first: Slot, last: Slot, wall_epoch: Epoch) -> bool {
         let start = self.blob_window_start(wall_epoch);
         let (lo, hi) = (self.epoch_of(first), self.epoch_of(last));
-        hi >= start && lo <= wall_epoch
+        hi >= start && lo <= wall_epoch && lo < self.fulu_fork_epoch
     }
 
     /// The part of `range` whose blob sidecars must be fetched when the wall clock is at
-    /// `wall_epoch`: the slots inside the blob window, or `None` when there are none. A
+    /// `wall_epoch`: the slots inside the blob window and before Fulu (whose blocks carry
+    /// data columns instead), or `None` when there are none. A
     /// range that straddles the retention boundary asks for the sidecars of its newer part
     /// only, so a peer that pruned the older part is never asked for them.
     ///
     /// The same rule is the serving side's: the spec's `blob_serve_range`,
-    /// `[max(wall - MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS, DENEB_FORK_EPOCH), wall]`, from
+    /// `[max(wall - MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS, DENEB_FORK_EPOCH), wall]`, cut
+    /// before `FULU_FORK_EPOCH` as the Fulu p2p spec deprecates the protocol, from
     /// which a server answers `BlobSidecarsByRange` (the `net` crate's server asks this
     /// method, so both sides agree to the slot).
     pub fn blob_range(&self, range: SyncRange, wall_epoch: Epoch) -> Option<SyncRange> {
+        if self.fulu_fork_epoch == Epoch(0) {
+            return None; // Fulu from genesis: no block has blob sidecars
+        }
         let lo = self.start_slot(self.blob_window_start(wall_epoch));
-        let hi = self
-            .start_slot(wall_epoch.saturating_add(1))
-            .saturating_sub(1);
+        let hi = self.end_slot(wall_epoch.min(self.fulu_fork_epoch.saturating_sub(1)));
         SyncRange::from_bounds(range.start().max(lo), range.last().min(hi))
+    }
+
+    /// The oldest epoch whose data columns peers must still serve when the wall clock is
+    /// at `wall_epoch`: `max(fulu, wall - MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS)`.
+    pub fn column_window_start(&self, wall_epoch: Epoch) -> Epoch {
+        wall_epoch
+            .saturating_sub(self.min_epochs_for_data_column_sidecars_requests)
+            .max(self.fulu_fork_epoch)
+    }
+
+    /// The part of `range` whose data columns must be fetched when the wall clock is at
+    /// `wall_epoch`, or `None` when there is none: the spec's serve range of
+    /// `DataColumnSidecarsByRange`, `[max(wall - MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS,
+    /// FULU_FORK_EPOCH), wall]`, so both sides agree to the slot.
+    pub fn column_range(&self, range: SyncRange, wall_epoch: Epoch) -> Option<SyncRange> {
+        let lo = self.start_slot(self.column_window_start(wall_epoch));
+        let hi = self.end_slot(wall_epoch);
+        SyncRange::from_bounds(range.start().max(lo), range.last().min(hi))
+    }
+
+    /// The last slot of `epoch`.
+    const fn end_slot(&self, epoch: Epoch) -> Slot {
+        self.start_slot(epoch.saturating_add(1)).saturating_sub(1)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mainnet_blob_limits_follow_the_fork_schedule() {
-        let s = ChainSpec::mainnet();
-        assert_eq!(s.max_blobs_per_block_at(Epoch(269_567)), 0);
-        assert_eq!(s.max_blobs_per_block_at(Epoch(269_568)), 6);
-        assert_eq!(s.max_blobs_per_block_at(Epoch(364_032)), 9);
-        assert_eq!(s.max_blobs_per_block_at(Epoch(412_672)), 15);
-        assert_eq!(s.max_blobs_per_block_at(Epoch(500_000)), 21);
-        assert_eq!(s.max_request_blocks_at(Epoch(0)), 1024);
-        assert_eq!(s.max_request_blocks_at(Epoch(269_568)), 128);
-    }
-
-    #[test]
-    fn blob_window_is_measured_from_the_wall_epoch_and_never_before_deneb() {
-        let s = ChainSpec::mainnet();
-        assert_eq!(s.blob_window_start(Epoch(270_000)), Epoch(269_568));
-        assert_eq!(s.blob_window_start(Epoch(300_000)), Epoch(300_000 - 4096));
-    }
-
-    #[test]
-    fn a_range_straddling_the_deneb_fork_needs_blobs() {
-        let s = ChainSpec::mainnet();
-        let fork = s.start_slot(s.deneb_fork_epoch);
-        let wall = Epoch(269_600);
-        // Starts before Deneb, ends after it: the seed looked only at the start (D.8).
-        assert!(s.range_needs_blobs(fork.saturating_sub(16), fork.saturating_add(15), wall));
-        assert!(!s.range_needs_blobs(fork.saturating_sub(64), fork.saturating_sub(1), wall));
-    }
-
-    #[test]
-    fn a_range_straddling_the_retention_boundary_needs_blobs() {
-        let s = ChainSpec::mainnet();
-        let wall = Epoch(300_000);
-        let boundary = s.start_slot(s.blob_window_start(wall));
-        assert!(s.range_needs_blobs(
-            boundary.saturating_sub(10),
-            boundary.saturating_add(5),
-            wall
-        ));
-        assert!(!s.range_needs_blobs(
-            boundary.saturating_sub(10),
-            boundary.saturating_sub(1),
-            wall
-        ));
-    }
-
-    #[test]
-    fn the_blob_range_is_the_part_of_a_range_inside_the_window() {
-        let s = ChainSpec::mainnet();
-        let wall = Epoch(300_000);
-        let boundary = s.start_slot(s.blob_window_start(wall));
-        let straddling = SyncRange::new(boundary.saturating_sub(10), 32).expect("range");
-        assert_eq!(
-            s.blob_range(straddling, wall),
-            SyncRange::new(boundary, 22),
-            "only the newer 22 slots"
-        );
-        let older = SyncRange::new(boundary.saturating_sub(64), 32).expect("range");
-        assert_eq!(s.blob_range(older, wall), None);
-        let inside = SyncRange::new(boundary.saturating_add(64), 32).expect("range");
-        assert_eq!(s.blob_range(inside, wall), Some(inside));
-    }
-
-    #[test]
-    fn the_blob_range_never_reaches_before_the_deneb_fork() {
-        let s = ChainSpec::minimal().with_deneb_at(Epoch(10), Epoch(12));
-        let wall = Epoch(20); // wall - MIN_EPOCHS saturates to 0: Deneb bounds the window
-        let fork = s.start_slot(Epoch(10));
-        let straddling = SyncRange::new(fork.saturating_sub(5), 16).expect("range");
-        assert_eq!(s.blob_range(straddling, wall), SyncRange::new(fork, 11));
-        let before = SyncRange::new(Slot(0), 16).expect("range");
-        assert_eq!(s.blob_range(before, wall), None);
-    }
-
-    #[test]
-    fn minimal_has_no_deneb_until_scheduled() {
-        let s = ChainSpec::minimal();
-        assert_eq!(s.max_blobs_per_block_at(Epoch(1_000)), 0);
-        let s = s.with_deneb_at(Epoch(0), Epoch(2));
-        assert_eq!(s.max_blobs_per_block_at(Epoch(1)), 6);
-        assert_eq!(s.max_blobs_per_block_at(Epoch(2)), 9);
-    }
-}
+mod tests;
