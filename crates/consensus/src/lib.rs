@@ -15,6 +15,7 @@
 //! | [`bls`], [`keys`] | blst signatures, batch verification, the interop keys |
 //! | [`kzg`] | blob and cell proofs with c-kzg and the Ethereum trusted setup |
 //! | [`merkle`] | commitment inclusion proofs |
+//! | [`recover`] | blobs (and blob sidecars) rebuilt from at least half of a block's data columns |
 //! | [`verify`] | the [`ChainVerifier`]: linkage, signatures, sidecars, without a state transition |
 //! | [`devnet`] | the deterministic devnet chain builder (interop keys, real signatures and blobs) |
 //!
@@ -55,6 +56,7 @@ pub mod keys;
 pub mod kzg;
 pub mod merkle;
 pub mod primitives;
+pub mod recover;
 pub mod sidecar;
 pub mod state;
 pub mod verify;

@@ -1,9 +1,12 @@
 //! The Fulu pyspec chain's data columns through the `BlockVerifier` seam: checked as they
 //! arrive (`verify_columns`, one batch for the whole chain), then with their blocks
-//! (`verify_segment`); each negative column named by its check, and blamed alone.
+//! (`verify_segment`); each negative column named by its check, and blamed alone; blobs
+//! rebuilt from any half of a block's columns.
 
 mod support;
 
+use consensus::recover::{RecoverError, blob_sidecars_from_columns};
+use consensus::verify::blobs::verify_blob_sidecar;
 use consensus::verify::columns::find_bad_columns;
 use consensus::{Column, Fork};
 use support::{PyspecChain, read, text};
@@ -112,4 +115,78 @@ async fn each_negative_column_is_named_by_its_check_and_blamed_alone() {
         checked += 1;
     }
     assert_eq!(checked, 7, "every negative column of the Fulu vectors");
+}
+
+/// The columns of the pyspec block at slot 5 (all 128 of them are in the vectors).
+fn slot_5(chain: &PyspecChain) -> (consensus::Block, Vec<Column>) {
+    let data = &chain.blocks[chain.position(5)];
+    let columns = data.columns.clone().expect("Fulu");
+    assert_eq!(columns.len(), 128);
+    (data.block.clone(), columns)
+}
+
+fn blob_sha256(chain: &PyspecChain) -> Vec<String> {
+    let entry = chain.expected["slots"]
+        .as_array()
+        .expect("slots")
+        .iter()
+        .find(|s| s["slot"] == 5)
+        .expect("slot 5");
+    entry["blob_sha256"]
+        .as_array()
+        .expect("hashes")
+        .iter()
+        .map(text)
+        .collect()
+}
+
+#[test]
+fn a_blocks_blobs_are_rebuilt_byte_for_byte_from_any_half_of_its_columns() {
+    let chain = fulu();
+    let (block, all) = slot_5(&chain);
+    let expected = blob_sha256(&chain);
+    assert_eq!(expected.len(), 3);
+    let proposers = chain.proposers();
+    let halves: [(&str, Keep); 4] = [
+        ("all 128", |_| true),
+        ("the first 64 (the blob itself)", |i| i < 64),
+        ("the last 64 (recovery)", |i| i >= 64),
+        ("every other one (recovery)", |i| i % 2 == 1),
+    ];
+    for (what, keep) in halves {
+        let columns: Vec<Column> = all
+            .iter()
+            .filter(|c| keep(c.sidecar().index))
+            .cloned()
+            .collect();
+        let sidecars = blob_sidecars_from_columns(&block, &columns).expect(what);
+        assert_eq!(sidecars.len(), 3, "{what}");
+        for (sidecar, sha) in sidecars.iter().zip(&expected) {
+            let got = hex_string(&ethereum_hashing::hash(&sidecar.blob[..]));
+            assert_eq!(&got, sha, "{what}: blob {}", sidecar.index);
+            // A whole blob sidecar: its KZG proof, inclusion proof and header signature.
+            verify_blob_sidecar(sidecar, &chain.config, &proposers).expect(what);
+        }
+    }
+    let too_few: Vec<Column> = all.iter().take(63).cloned().collect();
+    assert_eq!(
+        blob_sidecars_from_columns(&block, &too_few),
+        Err(RecoverError::TooFewColumns {
+            held: 63,
+            needed: 64,
+            total: 128
+        })
+    );
+    let other = chain.blocks[chain.position(4)].block.clone();
+    assert!(matches!(
+        blob_sidecars_from_columns(&other, &all),
+        Err(RecoverError::ColumnMismatch { .. })
+    ));
+}
+
+/// Which column indices a case keeps.
+type Keep = fn(u64) -> bool;
+
+fn hex_string(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -33,19 +33,28 @@ use tokio::net::TcpStream;
 /// The last slot of the devnet chain.
 const LAST_SLOT: u64 = 64;
 
+/// The same chain in Fulu: blob data as data columns.
+fn fulu_devnet() -> &'static Devnet {
+    static DEVNET: OnceLock<Devnet> = OnceLock::new();
+    DEVNET.get_or_init(|| generate(consensus::Fork::Fulu))
+}
+
 /// The devnet every test serves, generated once (signing is the slow part).
 fn devnet() -> &'static Devnet {
     static DEVNET: OnceLock<Devnet> = OnceLock::new();
-    DEVNET.get_or_init(|| {
-        Devnet::generate(DevnetParams {
-            slots: LAST_SLOT,
-            validators: 16,
-            max_blobs: Some(2),
-            blob_pool: 2,
-            ..Default::default()
-        })
-        .expect("the devnet generates")
+    DEVNET.get_or_init(|| generate(DevnetParams::default().genesis_fork))
+}
+
+fn generate(genesis_fork: consensus::Fork) -> Devnet {
+    Devnet::generate(DevnetParams {
+        slots: LAST_SLOT,
+        validators: 16,
+        max_blobs: Some(2),
+        blob_pool: 2,
+        genesis_fork,
+        ..Default::default()
     })
+    .expect("the devnet generates")
 }
 
 /// A node over a data directory holding the whole devnet chain, with its API served.
@@ -63,7 +72,12 @@ impl Served {
 
     /// A node whose wall clock is at `wall_slot`.
     async fn start_at(wall_slot: u64) -> Served {
-        let devnet = devnet();
+        Served::start_on(devnet(), wall_slot, |_| true).await
+    }
+
+    /// A node over `devnet`'s chain, its wall clock at `wall_slot`, holding the data
+    /// columns (Fulu) whose index `keep` accepts.
+    async fn start_on(devnet: &'static Devnet, wall_slot: u64, keep: fn(u64) -> bool) -> Served {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(STORE_FILE);
         let config = devnet.config().clone();
@@ -71,7 +85,12 @@ impl Served {
         tokio::task::spawn_blocking(move || {
             let store = Store::open(&path, &config).unwrap();
             store.init_anchor(&genesis, &[]).unwrap();
-            let segment = crate::devnet().segment(1..LAST_SLOT + 1);
+            let mut segment = devnet.segment(1..LAST_SLOT + 1);
+            for data in &mut segment {
+                if let Some(columns) = &mut data.columns {
+                    columns.retain(|c| keep(c.sidecar().index));
+                }
+            }
             let head = &segment.last().unwrap().block;
             let anchor = Anchor::Head {
                 root: head.root(),
@@ -602,4 +621,57 @@ async fn shutdown_stops_accepting_connections() {
     served.server.shutdown().await.unwrap();
     assert!(TcpStream::connect(addr).await.is_err());
     served.node.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fulu_blob_sidecars_are_rebuilt_from_half_the_columns_or_refused_in_one_line() {
+    let devnet = fulu_devnet();
+    let index = devnet
+        .blocks()
+        .iter()
+        .position(|b| b.signed().blob_kzg_commitments().len() == 2)
+        .expect("a block with two blobs");
+    let block = &devnet.blocks()[index];
+    let path = format!("/eth/v1/beacon/blob_sidecars/{}", hex0x(block.root()));
+
+    // Holding the odd columns only: every blob is recovered, its sidecar whole.
+    let served = Served::start_on(devnet, LAST_SLOT, |i| i % 2 == 1).await;
+    let reply = served.get_ssz(&path).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.header("eth-consensus-version"), "fulu");
+    let sidecars: Vec<Sidecar> = reply
+        .body
+        .chunks(consensus::containers::BLOB_SIDECAR_SIZE)
+        .map(|bytes| Sidecar::from_ssz_bytes(bytes).unwrap())
+        .collect();
+    assert_eq!(sidecars.len(), 2);
+    let proposers = devnet.proposers();
+    for sidecar in &sidecars {
+        // Its KZG proof holds against the block's commitment: the blob is the block's.
+        consensus::verify::blobs::verify_blob_sidecar(
+            sidecar.sidecar(),
+            devnet.config(),
+            &proposers,
+        )
+        .unwrap();
+        assert_eq!(sidecar.block_root(), block.root());
+    }
+    let json = served.get(&format!("{path}?indices=1")).await.data();
+    assert_eq!(json.as_array().map(Vec::len), Some(1));
+    assert_eq!(json[0]["index"], "1");
+    served.stop().await;
+
+    // Holding 8 columns, as a node at the minimum custody does: a clear 404.
+    let served = Served::start_on(devnet, LAST_SLOT, |i| i < 8).await;
+    let reply = served.get(&path).await;
+    reply.expect_error(StatusCode::NOT_FOUND);
+    let message = reply.json()["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("only 8 of the 128"), "{message}");
+    assert!(!message.contains('\n'));
+    served.stop().await;
 }

@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use consensus::primitives::Hash256;
+use consensus::recover::blob_sidecars_from_columns;
 use consensus::{Fork, Sidecar, SignedBeaconBlock};
 use serde::Serialize;
 use store::{Anchors, Store};
@@ -189,7 +190,9 @@ pub(crate) struct SidecarsAnswer {
 /// `GET /eth/v1/beacon/blob_sidecars/{block_id}?indices=..`: a stored block's blob
 /// sidecars in index order (those of `indices` only, if given), as JSON or, with
 /// `Accept: application/octet-stream`, as the SSZ `List[BlobSidecar, ..]` (the
-/// sidecars' fixed-size encodings one after another).
+/// sidecars' fixed-size encodings one after another). For a Fulu block they are rebuilt
+/// from its stored data columns, which takes at least 64 of the 128 (a supernode holds
+/// all); with fewer the answer is a 404 that says how many are held.
 pub(crate) async fn blob_sidecars(
     State(state): State<Arc<ApiState>>,
     Path(block_id): Path<String>,
@@ -200,16 +203,23 @@ pub(crate) async fn blob_sidecars(
     let indices = parse_list(&pairs(query)?, "indices", |v| v.parse::<u64>().ok())?;
     let anchors = state.ctx.chain.anchors();
     let (slot, mut sidecars) = read_block(&state, (&block_id, id), anchors, |store, root| {
-        let sidecars = store.sidecars(root)?;
-        let slot = match sidecars.first() {
-            Some(first) => first.sidecar().signed_block_header.message.slot,
-            // No sidecars: an empty list if the block is stored, 404 if not.
-            None => match store.block_ssz_by_root(root)? {
-                Some(block) => block.id.slot,
-                None => return Ok(None),
-            },
+        let Some(block) = store.block(root)? else {
+            return Ok(None);
         };
-        Ok(Some((slot, sidecars)))
+        let slot = block.signed().slot();
+        if !block.signed().fork().has_data_columns() {
+            return Ok(Some((slot, store.sidecars(root)?)));
+        }
+        // From Fulu on the blobs live in the data columns: rebuilt from at least half.
+        let columns = store.columns(root)?;
+        let rebuilt =
+            blob_sidecars_from_columns(&block, &columns).map_err(|error| ApiError::NotFound {
+                what: format!("the blob sidecars of the block at slot {slot}: {error}"),
+            })?;
+        Ok(Some((
+            slot,
+            rebuilt.into_iter().map(Sidecar::new).collect(),
+        )))
     })
     .await?;
     if let Some(indices) = indices {
