@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use consensus::containers::BlobIdentifier;
 use consensus::containers::Checkpoint;
+use consensus::containers::{BlobIdentifier, DataColumnsByRootIdentifier};
 use consensus::primitives::Hash256;
 use e2e::{GUARD, assert_same_chain, small_chain, source};
 use libp2p::identity::Keypair;
@@ -93,6 +93,13 @@ impl ChainSource for Flaky {
     ) -> Result<Vec<SidecarBytes>, SourceError> {
         self.inner
             .data_column_sidecars_by_range(start, count, columns, limit)
+    }
+    fn data_column_sidecars_by_root(
+        &self,
+        ids: &[DataColumnsByRootIdentifier],
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        self.inner.data_column_sidecars_by_root(ids, limit)
     }
 }
 

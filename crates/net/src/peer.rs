@@ -23,7 +23,7 @@ use sync_types::lock::lock;
 use consensus::config::ChainConfig;
 use consensus::containers::{
     BeaconBlocksByRangeRequest, BlobIdentifier, BlobSidecarsByRangeRequest,
-    DataColumnSidecarsByRangeRequest,
+    DataColumnSidecarsByRangeRequest, DataColumnsByRootIdentifier,
 };
 use consensus::primitives::Hash256;
 use consensus::{Block, Column, Sidecar};
@@ -255,6 +255,27 @@ impl NetPeer {
             .ok_or_else(|| malformed("custody column out of range"))?;
         *lock(&self.inner.custody) = Some(set);
         Ok(set)
+    }
+
+    /// Data column sidecars by (block root, column indices) (an empty list asks
+    /// nothing). Each column is checked against its context bytes; which columns came is
+    /// the caller's to check.
+    ///
+    /// # Errors
+    ///
+    /// As [`NetPeer::ping`]; a column with wrong context bytes is malformed.
+    pub async fn data_column_sidecars_by_root(
+        &self,
+        ids: Vec<DataColumnsByRootIdentifier>,
+    ) -> Result<Vec<Column>, RequestError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let items = self
+            .request(RpcRequest::ColumnsByRoot(ids))
+            .await?
+            .into_items()?;
+        self.decode_columns(&items, crate::codec::Protocol::DataColumnSidecarsByRoot)
     }
 
     /// Blocks by root (an empty list asks nothing).

@@ -71,14 +71,17 @@ pub struct QuotaSet {
     /// `data_column_sidecars_by_range`: sidecars the request may return (`count` ×
     /// columns).
     pub columns_by_range: Quota,
+    /// `data_column_sidecars_by_root`: columns requested.
+    pub columns_by_root: Quota,
 }
 
 impl QuotaSet {
     /// Lighthouse's default inbound quotas per peer (wire.md §5): Status 5/15 s, Goodbye
     /// 1/10 s, Ping 2/10 s, MetaData 2/5 s, BlocksByRange 1024 blocks/10 s (also
     /// Lodestar 1.5.1's limit on *requested* blocks), BlocksByRoot 128/10 s,
-    /// BlobsByRange 6144/10 s, BlobsByRoot 768/10 s, DataColumnsByRange 16384/10 s
-    /// (`MAX_REQUEST_DATA_COLUMN_SIDECARS`, Lighthouse's quota: one full request).
+    /// BlobsByRange 6144/10 s, BlobsByRoot 768/10 s, DataColumnsByRange and ByRoot
+    /// 16384/10 s each (`MAX_REQUEST_DATA_COLUMN_SIDECARS`, Lighthouse's quota: one full
+    /// request).
     pub const fn lighthouse() -> QuotaSet {
         QuotaSet {
             status: Quota::per_secs(5, 15),
@@ -90,6 +93,7 @@ impl QuotaSet {
             blobs_by_range: Quota::per_secs(6144, 10),
             blobs_by_root: Quota::per_secs(768, 10),
             columns_by_range: Quota::per_secs(16_384, 10),
+            columns_by_root: Quota::per_secs(16_384, 10),
         }
     }
 
@@ -106,6 +110,7 @@ impl QuotaSet {
             blobs_by_range: self.blobs_by_range.stretched(percent),
             blobs_by_root: self.blobs_by_root.stretched(percent),
             columns_by_range: self.columns_by_range.stretched(percent),
+            columns_by_root: self.columns_by_root.stretched(percent),
         }
     }
 
@@ -122,6 +127,7 @@ impl QuotaSet {
             blobs_by_range: self.blobs_by_range.times(factor),
             blobs_by_root: self.blobs_by_root.times(factor),
             columns_by_range: self.columns_by_range.times(factor),
+            columns_by_root: self.columns_by_root.times(factor),
         }
     }
 
@@ -137,6 +143,7 @@ impl QuotaSet {
             RpcKind::BlobsByRange => self.blobs_by_range,
             RpcKind::BlobsByRoot => self.blobs_by_root,
             RpcKind::ColumnsByRange => self.columns_by_range,
+            RpcKind::ColumnsByRoot => self.columns_by_root,
         }
     }
 }

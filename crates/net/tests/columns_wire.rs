@@ -1,7 +1,8 @@
 //! The pyspec Fulu chain's data columns over the wire: our server serves them from a
 //! `MemorySource`, our client learns the server's custody from its MetaData v3 and
-//! fetches them by range; every column arrives byte for byte, groups with its block and
-//! verifies. The serve window and the request checks of `data_column_sidecars_by_range`.
+//! fetches them by range and by root; every column arrives byte for byte, groups with its
+//! block and verifies. The serve window and the request checks of
+//! `data_column_sidecars_by_range`.
 
 mod common;
 mod support;
@@ -10,7 +11,7 @@ use std::sync::Arc;
 
 use common::{read_bytes, read_json, root, str_field};
 use consensus::config::ChainConfig;
-use consensus::containers::DataColumnSidecarsByRangeRequest;
+use consensus::containers::{DataColumnSidecarsByRangeRequest, DataColumnsByRootIdentifier};
 use consensus::{Block, Column, Fork};
 use libp2p::identity::Keypair;
 use net::server::{ServePlan, plan};
@@ -156,6 +157,47 @@ async fn the_pyspec_columns_cross_the_wire_byte_for_byte_and_verify() {
         .await
         .expect("an empty answer");
     assert!(none.is_empty());
+
+    // By root: two blocks' worth, in request order, only what the server holds.
+    let with_blobs: Vec<&Block> = chain
+        .blocks
+        .iter()
+        .filter(|b| b.blob_commitment_count() > 0)
+        .take(2)
+        .collect();
+    let ids = vec![
+        DataColumnsByRootIdentifier {
+            block_root: with_blobs[1].root(),
+            columns: vec![127, 0].try_into().expect("two"),
+        },
+        DataColumnsByRootIdentifier {
+            block_root: with_blobs[0].root(),
+            // 1 is not in the vectors, so the server does not hold it.
+            columns: vec![35, 1].try_into().expect("two"),
+        },
+    ];
+    let got = peer
+        .data_column_sidecars_by_root(ids)
+        .await
+        .expect("columns by root");
+    let keys: Vec<(Slot, u64)> = got
+        .iter()
+        .map(|c| {
+            (
+                Slot(c.sidecar().signed_block_header.message.slot),
+                c.sidecar().index,
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            (Slot(with_blobs[1].slot().as_u64()), 127),
+            (Slot(with_blobs[1].slot().as_u64()), 0),
+            (Slot(with_blobs[0].slot().as_u64()), 35),
+        ]
+    );
+    assert_eq!(got[0].block_root(), with_blobs[1].root());
 
     server.node.shutdown().await;
     client.node.shutdown().await;

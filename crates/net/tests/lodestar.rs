@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use consensus::Fork;
 use consensus::config::ChainConfig;
-use consensus::containers::{BlobIdentifier, Checkpoint};
+use consensus::containers::{BlobIdentifier, Checkpoint, DataColumnsByRootIdentifier};
 use consensus::primitives::Hash256;
 use libp2p::identity::Keypair;
 use lodestar_harness::{Producer, SECONDS_PER_SLOT, block_root};
@@ -269,6 +269,14 @@ impl ChainSource for GenesisOnly {
         _: u64,
         _: u64,
         _: &[u64],
+        _: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        Ok(Vec::new())
+    }
+
+    fn data_column_sidecars_by_root(
+        &self,
+        _: &[DataColumnsByRootIdentifier],
         _: usize,
     ) -> Result<Vec<SidecarBytes>, SourceError> {
         Ok(Vec::new())

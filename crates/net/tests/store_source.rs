@@ -6,7 +6,7 @@ mod support;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use consensus::containers::{BlobIdentifier, Checkpoint};
+use consensus::containers::{BlobIdentifier, Checkpoint, DataColumnsByRootIdentifier};
 use consensus::primitives::Hash256;
 use consensus::verify::Anchor;
 use net::{BlockBytes, ChainInfo, ChainSource, NetConfig, SidecarBytes, SourceError};
@@ -143,6 +143,26 @@ impl ChainSource for StoreSource {
                 ssz: Bytes::from(c.ssz),
             })
             .collect())
+    }
+
+    fn data_column_sidecars_by_root(
+        &self,
+        ids: &[DataColumnsByRootIdentifier],
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        let mut out = Vec::new();
+        for id in ids {
+            for index in id.columns.iter() {
+                if let Some(column) = self.0.column(id.block_root, *index).map_err(source_error)? {
+                    out.push(SidecarBytes {
+                        slot: column.sidecar().signed_block_header.message.slot,
+                        ssz: Bytes::from(column.as_ssz_bytes()),
+                    });
+                }
+            }
+        }
+        out.truncate(limit);
+        Ok(out)
     }
 }
 

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use consensus::containers::BlobIdentifier;
+use consensus::containers::{BlobIdentifier, DataColumnsByRootIdentifier};
 use consensus::primitives::Hash256;
 use net::{BlockBytes, ChainInfo, ChainSource, SidecarBytes, SourceError};
 use store::{Store, StoreError};
@@ -160,5 +160,28 @@ impl ChainSource for StoreSource {
                 ssz: Bytes::from(c.ssz),
             })
             .collect())
+    }
+
+    fn data_column_sidecars_by_root(
+        &self,
+        ids: &[DataColumnsByRootIdentifier],
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        let mut out = Vec::new();
+        for (root, index) in ids
+            .iter()
+            .flat_map(|id| id.columns.iter().map(move |index| (id.block_root, *index)))
+        {
+            if out.len() >= limit {
+                break;
+            }
+            if let Some(column) = self.store.column(root, index).map_err(source_error)? {
+                out.push(SidecarBytes {
+                    slot: column.sidecar().signed_block_header.message.slot,
+                    ssz: Bytes::from(column.as_ssz_bytes()),
+                });
+            }
+        }
+        Ok(out)
     }
 }

@@ -95,6 +95,19 @@ pub struct DataColumnSidecarsByRangeRequest {
     pub columns: VariableList<u64, U128>,
 }
 
+/// `DataColumnsByRootIdentifier` (Fulu): a block and the columns wanted of it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Encode, Decode, TreeHash)]
+pub struct DataColumnsByRootIdentifier {
+    /// The block's root.
+    pub block_root: Hash256,
+    /// The column indices wanted (at most `NUMBER_OF_COLUMNS`).
+    pub columns: VariableList<u64, U128>,
+}
+
+/// `DataColumnSidecarsByRootRequest` (Fulu): at most `MAX_REQUEST_BLOCKS_DENEB` (128)
+/// identifiers.
+pub type DataColumnSidecarsByRootRequest = VariableList<DataColumnsByRootIdentifier, U128>;
+
 /// `BeaconBlocksByRootRequest`: at most `MAX_REQUEST_BLOCKS` (1024) roots on the wire;
 /// from Deneb on, servers answer at most `MAX_REQUEST_BLOCKS_DENEB` (128) of them.
 pub type BeaconBlocksByRootRequest = VariableList<Hash256, U1024>;

@@ -35,6 +35,7 @@ pub(crate) struct Behaviour {
     pub(crate) blobs_by_range: RequestResponse,
     pub(crate) blobs_by_root: RequestResponse,
     pub(crate) columns_by_range: RequestResponse,
+    pub(crate) columns_by_root: RequestResponse,
 }
 
 impl Behaviour {
@@ -76,6 +77,7 @@ impl Behaviour {
             blobs_by_range: make(RpcKind::BlobsByRange),
             blobs_by_root: make(RpcKind::BlobsByRoot),
             columns_by_range: make(RpcKind::ColumnsByRange),
+            columns_by_root: make(RpcKind::ColumnsByRoot),
         }
     }
 
@@ -91,6 +93,7 @@ impl Behaviour {
             RpcKind::BlobsByRange => &mut self.blobs_by_range,
             RpcKind::BlobsByRoot => &mut self.blobs_by_root,
             RpcKind::ColumnsByRange => &mut self.columns_by_range,
+            RpcKind::ColumnsByRoot => &mut self.columns_by_root,
         }
     }
 }
@@ -113,5 +116,6 @@ pub(crate) fn split(
         BehaviourEvent::BlobsByRange(e) => (RpcKind::BlobsByRange, e),
         BehaviourEvent::BlobsByRoot(e) => (RpcKind::BlobsByRoot, e),
         BehaviourEvent::ColumnsByRange(e) => (RpcKind::ColumnsByRange, e),
+        BehaviourEvent::ColumnsByRoot(e) => (RpcKind::ColumnsByRoot, e),
     }
 }

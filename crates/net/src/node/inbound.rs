@@ -169,7 +169,8 @@ impl SwarmTask {
         let (batch, capacity) = match plan {
             ServePlan::BlobsByRange { .. }
             | ServePlan::BlobsByRoot(_)
-            | ServePlan::ColumnsByRange { .. } => (
+            | ServePlan::ColumnsByRange { .. }
+            | ServePlan::ColumnsByRoot(_) => (
                 config.serve_blob_batch_slots,
                 config.serve_blob_buffer_chunks,
             ),

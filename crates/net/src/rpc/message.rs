@@ -4,7 +4,7 @@ use consensus::config::ChainConfig;
 use consensus::containers::{
     BeaconBlocksByRangeRequest, BeaconBlocksByRootRequest, BlobIdentifier,
     BlobSidecarsByRangeRequest, BlobSidecarsByRootRequest, DataColumnSidecarsByRangeRequest,
-    MetaDataV2, MetaDataV3,
+    DataColumnSidecarsByRootRequest, DataColumnsByRootIdentifier, MetaDataV2, MetaDataV3,
 };
 use consensus::primitives::Hash256;
 use ssz::Encode;
@@ -40,6 +40,8 @@ pub enum RpcRequest {
     BlobsByRoot(Vec<BlobIdentifier>),
     /// Data column sidecars by range, for a list of column indices.
     ColumnsByRange(DataColumnSidecarsByRangeRequest),
+    /// Data column sidecars by (block root, column indices).
+    ColumnsByRoot(Vec<DataColumnsByRootIdentifier>),
     /// An inbound request whose bytes could not be decoded (answered `InvalidRequest`).
     Invalid {
         /// The protocol it came on.
@@ -62,6 +64,7 @@ impl RpcRequest {
             RpcRequest::BlobsByRange(_) => RpcKind::BlobsByRange,
             RpcRequest::BlobsByRoot(_) => RpcKind::BlobsByRoot,
             RpcRequest::ColumnsByRange(_) => RpcKind::ColumnsByRange,
+            RpcRequest::ColumnsByRoot(_) => RpcKind::ColumnsByRoot,
             RpcRequest::Invalid { protocol, .. } => {
                 RpcKind::of_protocol(*protocol).unwrap_or(RpcKind::Status)
             }
@@ -80,6 +83,13 @@ impl RpcRequest {
             RpcRequest::BlobsByRange(request) => request.as_ssz_bytes(),
             RpcRequest::BlobsByRoot(ids) => ids.iter().flat_map(Encode::as_ssz_bytes).collect(),
             RpcRequest::ColumnsByRange(request) => request.as_ssz_bytes(),
+            // A list longer than the type allows is cut to it (the peer would refuse it).
+            RpcRequest::ColumnsByRoot(ids) => {
+                let bound = ids.len().min(crate::codec::MAX_REQUEST_BLOCKS_DENEB);
+                DataColumnSidecarsByRootRequest::new(ids[..bound].to_vec())
+                    .map(|list| list.as_ssz_bytes())
+                    .unwrap_or_default()
+            }
         }
     }
 
@@ -112,11 +122,11 @@ impl RpcRequest {
                 RpcRequest::ColumnsByRange(request)
             }
             Protocol::DataColumnSidecarsByRoot => {
-                return Err(CodecError::InvalidSsz {
-                    type_name: "data column request",
-                    len: ssz.len(),
-                    detail: ssz::DecodeError::BytesInvalid("protocol not served".into()),
-                });
+                let ids: DataColumnSidecarsByRootRequest = decode_ssz(ssz)?;
+                for id in ids.iter() {
+                    check_column_indices(&id.columns, ssz.len())?;
+                }
+                RpcRequest::ColumnsByRoot(ids.to_vec())
             }
         })
     }
@@ -136,6 +146,7 @@ impl RpcRequest {
             RpcRequest::ColumnsByRange(request) => {
                 request.count.saturating_mul(request.columns.len() as u64)
             }
+            RpcRequest::ColumnsByRoot(ids) => ids.iter().map(|id| id.columns.len() as u64).sum(),
             _ => 1,
         }
     }
@@ -152,7 +163,7 @@ fn check_column_indices(columns: &[u64], len: usize) -> Result<(), CodecError> {
     for &index in columns {
         if !seen.insert(index) {
             return Err(CodecError::InvalidSsz {
-                type_name: "DataColumnSidecarsByRangeRequest",
+                type_name: "data column indices",
                 len,
                 detail: ssz::DecodeError::BytesInvalid(format!(
                     "column index {index} out of range or repeated"

@@ -51,11 +51,13 @@ pub enum RpcKind {
     BlobsByRoot,
     /// `data_column_sidecars_by_range/1` (Fulu).
     ColumnsByRange,
+    /// `data_column_sidecars_by_root/1` (Fulu).
+    ColumnsByRoot,
 }
 
 impl RpcKind {
     /// Every kind.
-    pub const ALL: [RpcKind; 9] = [
+    pub const ALL: [RpcKind; 10] = [
         RpcKind::Status,
         RpcKind::Goodbye,
         RpcKind::Ping,
@@ -65,6 +67,7 @@ impl RpcKind {
         RpcKind::BlobsByRange,
         RpcKind::BlobsByRoot,
         RpcKind::ColumnsByRange,
+        RpcKind::ColumnsByRoot,
     ];
 
     /// The position of the kind in [`RpcKind::ALL`].
@@ -79,6 +82,7 @@ impl RpcKind {
             RpcKind::BlobsByRange => 6,
             RpcKind::BlobsByRoot => 7,
             RpcKind::ColumnsByRange => 8,
+            RpcKind::ColumnsByRoot => 9,
         }
     }
 
@@ -97,12 +101,12 @@ impl RpcKind {
             RpcKind::BlobsByRange => vec![Protocol::BlobSidecarsByRange],
             RpcKind::BlobsByRoot => vec![Protocol::BlobSidecarsByRoot],
             RpcKind::ColumnsByRange if fulu => vec![Protocol::DataColumnSidecarsByRange],
-            RpcKind::ColumnsByRange => Vec::new(),
+            RpcKind::ColumnsByRoot if fulu => vec![Protocol::DataColumnSidecarsByRoot],
+            RpcKind::ColumnsByRange | RpcKind::ColumnsByRoot => Vec::new(),
         }
     }
 
-    /// The kind a protocol belongs to (`None` for `data_column_sidecars_by_root`, which
-    /// this node does not speak yet).
+    /// The kind a protocol belongs to (every protocol has one).
     pub const fn of_protocol(protocol: Protocol) -> Option<RpcKind> {
         Some(match protocol {
             Protocol::StatusV1 | Protocol::StatusV2 => RpcKind::Status,
@@ -114,7 +118,7 @@ impl RpcKind {
             Protocol::BlobSidecarsByRange => RpcKind::BlobsByRange,
             Protocol::BlobSidecarsByRoot => RpcKind::BlobsByRoot,
             Protocol::DataColumnSidecarsByRange => RpcKind::ColumnsByRange,
-            Protocol::DataColumnSidecarsByRoot => return None,
+            Protocol::DataColumnSidecarsByRoot => RpcKind::ColumnsByRoot,
         })
     }
 
@@ -130,6 +134,7 @@ impl RpcKind {
             RpcKind::BlobsByRange => "blob_sidecars_by_range",
             RpcKind::BlobsByRoot => "blob_sidecars_by_root",
             RpcKind::ColumnsByRange => "data_column_sidecars_by_range",
+            RpcKind::ColumnsByRoot => "data_column_sidecars_by_root",
         }
     }
 }

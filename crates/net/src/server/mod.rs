@@ -37,11 +37,11 @@ pub use self::produce::{Produced, drained, produce};
 pub use self::quotas::ServerQuotas;
 
 use consensus::config::ChainConfig;
-use consensus::containers::BlobIdentifier;
+use consensus::containers::{BlobIdentifier, DataColumnsByRootIdentifier};
 use consensus::primitives::Hash256;
 use sync_types::{Epoch, Slot, SyncRange};
 
-use crate::codec::{MAX_REQUEST_BLOB_SIDECARS, ResultCode};
+use crate::codec::{MAX_REQUEST_BLOB_SIDECARS, MAX_REQUEST_BLOCKS_DENEB, ResultCode};
 use crate::rpc::{RpcRequest, max_blobs_in};
 use crate::source::ChainInfo;
 
@@ -75,6 +75,8 @@ pub enum ServePlan {
     },
     /// Blob sidecars with these identifiers.
     BlobsByRoot(Vec<BlobIdentifier>),
+    /// Data column sidecars with these (block root, column indices).
+    ColumnsByRoot(Vec<DataColumnsByRootIdentifier>),
     /// Data column sidecars with these indices of slots `start_slot .. start_slot +
     /// count`, at most `max`.
     ColumnsByRange {
@@ -176,6 +178,14 @@ pub fn plan(
                 max: count.saturating_mul(columns.len() as u64),
                 columns,
             })
+        }
+        RpcRequest::ColumnsByRoot(ids) => {
+            if ids.is_empty() {
+                return invalid("no column identifiers");
+            }
+            Some(ServePlan::ColumnsByRoot(
+                ids.iter().take(MAX_REQUEST_BLOCKS_DENEB).cloned().collect(),
+            ))
         }
         RpcRequest::BlobsByRoot(ids) => {
             if ids.is_empty() {

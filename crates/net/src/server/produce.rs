@@ -154,6 +154,17 @@ pub async fn produce(
                     })
                     .await?;
             }
+            ServePlan::ColumnsByRoot(ids) => {
+                // A block's worth of identifiers per query, as blocks by root.
+                for piece in ids.chunks(by_root_piece(batch_slots, 1)) {
+                    let piece = piece.to_vec();
+                    let query = move |s: &dyn ChainSource| {
+                        let most = piece.iter().map(|id| id.columns.len()).sum();
+                        items(s.data_column_sidecars_by_root(&piece, most))
+                    };
+                    out.all(read(&source, query).await?).await?;
+                }
+            }
             ServePlan::BlobsByRoot(ids) => {
                 // Up to 1,152 sidecars of 131 KiB: never read at once.
                 for piece in ids.chunks(by_root_piece(batch_slots, SIDECARS_PER_SLOT)) {

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use consensus::Fork;
-use consensus::containers::{BlobIdentifier, Checkpoint};
+use consensus::containers::{BlobIdentifier, Checkpoint, DataColumnsByRootIdentifier};
 use consensus::primitives::Hash256;
 
 use super::*;
@@ -63,6 +63,14 @@ impl ChainSource for EveryBlock {
         _: u64,
         _: u64,
         _: &[u64],
+        _: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        Ok(Vec::new())
+    }
+
+    fn data_column_sidecars_by_root(
+        &self,
+        _: &[DataColumnsByRootIdentifier],
         _: usize,
     ) -> Result<Vec<SidecarBytes>, SourceError> {
         Ok(Vec::new())

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bytes::Bytes;
-use consensus::containers::{BlobIdentifier, Checkpoint};
+use consensus::containers::{BlobIdentifier, Checkpoint, DataColumnsByRootIdentifier};
 use consensus::devnet::Devnet;
 use consensus::primitives::Hash256;
 use consensus::{Block, Column, Fork, Sidecar};
@@ -268,5 +268,26 @@ impl ChainSource for MemorySource {
         let chain = self.read();
         let wanted = |index: u64| columns.contains(&index);
         Ok(chain.canonical_items(&chain.columns, start_slot, count, wanted, limit))
+    }
+
+    fn data_column_sidecars_by_root(
+        &self,
+        ids: &[DataColumnsByRootIdentifier],
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        let chain = self.read();
+        Ok(ids
+            .iter()
+            .flat_map(|id| id.columns.iter().map(move |index| (id.block_root, *index)))
+            .filter_map(|(block_root, index)| {
+                let slot = *chain.slot_of_root.get(&block_root)?;
+                let (root, ssz) = chain.columns.get(&(slot, index))?;
+                (*root == block_root).then(|| SidecarBytes {
+                    slot,
+                    ssz: ssz.clone(),
+                })
+            })
+            .take(limit)
+            .collect())
     }
 }

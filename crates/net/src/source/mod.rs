@@ -8,7 +8,7 @@
 
 use bytes::Bytes;
 use consensus::Fork;
-use consensus::containers::{BlobIdentifier, Checkpoint};
+use consensus::containers::{BlobIdentifier, Checkpoint, DataColumnsByRootIdentifier};
 use consensus::primitives::Hash256;
 
 mod memory;
@@ -130,6 +130,18 @@ pub trait ChainSource: Send + Sync + 'static {
         start_slot: u64,
         count: u64,
         columns: &[u64],
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError>;
+
+    /// The data column sidecars with these (block root, column indices) that we hold, in
+    /// request order (columns in the order asked), at most `limit`.
+    ///
+    /// # Errors
+    ///
+    /// [`SourceError`] when the data cannot be read.
+    fn data_column_sidecars_by_root(
+        &self,
+        ids: &[DataColumnsByRootIdentifier],
         limit: usize,
     ) -> Result<Vec<SidecarBytes>, SourceError>;
 }

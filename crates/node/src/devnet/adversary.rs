@@ -5,7 +5,7 @@
 //! syncing node must find it out, charge it and drop it, and sync from the honest peers.
 
 use bytes::Bytes;
-use consensus::containers::BlobIdentifier;
+use consensus::containers::{BlobIdentifier, DataColumnsByRootIdentifier};
 use consensus::primitives::Hash256;
 use net::{BlockBytes, ChainInfo, ChainSource, SidecarBytes, SourceError};
 
@@ -145,6 +145,16 @@ impl<S: ChainSource> ChainSource for Adversary<S> {
     ) -> Result<Vec<SidecarBytes>, SourceError> {
         self.inner
             .data_column_sidecars_by_range(start_slot, count, columns, limit)
+            .map(|c| self.lie_about_blobs(c, COLUMN_LIE_OFFSET))
+    }
+
+    fn data_column_sidecars_by_root(
+        &self,
+        ids: &[DataColumnsByRootIdentifier],
+        limit: usize,
+    ) -> Result<Vec<SidecarBytes>, SourceError> {
+        self.inner
+            .data_column_sidecars_by_root(ids, limit)
             .map(|c| self.lie_about_blobs(c, COLUMN_LIE_OFFSET))
     }
 }
