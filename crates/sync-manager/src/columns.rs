@@ -38,6 +38,16 @@ pub(crate) enum ColumnShortfall {
 /// Columns grouped per block, in block order.
 type PerBlock<C> = Vec<Vec<C>>;
 
+/// A range's verified columns, and the peers whose columns named other blocks than the
+/// block peer's, with their due penalty: charged if the blocks verify (then those peers
+/// were wrong), not otherwise (then the block peer was, and the queue charges it).
+pub(crate) struct Fetched<P, C> {
+    /// The sampled columns of every block with blobs, in `(slot, index)` order.
+    pub(crate) columns: Vec<C>,
+    /// Peers that disputed the blocks, with the penalty due if the blocks verify.
+    pub(crate) disputed: Vec<(P, i64)>,
+}
+
 /// One request of a round: the peer and the columns asked of it.
 struct Ask<P> {
     peer: P,
@@ -72,10 +82,11 @@ where
         &self,
         range: SyncRange,
         blocks: &[V::Block],
-    ) -> Result<Vec<V::Column>, ColumnShortfall> {
+    ) -> Result<Fetched<P, V::Column>, ColumnShortfall> {
         let mut missing = self.config.sampled_columns;
         let mut groups: Vec<Vec<V::Column>> = blocks.iter().map(|_| Vec::new()).collect();
         let mut excluded: Vec<P::Key> = Vec::new();
+        let mut disputed: Vec<(P, i64)> = Vec::new();
         for _ in 0..self.config.column_rounds.max(1) {
             let candidates: Vec<(P, ColumnSet)> = self
                 .pool
@@ -101,23 +112,16 @@ where
                 }))
                 .await;
             let mut round: Vec<(&Ask<P>, PerBlock<V::Column>)> = Vec::new();
-            let mut disputed: Vec<(&Ask<P>, i64)> = Vec::new();
             for (ask, answer) in asks.iter().zip(answers) {
                 match self.check_column_answer(range, blocks, ask, answer) {
                     Answer::Grouped(grouped) => round.push((ask, grouped)),
                     Answer::Failed => excluded.push(ask.peer.key()),
+                    // Columns naming other blocks than the block peer's: whoever is on
+                    // another branch is known only once the blocks verify (or not).
                     Answer::Disputed(penalty) => {
                         excluded.push(ask.peer.key());
-                        disputed.push((ask, penalty));
+                        disputed.push((ask.peer.clone(), penalty));
                     }
-                }
-            }
-            // Columns naming other blocks than the block peer's: their sender is wrong if
-            // another custody peer's columns match those blocks; if none does, the block
-            // peer may be the one on another branch, and nobody is charged.
-            if !round.is_empty() {
-                for (ask, penalty) in disputed {
-                    self.score(&ask.peer, penalty, "bad_columns");
                 }
             }
             if round.is_empty() {
@@ -165,7 +169,7 @@ where
                     group.sort_by_key(ColumnView::index);
                     columns.extend(group);
                 }
-                return Ok(columns);
+                return Ok(Fetched { columns, disputed });
             }
         }
         Err(ColumnShortfall::Unserved(missing))
@@ -211,8 +215,8 @@ enum Answer<C> {
     Grouped(Vec<Vec<C>>),
     /// It failed (and was charged if at fault).
     Failed,
-    /// Its columns name other blocks than the block peer's: this penalty is due if
-    /// another custody peer's columns match the blocks.
+    /// Its columns name other blocks than the block peer's: this penalty is due if the
+    /// blocks verify.
     Disputed(i64),
 }
 

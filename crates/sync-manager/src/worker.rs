@@ -30,6 +30,8 @@ pub(crate) struct Checked<P, V: BlockVerifier> {
     response: ValidatedResponse<V::Block, V::Sidecar, V::Column>,
     maybe_finalized: bool,
     sidecars: usize,
+    /// Custody peers whose columns named other blocks: charged if these verify.
+    disputed: Vec<(P, i64)>,
 }
 
 /// What a worker does after a step, once it has handed its peer back.
@@ -212,7 +214,7 @@ where
                 .is_ok()
                 {
                     match self.fetch_columns(column_range, &blocks[first..end]).await {
-                        Ok(columns) => Some((column_range, columns)),
+                        Ok(fetched) => Some((column_range, fetched)),
                         Err(shortfall) => return self.after_column_shortfall(shortfall),
                     }
                 } else {
@@ -239,6 +241,10 @@ where
                 self.score(peer, e.penalty(), "bad_response");
                 return Next::Continue;
             }
+        };
+        let (columns, disputed) = match columns {
+            Some((range, fetched)) => (Some((range, fetched.columns)), fetched.disputed),
+            None => (None, Vec::new()),
         };
         let response = match columns {
             Some((column_range, columns)) => {
@@ -268,6 +274,7 @@ where
             response,
             maybe_finalized,
             sidecars,
+            disputed,
         }))
     }
 
@@ -281,6 +288,7 @@ where
             response,
             maybe_finalized,
             sidecars,
+            disputed,
         } = checked;
         let me = Arc::clone(&self);
         let on_verify: OnVerify = Box::new(move || me.board.set(index, WorkerState::Processing));
@@ -293,6 +301,10 @@ where
         };
         if report.verdict.is_accepted() {
             self.metrics.sidecars_verified.inc_by(sidecars as u64);
+            // The blocks are ours: columns that named other blocks were wrong.
+            for (peer, penalty) in &disputed {
+                self.score(peer, *penalty, "bad_columns");
+            }
         }
         if let Verdict::MissingParent {
             rewind: Some(_), ..

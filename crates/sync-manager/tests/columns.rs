@@ -153,9 +153,12 @@ async fn peers_that_withhold_corrupt_or_forge_columns_leave_and_the_block_peer_i
         (name, peer)
     })
     .collect();
-    // A block peer on another branch (no custody known): custody peers' columns name
-    // other roots than its blocks, and that must not cost the honest custody peers.
-    let liar = MockPeer::new(60, Arc::clone(&chain)).with_behaviour(Behaviour::Lie);
+    // A peer on another branch, blocks and columns alike: when it is the block peer, the
+    // honest custody peers' columns name other roots than its blocks (and its own columns
+    // match them), which must not cost the honest peers anything.
+    let liar = MockPeer::new(60, Arc::clone(&chain))
+        .with_behaviour(Behaviour::Lie)
+        .with_custody(ColumnSet::ALL);
     let mut peers = honest.clone();
     peers.extend(bad.iter().map(|(_, p)| p.clone()));
     peers.push(liar.clone());
@@ -188,8 +191,10 @@ async fn peers_that_withhold_corrupt_or_forge_columns_leave_and_the_block_peer_i
         );
     }
     assert!(!liar.requests().is_empty(), "the liar was asked for blocks");
+    assert!(!liar.column_requests().is_empty(), "and for columns");
+    assert!(liar.score() < 0, "the liar ended at {}", liar.score());
     for p in &honest {
-        assert_not_penalised("honest", p);
+        assert_eq!(p.penalties(), 0, "honest peer {} was charged", p.key());
     }
 }
 
@@ -262,4 +267,36 @@ async fn backfill_fetches_the_sampled_columns_of_every_fulu_block() {
     for p in &peers {
         assert_not_penalised("honest", p);
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_peer_on_another_branch_cannot_get_honest_custody_peers_charged() {
+    // Two peers, each custodying everything: the liar serves another branch's blocks and
+    // columns that match them. When it is the block peer, the honest peer's columns name
+    // other roots than its blocks while its own columns match: only the blocks' fate tells
+    // who was wrong, and it is the liar.
+    let chain = test_chain(300, 15);
+    let honest = honest_peers(&chain, 1)
+        .remove(0)
+        .with_custody(ColumnSet::ALL);
+    let liar = MockPeer::new(60, Arc::clone(&chain))
+        .with_behaviour(Behaviour::Lie)
+        .with_custody(ColumnSet::ALL);
+    let net = forward_on(
+        fulu_spec(0),
+        Arc::clone(&chain),
+        &[honest.clone(), liar.clone()],
+        sampling(config().with_exit_when_synced()),
+    );
+    net.join_within(Duration::from_secs(6 * 3600)).await;
+
+    assert_eq!(net.verifier.inner().imported(), net.block_slots(1, 300));
+    assert!(
+        !liar
+            .requested_ranges(sync_types::test_utils::RequestKind::Blocks)
+            .is_empty(),
+        "the liar served blocks"
+    );
+    assert!(liar.score() < 0, "the liar ended at {}", liar.score());
+    assert_eq!(honest.penalties(), 0, "the honest peer was charged");
 }
