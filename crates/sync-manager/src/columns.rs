@@ -77,24 +77,39 @@ where
     }
 
     /// Fetch and verify the sampled columns of `blocks` (the blocks inside `range`, the
-    /// part of a request inside the column window), in `(slot, index)` order.
+    /// part of a request inside the column window, from `block_peer`), in `(slot, index)`
+    /// order.
+    ///
+    /// The last round asks the block peer itself for every column still missing, if it
+    /// custodies them: when the other custody peers failed or said the blocks are others,
+    /// the block peer vouches for its blocks with their columns, and the verifier decides
+    /// (a peer on another branch is then charged by the queue; a block peer that was right
+    /// proves its disputers wrong).
     pub(crate) async fn fetch_columns(
         &self,
         range: SyncRange,
         blocks: &[V::Block],
+        block_peer: &P,
     ) -> Result<Fetched<P, V::Column>, ColumnShortfall> {
         let mut missing = self.config.sampled_columns;
         let mut groups: Vec<Vec<V::Column>> = blocks.iter().map(|_| Vec::new()).collect();
         let mut excluded: Vec<P::Key> = Vec::new();
         let mut disputed: Vec<(P, i64)> = Vec::new();
-        for _ in 0..self.config.column_rounds.max(1) {
-            let candidates: Vec<(P, ColumnSet)> = self
+        let rounds = self.config.column_rounds.max(1);
+        for round_number in 0..rounds {
+            let mut candidates: Vec<(P, ColumnSet)> = self
                 .pool
                 .peers(PeerFilter::ANY)
                 .into_iter()
                 .filter(|p| !excluded.contains(&p.key()) && reach_of(p).covers(range))
                 .filter_map(|p| p.custody().map(|c| (p, c)))
                 .collect();
+            let own = candidates
+                .iter()
+                .position(|(p, c)| p.key() == block_peer.key() && missing.is_subset(*c));
+            if let (Some(own), true) = (own, round_number + 1 == rounds && round_number > 0) {
+                candidates = vec![candidates.swap_remove(own)];
+            }
             let (asks, uncovered) = assign(missing, &candidates, range.start().0);
             if asks.is_empty() {
                 // Nothing to ask: either no peer custodies them (wait for one), or every

@@ -213,7 +213,10 @@ where
                 )
                 .is_ok()
                 {
-                    match self.fetch_columns(column_range, &blocks[first..end]).await {
+                    match self
+                        .fetch_columns(column_range, &blocks[first..end], peer)
+                        .await
+                    {
                         Ok(fetched) => Some((column_range, fetched)),
                         Err(shortfall) => return self.after_column_shortfall(shortfall),
                     }

@@ -8,7 +8,7 @@ use std::{
 };
 
 use sync_types::{
-    Slot, SyncDirection,
+    ColumnSet, Slot, SyncDirection,
     test_utils::{TestChain, adversaries},
 };
 
@@ -29,6 +29,10 @@ pub const LATENCY_CLASSES_MS: [RangeInclusive<u64>; 4] =
     [10..=90, 100..=900, 1_000..=4_000, 4_000..=10_000];
 /// The latest a late joiner joins, or a peer disconnects after it joined.
 pub const MAX_EVENT_DELAY: Duration = Duration::from_secs(600);
+/// The data columns the syncing node samples in a Fulu case (eight, as at the minimum
+/// custody).
+pub const SAMPLED_COLUMNS: [u64; 8] = [2, 19, 40, 63, 64, 87, 101, 126];
+
 /// The key of the first adversary (honest peers have keys `1 ..= n`).
 pub const FIRST_ADVERSARY_KEY: u32 = 100;
 
@@ -135,6 +139,9 @@ pub struct HonestPeer {
     /// When it joins the pool (as an incoming peer) after the start; `None`: there at the
     /// start (outgoing).
     pub joins_after: Option<Duration>,
+    /// The data columns it custodies: all of them for the first honest peer (so the
+    /// sampled columns always have a custody peer), a random part for the others.
+    pub custody: ColumnSet,
 }
 
 /// A peer of a case, by role.
@@ -178,6 +185,9 @@ pub struct SweepCase {
     pub adversaries: AdversarySet,
     /// Peers that leave the pool during the sync.
     pub disconnects: Vec<Disconnect>,
+    /// The first epoch whose blocks carry data columns instead of blob sidecars (the
+    /// minimal preset's 8 slots per epoch), or `None` for a chain without Fulu.
+    pub fulu_epoch: Option<u64>,
 }
 
 impl SweepCase {
@@ -222,6 +232,7 @@ impl SweepCase {
             honest.push(HonestPeer {
                 latency,
                 joins_after,
+                custody: ColumnSet::ALL,
             });
         }
         let kinds = adversary_kinds();
@@ -241,6 +252,7 @@ impl SweepCase {
             honest,
             adversaries,
             disconnects: Vec::new(),
+            fulu_epoch: None,
         };
         if rng.percent(33) {
             case.disconnects = case.draw_disconnects(&mut rng);
@@ -257,6 +269,13 @@ impl SweepCase {
                 rng.in_range(&(1..=anchor / 2))
             };
             case.plan = SyncPlan::Backward { anchor, frontfill };
+        }
+        // Drawn last, so that the other dimensions of a seed stay what they were.
+        if rng.percent(50) {
+            case.fulu_epoch = Some(rng.below(last_slot / 8 + 1));
+            for peer in case.honest.iter_mut().skip(1) {
+                peer.custody = (0..128).filter(|_| rng.percent(15)).collect();
+            }
         }
         case
     }
@@ -385,6 +404,7 @@ impl SweepCase {
             ("honest leaves", disconnect(true).to_string()),
             ("adversary leaves", disconnect(false).to_string()),
             ("length", bucket(self.last_slot, &[600, 1_000]).to_string()),
+            ("fulu", self.fulu_epoch.is_some().to_string()),
         ]
     }
 }
@@ -435,6 +455,9 @@ impl fmt::Display for SweepCase {
             AdversarySet::All => "all",
         };
         write!(f, "], adversaries {adversaries}")?;
+        if let Some(epoch) = self.fulu_epoch {
+            write!(f, ", fulu@{epoch}")?;
+        }
         for d in &self.disconnects {
             match d.peer {
                 PeerRef::Honest(i) => write!(f, ", honest#{} leaves", i + 1)?,

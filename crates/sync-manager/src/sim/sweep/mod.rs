@@ -67,7 +67,7 @@ use std::collections::HashSet;
 pub use case::{
     AdversarySet, CHAIN_SLOTS, CHUNK_SIZES, Disconnect, EMPTY_SLOT_PERCENTS, FIRST_ADVERSARY_KEY,
     HONEST_PEER_COUNTS, HonestPeer, LATENCY_CLASSES_MS, MAX_BLOBS_PER_BLOCK, MAX_EVENT_DELAY,
-    PeerRef, SweepCase, SyncPlan, adversary_kinds,
+    PeerRef, SAMPLED_COLUMNS, SweepCase, SyncPlan, adversary_kinds,
 };
 pub use report::{KindSummary, SweepReport};
 pub use run::run_case;

@@ -5,14 +5,17 @@ use std::{sync::Arc, time::Duration};
 
 use peer_pool::{Lifetime, LifetimeHandle, PeerPool, PeerType, PoolConfig};
 use sync_types::{
-    ChainSpec, Epoch, ScoredPeer, Slot,
+    ChainSpec, ColumnSet, Epoch, ScoredPeer, Slot,
     test_utils::{Behaviour, ChainVerifier, MockPeer, TestChain, adversaries},
 };
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::{
-    case::{FIRST_ADVERSARY_KEY, PeerRef, SweepCase, SyncPlan},
-    verdict::{AdversaryOutcome, CaseResult, LYING_KINDS, PeerOutcome, check_imports, exemption},
+    case::{FIRST_ADVERSARY_KEY, PeerRef, SAMPLED_COLUMNS, SweepCase, SyncPlan},
+    verdict::{
+        AdversaryOutcome, CaseResult, LYING_KINDS, PeerOutcome, check_columns, check_imports,
+        exemption,
+    },
 };
 use crate::{
     ManagerConfig, SyncManager, SyncMetrics,
@@ -74,14 +77,18 @@ enum Event {
 /// The peers of `case`: adversaries first, in the order of `adversaries` (so that the
 /// first workers meet the status liars at once), then the honest peers.
 fn peers(case: &SweepCase, chain: &Arc<TestChain>) -> Vec<SimPeer> {
+    // Adversaries custody every column, so that they are asked for columns often.
     let bad = adversaries(Arc::clone(chain), FIRST_ADVERSARY_KEY)
         .into_iter()
         .filter(|(kind, _)| case.adversaries.includes(kind))
-        .map(|(kind, peer)| SimPeer::new(PeerRef::Adversary(kind), peer));
+        .map(|(kind, peer)| {
+            SimPeer::new(PeerRef::Adversary(kind), peer.with_custody(ColumnSet::ALL))
+        });
     let honest = case.honest.iter().enumerate().map(|(i, h)| {
         let key = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let peer =
-            MockPeer::new(key, Arc::clone(chain)).with_behaviour(Behaviour::Delay(h.latency));
+        let peer = MockPeer::new(key, Arc::clone(chain))
+            .with_behaviour(Behaviour::Delay(h.latency))
+            .with_custody(h.custody);
         SimPeer::new(PeerRef::Honest(i), peer)
     });
     bad.chain(honest).collect()
@@ -117,7 +124,10 @@ fn schedule(case: &SweepCase, peers: &[SimPeer]) -> Vec<(Duration, Event)> {
 /// chunk size and, forward, `exit_when_synced`.
 pub async fn run_case(case: &SweepCase) -> CaseResult {
     let chain = Arc::new(case.build_chain());
-    let spec = ChainSpec::minimal().with_deneb_at(Epoch(0), Epoch(0));
+    let mut spec = ChainSpec::minimal().with_deneb_at(Epoch(0), Epoch(0));
+    if let Some(epoch) = case.fulu_epoch {
+        spec = spec.with_fulu_at(Epoch(epoch));
+    }
     let mut peers = peers(case, &chain);
     let mut harness_errors = Vec::new();
     let pool = match PeerPool::new(PoolConfig::default()) {
@@ -202,7 +212,11 @@ pub async fn run_case(case: &SweepCase) -> CaseResult {
             .is_err();
 
     let imported = verifier.inner().imported();
-    let (expected, import_error) = check_imports(case, &chain, &imported, finished);
+    let (expected, mut import_error) = check_imports(case, &chain, &imported, finished);
+    if import_error.is_none() {
+        let columns = verifier.inner().imported_columns();
+        import_error = check_columns(case, &chain, &imported, &columns);
+    }
     let (honest, adversaries) = outcomes(&peers, &chain);
     CaseResult {
         case: case.clone(),
@@ -229,6 +243,7 @@ fn config(case: &SweepCase) -> ManagerConfig {
         ..ManagerConfig::default()
     };
     config.queue.chunk_size = case.chunk_size;
+    config.sampled_columns = SAMPLED_COLUMNS.into_iter().collect();
     match case.plan {
         SyncPlan::Forward => config.with_exit_when_synced(),
         SyncPlan::Backward { .. } => config,

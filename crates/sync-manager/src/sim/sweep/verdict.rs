@@ -1,13 +1,13 @@
 //! What a case ended with, and which of it is a failure.
 
-use std::{fmt, time::Duration};
+use std::{collections::HashMap, fmt, time::Duration};
 
 use sync_types::{
-    Slot, SyncRange,
+    ColumnSet, Slot, SyncRange,
     test_utils::{ReceivedRequest, RequestKind, TestChain},
 };
 
-use super::case::{SweepCase, SyncPlan};
+use super::case::{SAMPLED_COLUMNS, SweepCase, SyncPlan};
 
 /// The adversary kinds that lie, in their answers or their status. Each must end below
 /// zero unless its lie could not show (see [`AdversaryOutcome::exempt`]). The others
@@ -396,6 +396,35 @@ pub(crate) fn check_imports(
     (due.len(), error)
 }
 
+/// Check the data columns each imported block came with: from the case's Fulu epoch on, a
+/// block with blobs must have exactly the sampled columns and one without none; before
+/// it, no column list at all. The first wrong block, if any.
+pub(crate) fn check_columns(
+    case: &SweepCase,
+    chain: &TestChain,
+    imported: &[Slot],
+    columns: &HashMap<Slot, ColumnSet>,
+) -> Option<String> {
+    let fulu_slot = case.fulu_epoch.map(|e| e.saturating_mul(SLOTS_PER_EPOCH));
+    let sampled: ColumnSet = SAMPLED_COLUMNS.into_iter().collect();
+    imported.iter().find_map(|slot| {
+        let blobs = chain.block_at(*slot).map_or(0, |b| b.blobs);
+        let fulu = fulu_slot.is_some_and(|fulu| slot.0 >= fulu);
+        let got = columns.get(slot).copied();
+        // A block without blobs needs no column: none, or an empty list when its range
+        // had other blocks with blobs.
+        let right = match (fulu, blobs > 0) {
+            (true, true) => got == Some(sampled),
+            (true, false) => got.is_none_or(ColumnSet::is_empty),
+            (false, _) => got.is_none(),
+        };
+        (!right).then(|| format!("block {slot} ({blobs} blobs) came with columns {got:?}"))
+    })
+}
+
+/// `SLOTS_PER_EPOCH` of the minimal preset the sweep runs on.
+const SLOTS_PER_EPOCH: u64 = 8;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,6 +442,7 @@ mod tests {
             honest: Vec::new(),
             adversaries: AdversarySet::None,
             disconnects: Vec::new(),
+            fulu_epoch: None,
         }
     }
 
