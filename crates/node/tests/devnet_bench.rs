@@ -40,12 +40,34 @@ async fn bench_of_a_tiny_chain_syncs_and_verifies_every_block_and_sidecar() {
         assert!(row.ratio() > 0.0 && row.sync_rate() > 0.0, "{row:?}");
     }
     let table = report.to_string();
-    // Two header lines, the four rows, then the CPU section: its header and a line per
+    // Three header lines, the four rows, then the CPU section: its header and a line per
     // row that has a CPU sample (every row on Linux, which has /proc).
     let sampled = report.rows.iter().filter(|r| r.sync_cpu.is_some()).count();
     if cfg!(target_os = "linux") {
         assert_eq!(sampled, 4, "{table}");
     }
-    assert_eq!(table.lines().count(), 2 + 4 + 1 + sampled, "{table}");
+    assert_eq!(table.lines().count(), 3 + 4 + 1 + sampled, "{table}");
     assert!(dir.path().join("bench-blobs-2/source").is_dir());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_of_a_tiny_fulu_chain_stores_the_8_sampled_columns_the_verifier_checked() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let options = DevnetOptions {
+        data_dir: dir.path().to_path_buf(),
+        slots: 32,
+        validators: 16,
+        peers: 2,
+        fork: consensus::Fork::Fulu,
+        ..DevnetOptions::default()
+    };
+    let report = run_bench(&options, &[2]).await.expect("the bench runs");
+    assert_eq!(report.rows.len(), 2);
+    for row in &report.rows {
+        // Every tenth slot is empty; the backfill's anchor block is stored without columns.
+        let blocks = 32 - 3;
+        let columns = (blocks - u64::from(row.backfill)) * 8;
+        assert_eq!(row.verified, (blocks, columns), "{row:?}");
+        assert_eq!(row.synced, row.verified, "{row:?}");
+    }
 }

@@ -568,6 +568,8 @@ async fn status_shows_both_syncs_and_the_anchors() {
     for field in ["requests_issued", "blocks_imported", "verifier_faults"] {
         assert!(forward["queue"][field].is_u64(), "{field}");
     }
+    // An Electra chain needs no column: none lacks a custody peer.
+    assert_eq!(forward["columns_without_peer"], serde_json::json!([]));
     assert_eq!(
         forward["worker_map"].as_str().unwrap().len(),
         served.node.status().forward.workers.len()

@@ -71,6 +71,23 @@ where
         self.config.sampled_columns.difference(covered)
     }
 
+    /// How long to wait before looking for a custody peer again: a tenth of
+    /// [`ManagerConfig::custody_wait`](crate::ManagerConfig) while some peer's custody is
+    /// still unknown (its MetaData is on its way, moments after it joined), the whole of it
+    /// otherwise.
+    pub(crate) fn custody_wait(&self) -> std::time::Duration {
+        let unknown = self
+            .pool
+            .peers(PeerFilter::ANY)
+            .iter()
+            .any(|p| p.custody().is_none());
+        if unknown {
+            self.config.custody_wait / 10
+        } else {
+            self.config.custody_wait
+        }
+    }
+
     /// Record which sampled columns lack a custody peer, for the status.
     pub(crate) fn note_columns_without_peer(&self, columns: ColumnSet) {
         *sync_types::lock::lock(&self.columns_without_peer) = columns;

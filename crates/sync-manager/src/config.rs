@@ -64,6 +64,10 @@ pub struct ManagerConfig {
     /// queue: a round asks custody peers for the columns still missing, and a peer that
     /// failed is not asked again for that range. Default 3.
     pub column_rounds: usize,
+    /// How long a worker waits before it looks again for a custody peer of a sampled
+    /// column none has: a peer's custody becomes known moments after it joins (its
+    /// MetaData), so this is short. Default 1 s.
+    pub custody_wait: Duration,
     /// The queue's own configuration.
     pub queue: QueueConfig,
 }
@@ -104,6 +108,7 @@ impl Default for ManagerConfig {
             exit_when_synced: false,
             sampled_columns: ColumnSet::ALL,
             column_rounds: 3,
+            custody_wait: Duration::from_secs(1),
             queue: QueueConfig::default(),
         }
     }

@@ -137,7 +137,7 @@ where
             self.note_columns_without_peer(lacking);
             if !lacking.is_empty() {
                 self.metrics.request("no_custody_peer");
-                return Next::Wait(self.config.idle_backoff);
+                return Next::Wait(self.custody_wait());
             }
         }
         self.board.set(index, WorkerState::Requesting);
@@ -373,7 +373,7 @@ where
                 debug!(target: "sync::manager", columns = %missing, "no custody peer");
                 self.note_columns_without_peer(missing);
                 self.metrics.request("no_custody_peer");
-                Next::Cool(self.config.idle_backoff)
+                Next::Cool(self.custody_wait())
             }
             ColumnShortfall::Unserved(missing) => {
                 debug!(target: "sync::manager", columns = %missing, "columns unserved");

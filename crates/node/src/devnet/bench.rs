@@ -22,6 +22,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use sync_types::ColumnSet;
 
 use consensus::ChainVerifier;
 use consensus::devnet::SlotPlan;
@@ -59,6 +60,14 @@ pub enum BenchError {
         /// What failed.
         fault: VerifierFault,
     },
+    /// The generated chain's data columns failed verification at these slots.
+    #[error("the bench chain's data columns at slots {range:?} failed: {rejection}")]
+    Columns {
+        /// The segment's slots.
+        range: Range<u64>,
+        /// Why.
+        rejection: sync_types::ColumnRejection,
+    },
     /// The verifier rejected the generated chain at these slots.
     #[error("the verifier rejected the bench chain at slots {range:?}: {error}")]
     Rejected {
@@ -86,9 +95,9 @@ pub struct BenchRow {
     pub segment_slots: u64,
     /// Slots covered (the chain's head slot).
     pub slots: u64,
-    /// Blocks and blob sidecars the syncing node committed.
+    /// Blocks and blob sidecars (Fulu: data columns) the syncing node committed.
     pub synced: (u64, u64),
-    /// Blocks and blob sidecars the verifier alone verified.
+    /// Blocks and blob sidecars (Fulu: sampled data columns) the verifier alone verified.
     pub verified: (u64, u64),
     /// The full sync, to its last commit (backfill: from forward sync in sync).
     pub sync_time: Duration,
@@ -127,7 +136,8 @@ fn rate(slots: u64, time: Duration) -> f64 {
 
 /// The table's first lines.
 const TABLE_HEADER: &str =
-    "slots/s: full sync over 127.0.0.1 vs the verifier alone on the same blocks
+    "slots/s: full sync over 127.0.0.1 vs the verifier alone on the same blocks (sidecars: blob
+sidecars, or on a Fulu chain the data columns stored / the 8 sampled columns verified)
 blobs    run      slots  seg blocks sidecars    sync  verify ratio  commit    read  targets\n";
 
 /// The bench's measurements: forward then backfill, per chain.
@@ -327,14 +337,23 @@ fn verify_alone(
     let mut row = BenchRow::default();
     (row.blobs_per_block, row.backfill) = (source.recipe.max_blobs, backfill);
     (row.segment_slots, row.slots) = (segment_slots, head);
+    let sampled = bench_sampled_columns();
     for range in segments(slots, segment_slots, backfill) {
         let started = Instant::now();
-        let mut segment = read_segment(&source.store, &range)?;
+        let mut segment = read_segment(&source.store, &range, sampled)?;
         row.read_time += started.elapsed();
         if backfill {
             segment.reverse();
         }
         let started = Instant::now();
+        // As the syncing node does: the sampled columns' cells first, then the segment.
+        let (blocks, columns): (Vec<_>, Vec<_>) = segment
+            .iter()
+            .filter_map(|d| Some((d.block.clone(), d.columns.clone()?)))
+            .unzip();
+        if let Err(rejection) = consensus::verify::columns::verify_columns(&blocks, &columns) {
+            return Err(BenchError::Columns { range, rejection });
+        }
         let report = verifier.verify_blocking(&segment);
         row.verify_time += started.elapsed();
         match report.map(|report| report.failure) {
@@ -346,20 +365,36 @@ fn verify_alone(
         commits.commit_segment(&segment, verifier.anchor())?;
         row.commit_time += started.elapsed();
         let sidecars = segment.iter().flat_map(|d| d.sidecars.iter().flatten());
+        let columns = segment.iter().flat_map(|d| d.columns.iter().flatten());
         row.verified.0 += segment.len() as u64;
-        row.verified.1 += sidecars.count() as u64;
+        row.verified.1 += (sidecars.count() + columns.count()) as u64;
     }
     Ok(row)
 }
 
-/// The blocks in `range` with their blob sidecars (before Fulu) or stored data columns
-/// (Fulu), oldest first.
-fn read_segment(store: &Store, range: &Range<u64>) -> Result<Vec<BlockAndSidecars>, StoreError> {
+/// The columns the verifier alone checks of each Fulu block: as many as a node at the
+/// minimum custody samples (8), those of a fixed node id.
+fn bench_sampled_columns() -> ColumnSet {
+    consensus::custody::sampling_columns([0; 32], consensus::custody::CUSTODY_REQUIREMENT)
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
+}
+
+/// The blocks in `range` with their blob sidecars (before Fulu) or their stored data
+/// columns of `sampled` (Fulu), oldest first.
+fn read_segment(
+    store: &Store,
+    range: &Range<u64>,
+    sampled: ColumnSet,
+) -> Result<Vec<BlockAndSidecars>, StoreError> {
     let blocks = store.blocks_by_range(range.start, range.end - range.start)?;
     let with_sidecars = |block: consensus::Block| {
         let root = block.root();
         let data = if block.signed().fork().has_data_columns() {
-            BlockAndSidecars::with_columns(block, store.columns(root)?)
+            let mut columns = store.columns(root)?;
+            columns.retain(|c| sampled.contains(c.sidecar().index));
+            BlockAndSidecars::with_columns(block, columns)
         } else {
             BlockAndSidecars::with_sidecars(block, store.sidecars(root)?)
         };
@@ -414,6 +449,7 @@ async fn full_sync(
         return Err(DevnetError::Timeout { what, after }.into());
     }
     let stats = stats?;
-    let sidecars = stats.blob_sidecars.saturating_sub(trusted_sidecars);
+    // Blob sidecars before Fulu, data columns from it on (a chain has one or the other).
+    let sidecars = stats.blob_sidecars.saturating_sub(trusted_sidecars) + stats.data_columns;
     Ok((time, (stats.blocks.saturating_sub(1), sidecars), cpu))
 }

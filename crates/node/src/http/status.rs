@@ -137,6 +137,9 @@ pub(crate) struct SyncView {
     /// Peers in the pool.
     peers: usize,
     queue: QueueView,
+    /// Sampled data columns (Fulu) that no peer in the pool custodies: the sync waits for
+    /// one. Empty when every sampled column has a custody peer.
+    columns_without_peer: Vec<u64>,
 }
 
 impl From<&SyncStatus> for SyncView {
@@ -158,6 +161,7 @@ impl From<&SyncStatus> for SyncView {
             status_line: status.status_line(),
             peers: status.peers,
             queue: QueueView::from(&status.queue),
+            columns_without_peer: status.columns_without_peer.iter().collect(),
         }
     }
 }
