@@ -138,11 +138,15 @@ where
                     ColumnShortfall::Unserved(missing)
                 });
             }
-            let answers =
-                futures::future::join_all(asks.iter().map(|ask| {
-                    self.timed(ask.peer.data_column_sidecars_by_range(range, ask.columns))
-                }))
-                .await;
+            let answers = futures::future::join_all(asks.iter().map(|ask| {
+                let request = ask.peer.data_column_sidecars_by_range(range, ask.columns);
+                async move {
+                    tokio::time::timeout(self.config.column_request_timeout, request)
+                        .await
+                        .unwrap_or(Err(RequestError::Timeout))
+                }
+            }))
+            .await;
             let mut round: Vec<(&Ask<P>, PerBlock<V::Column>)> = Vec::new();
             for (ask, answer) in asks.iter().zip(answers) {
                 match self.check_column_answer(range, blocks, ask, answer) {

@@ -64,6 +64,12 @@ pub struct ManagerConfig {
     /// queue: a round asks custody peers for the columns still missing, and a peer that
     /// failed is not asked again for that range. Default 3.
     pub column_rounds: usize,
+    /// A backstop for one data column request, shorter than
+    /// [`request_timeout`](Self::request_timeout): a round of column requests waits for
+    /// its slowest answer, and a stalling custody peer must not hold a range for the whole
+    /// request timeout in each round. Its columns go to another peer in the next round.
+    /// Default 15 s.
+    pub column_request_timeout: Duration,
     /// How long a worker waits before it looks again for a custody peer of a sampled
     /// column none has: a peer's custody becomes known moments after it joins (its
     /// MetaData), so this is short. Default 1 s.
@@ -109,6 +115,7 @@ impl Default for ManagerConfig {
             sampled_columns: ColumnSet::ALL,
             column_rounds: 3,
             custody_wait: Duration::from_secs(1),
+            column_request_timeout: Duration::from_secs(15),
             queue: QueueConfig::default(),
         }
     }

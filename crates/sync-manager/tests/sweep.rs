@@ -79,3 +79,24 @@ fn one_seed_runs_the_same_every_time() {
         );
     }
 }
+
+/// Seeds that once failed, run on every CI run.
+#[test]
+fn seeds_that_once_failed_end_cleanly() {
+    // 1781: one honest peer among every adversary on a 90 % empty chain. The pruned peer
+    // was told `Exhausted` for a range below its history, so it stayed first in line for
+    // every idle worker, and the lower-ranked peers that could take the range (after the
+    // honest one answered it empty) never got a turn: a hang of over an hour.
+    // 4: a Fulu backfill whose liar-fork block peer was never charged (see `columns.rs`).
+    // 3014, 7902: Fulu backfills with slow honest peers and every adversary, where the
+    // `stalls` custody peer held each round of column requests for the whole 30 s request
+    // timeout: over two minutes without progress.
+    for seed in [1781, 4, 3014, 7902] {
+        let result = paused_runtime().block_on(run_case(&SweepCase::from_seed(seed)));
+        assert!(
+            result.failures().is_empty(),
+            "seed {seed}: {}",
+            result.summary_line()
+        );
+    }
+}

@@ -170,6 +170,28 @@ async fn a_failed_range_below_a_peers_earliest_slot_goes_to_another_peer() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn with_only_ranges_below_its_earliest_slot_left_a_peer_is_behind_not_done() {
+    // Every fresh range is out and the only range left lies below the pruned peer's
+    // history: the pruned peer is behind it (set aside, so that a peer that can serve it
+    // gets a turn), not finished. Saying `Exhausted` kept it first in line for every idle
+    // worker while lower-ranked peers that could serve the range never got one (sweep seed
+    // 1781 hung so).
+    let h = Harness::forward(TestChain::full(Slot(127)), 1, 127, cfg());
+    let a = TestPeer::new(1);
+    let first = h.pop(127, &a);
+    let _rest: Vec<_> = (0..3).map(|_| h.pop(127, &a)).collect();
+    h.queue.push_failed(first); // 1..=32 back as a debt; nothing fresh is left
+    let pruned = TestPeer::new(2);
+    let reach = PeerReach::new(Some(Slot(40)), Slot(127));
+    let got = h.queue.pop_for(reach, pruned, Vec::new);
+    assert_eq!(got.err(), Some(NoRequest::PeerBehind));
+    let full = h
+        .queue
+        .pop_for(PeerReach::up_to(Slot(127)), TestPeer::new(3), Vec::new);
+    assert_eq!(full.expect("the debt").range.start(), Slot(1));
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_hole_inside_a_peers_own_linked_answer_is_a_proven_fault() {
     let h = Harness::forward(TestChain::full(Slot(63)), 1, 63, cfg());
     h.verifier.script(Slot(20), BlockOutcome::MissingParent);

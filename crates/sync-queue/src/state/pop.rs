@@ -35,6 +35,7 @@ impl<P: ScoredPeer, B, S, C> State<P, B, S, C> {
         let mut found = None;
         let mut barred: Option<Duration> = None;
         let mut others: Option<Vec<(P::Key, PeerReach)>> = None;
+        let mut below_reach = false;
         while let Some((_, mut track)) = self.debts.pop_first() {
             self.debt_slots -= track.range.count();
             let Some(range) = self.trim(track.range) else {
@@ -47,6 +48,8 @@ impl<P: ScoredPeer, B, S, C> State<P, B, S, C> {
                 break;
             }
             if range.start() < reach.earliest {
+                // Below what this peer serves: it is for another peer.
+                below_reach = true;
                 skipped.push(track);
                 continue;
             }
@@ -120,6 +123,10 @@ impl<P: ScoredPeer, B, S, C> State<P, B, S, C> {
                 Ok(self.issue(Track::new(range), peer))
             }
             (Err(_), Some(retry_in)) => Err(NoRequest::Barred { retry_in }),
+            // Ranges are left, but below this peer's earliest slot: it is behind them (the
+            // caller sets it aside, so that a peer that can serve them gets a turn),
+            // rather than the queue being exhausted.
+            (Err(NoRequest::Exhausted), None) if below_reach => Err(NoRequest::PeerBehind),
             (Err(e), None) => Err(e),
         }
     }
