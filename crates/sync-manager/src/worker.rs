@@ -9,7 +9,7 @@ use peer_pool::PeerFilter;
 use sync_queue::{NoRequest, OnVerify, PeerReach, PushOutcome, RequestTicket, Verdict};
 use sync_types::{
     BlockVerifier, BlockView, RequestError, Slot, SyncDirection, SyncPeer, SyncRange,
-    ValidatedResponse, check_response,
+    ValidatedResponse,
     score::{
         PEER_SCORE_FINALITY_LIE, PEER_SCORE_GOOD_STATUS, PEER_SCORE_NO_STATUS,
         PEER_SCORE_STALE_STATUS, PEER_SCORE_STATUS_LIE, PEER_SCORE_USELESS,
@@ -201,31 +201,6 @@ where
             }
             None => None,
         };
-        let columns = match column_range {
-            Some(column_range) => {
-                let first = blocks.partition_point(|b| b.slot() < column_range.start());
-                let end = blocks.partition_point(|b| b.slot() <= column_range.last());
-                // The blocks are checked with the response below; columns are grouped
-                // against them only if they are in order.
-                if check_response(
-                    range,
-                    &blocks.iter().map(BlockView::slot).collect::<Vec<_>>(),
-                )
-                .is_ok()
-                {
-                    match self
-                        .fetch_columns(column_range, &blocks[first..end], peer)
-                        .await
-                    {
-                        Ok(fetched) => Some((column_range, fetched)),
-                        Err(shortfall) => return self.after_column_shortfall(shortfall),
-                    }
-                } else {
-                    None
-                }
-            }
-            None => None,
-        };
         let checked = match sidecars {
             Some((sidecar_range, sidecars)) => ValidatedResponse::with_sidecars_in(
                 range,
@@ -245,14 +220,23 @@ where
                 return Next::Continue;
             }
         };
-        let (columns, disputed) = match columns {
-            Some((range, fetched)) => (Some((range, fetched.columns)), fetched.disputed),
-            None => (None, Vec::new()),
-        };
-        let response = match columns {
-            Some((column_range, columns)) => {
-                match response.add_columns(column_range, self.config.sampled_columns, columns) {
-                    Ok(r) => r,
+        // Columns only for blocks that passed the checks: they are grouped against them.
+        let (response, disputed) = match column_range {
+            Some(column_range) => {
+                let blocks: Vec<V::Block> = response
+                    .blocks()
+                    .iter()
+                    .map(|d| &d.block)
+                    .filter(|b| column_range.contains(b.slot()))
+                    .cloned()
+                    .collect();
+                let fetched = match self.fetch_columns(column_range, &blocks, peer).await {
+                    Ok(fetched) => fetched,
+                    Err(shortfall) => return self.after_column_shortfall(shortfall),
+                };
+                let sampled = self.config.sampled_columns;
+                match response.add_columns(column_range, sampled, fetched.columns) {
+                    Ok(r) => (r, fetched.disputed),
                     Err(e) => {
                         // Every answer was grouped on its own already: not a peer's fault.
                         debug!(target: "sync::manager", %range, error = %e, "columns did not combine");
@@ -261,7 +245,7 @@ where
                     }
                 }
             }
-            None => response,
+            None => (response, Vec::new()),
         };
         self.metrics.request("ok");
         // On the last slot of the range, not one past it (D.2).
