@@ -21,7 +21,9 @@ use consensus::verify::{Anchor, BlockAndSidecars};
 use consensus::{Block, ChainVerifier, Fork, Sidecar, SignedBeaconBlock};
 use proptest::prelude::*;
 use ssz::{Decode, Encode};
-use support::{PyspecChain, gunzip, hex, json, number, pyspec_blocks, read, root, text};
+use support::{
+    PyspecChain, assert_all_ok, gunzip, hex, json, number, pyspec_blocks, read, root, text,
+};
 use sync_types::BlockOutcome;
 use tree_hash::TreeHash;
 
@@ -43,17 +45,6 @@ fn small_params(fork: Fork) -> DevnetParams {
 
 fn verifier(devnet: &Devnet, anchor: Anchor) -> ChainVerifier {
     ChainVerifier::new(devnet.config().clone(), devnet.proposers(), anchor, ())
-}
-
-#[track_caller]
-fn assert_all_ok(verifier: &ChainVerifier, segment: &[BlockAndSidecars], what: &str) {
-    let report = verifier.verify_blocking(segment).expect("no fault of ours");
-    assert_eq!(report.failure, None, "{what}");
-    assert_eq!(
-        report.outcomes,
-        vec![BlockOutcome::Ok; segment.len()],
-        "{what}"
-    );
 }
 
 /// Forward from the genesis block, one 32-slot segment at a time.

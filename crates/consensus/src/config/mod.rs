@@ -137,14 +137,7 @@ impl ChainConfig {
     /// a zero genesis time and root (set them with [`ChainConfig::with_genesis`]).
     pub(crate) fn from_parts(mut parts: ConfigParts) -> Result<ChainConfig, ConfigError> {
         check_fork_order(&parts.forks)?;
-        parts.blob_schedule.sort_unstable();
-        for pair in parts.blob_schedule.windows(2) {
-            if let [first, second] = pair
-                && first.epoch == second.epoch
-            {
-                return Err(ConfigError::DuplicateBlobScheduleEpoch { epoch: first.epoch });
-            }
-        }
+        sort_blob_schedule(&mut parts.blob_schedule)?;
         let mut config = ChainConfig {
             name: parts.name,
             seconds_per_slot: parts.seconds_per_slot,
@@ -189,6 +182,21 @@ impl ChainConfig {
             });
         }
         self.seconds_per_slot = seconds;
+        Ok(self)
+    }
+
+    /// Replaces Fulu's `BLOB_SCHEDULE` (the BPO forks) and recomputes the digest table.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::DuplicateBlobScheduleEpoch`] if two entries share an epoch.
+    pub fn with_blob_schedule(
+        mut self,
+        mut schedule: Vec<BlobScheduleEntry>,
+    ) -> Result<ChainConfig, ConfigError> {
+        sort_blob_schedule(&mut schedule)?;
+        self.blob_schedule = schedule;
+        self.rebuild_digests();
         Ok(self)
     }
 
@@ -405,6 +413,19 @@ impl ChainConfig {
             blob_limits,
         }
     }
+}
+
+/// Sorts a blob schedule by epoch and checks that no two entries share one.
+fn sort_blob_schedule(schedule: &mut [BlobScheduleEntry]) -> Result<(), ConfigError> {
+    schedule.sort_unstable();
+    for pair in schedule.windows(2) {
+        if let [first, second] = pair
+            && first.epoch == second.epoch
+        {
+            return Err(ConfigError::DuplicateBlobScheduleEpoch { epoch: first.epoch });
+        }
+    }
+    Ok(())
 }
 
 /// Checks that phase0 starts at 0 and every scheduled fork starts no earlier than its

@@ -91,10 +91,11 @@ impl DevnetBuilder {
     pub fn build(self) -> Result<Devnet, DevnetError> {
         let DevnetBuilder { params, genesis } = self;
         check_params(&params)?;
-        let genesis = match genesis {
+        let mut genesis = match genesis {
             Some(genesis) => genesis,
             None => genesis::build(&params)?,
         };
+        genesis.config = scheduled(&params, genesis.config)?;
         let plan = plan_slots(&params, &genesis.config)?;
         let (store, block_blobs) = prepare_blobs(&params, &plan)?;
         let reveals = randao_reveals(&plan, &genesis.config, &genesis.keys)?;
@@ -127,8 +128,11 @@ fn check_params(params: &DevnetParams) -> Result<(), DevnetError> {
             skip_per_mille: params.skip_per_mille,
         });
     }
-    let fork_max =
-        ChainConfig::devnet(params.genesis_fork, 0, Hash256::ZERO).max_blobs_per_block_at_epoch(0);
+    let config = scheduled(
+        params,
+        ChainConfig::devnet(params.genesis_fork, 0, Hash256::ZERO),
+    )?;
+    let fork_max = highest_blob_limit(&config);
     if let Some(max_blobs) = params.max_blobs
         && max_blobs > fork_max
     {
@@ -147,6 +151,47 @@ fn check_params(params: &DevnetParams) -> Result<(), DevnetError> {
         });
     }
     Ok(())
+}
+
+/// `config` (of the genesis fork alone) with the later forks and blob schedule of `params`.
+fn scheduled(params: &DevnetParams, mut config: ChainConfig) -> Result<ChainConfig, DevnetError> {
+    let invalid = |reason: String| DevnetError::Schedule { reason };
+    let mut previous = params.genesis_fork;
+    for (fork, epoch) in &params.later_forks {
+        if *fork <= previous {
+            return Err(invalid(format!(
+                "{fork} is listed after {previous}; later forks must follow the genesis fork in fork order"
+            )));
+        }
+        genesis::check_fork(*fork)?;
+        if *epoch == 0 {
+            return Err(invalid(format!(
+                "{fork} at epoch 0: make it the genesis fork instead"
+            )));
+        }
+        config = config
+            .with_fork_epoch(*fork, Some(*epoch))
+            .map_err(|error| invalid(error.to_string()))?;
+        previous = *fork;
+    }
+    if let Some(schedule) = &params.blob_schedule {
+        config = config
+            .with_blob_schedule(schedule.clone())
+            .map_err(|error| invalid(error.to_string()))?;
+    }
+    Ok(config)
+}
+
+/// The highest blob limit of any epoch of `config`: at genesis, at each fork and at each
+/// blob schedule entry.
+fn highest_blob_limit(config: &ChainConfig) -> u64 {
+    let fork_epochs = Fork::ALL.into_iter().filter_map(|f| config.fork_epoch(f));
+    let bpo_epochs = config.blob_schedule().iter().map(|entry| entry.epoch);
+    fork_epochs
+        .chain(bpo_epochs)
+        .map(|epoch| config.max_blobs_per_block_at_epoch(epoch))
+        .max()
+        .unwrap_or(0)
 }
 
 /// Decides each slot: empty or a block, its proposer and its blobs (see "Draws").
@@ -220,6 +265,7 @@ fn prepare_blobs(
                 .collect()
         })
         .collect();
+    // Blobs of blocks before Fulu travel in sidecars, with a blob proof each.
     let with_proofs = !params.genesis_fork.has_data_columns();
     let store = BlobStore::prepare(&keys, &params.blob_source, &params.seed, with_proofs)?;
     Ok((store, block_blobs))
@@ -262,7 +308,6 @@ fn build_unsigned(
     reveals: &HashMap<(u64, u64), SignatureBytes>,
 ) -> Result<Vec<(SignedBeaconBlock, Hash256)>, DevnetError> {
     let config = &genesis.config;
-    let fork = params.genesis_fork;
     let mut parent_root = genesis.block.root();
     let mut execution_head = genesis.execution_head;
     let mut blocks = Vec::with_capacity(plan.len());
@@ -295,7 +340,7 @@ fn build_unsigned(
                 .expect("invariant: at most the fork's blob limit, far below 4096"),
             ..BlockContent::empty(slot, planned.proposer, parent_root)
         };
-        let block = assemble(fork, content)?;
+        let block = assemble(config.fork_at_slot(slot), content)?;
         let root = block.header(block.compute_body_root()).tree_hash_root();
         parent_root = root;
         blocks.push((block, root));

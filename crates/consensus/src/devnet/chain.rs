@@ -80,9 +80,17 @@ impl Devnet {
         &self.config
     }
 
-    /// The fork of genesis and of every block.
+    /// The fork of genesis (and of every block of a chain without later forks).
     pub fn fork(&self) -> Fork {
         self.genesis_block.signed().fork()
+    }
+
+    /// Whether the block at `index` is of a fork whose blob data travels as data columns
+    /// (Fulu on). False when there is no such block.
+    fn has_columns(&self, index: usize) -> bool {
+        self.blocks
+            .get(index)
+            .is_some_and(|block| block.signed().fork().has_data_columns())
     }
 
     /// The SSZ bytes of the genesis `BeaconState`.
@@ -162,7 +170,7 @@ impl Devnet {
     /// # Panics
     /// Never: the blob positions, proofs and inclusion proofs were made with the block.
     pub fn sidecars_for(&self, index: usize) -> Option<Vec<Sidecar>> {
-        if self.fork().has_data_columns() {
+        if self.has_columns(index) {
             return None;
         }
         let block = self.blocks.get(index)?;
@@ -199,7 +207,7 @@ impl Devnet {
     /// from Fulu on (`None` if computing their cells failed, which is not expected).
     pub fn block_and_sidecars(&self, index: usize) -> Option<BlockAndSidecars> {
         let block = self.blocks.get(index)?.clone();
-        let columns = if self.fork().has_data_columns() {
+        let columns = if self.has_columns(index) {
             let columns = self.data_columns(index).ok();
             columns.map(|all| all.into_iter().map(Column::new).collect())
         } else {
@@ -240,7 +248,7 @@ impl Devnet {
     /// per distinct blob) and kept.
     ///
     /// # Errors
-    /// [`DevnetError::NoDataColumns`] before Fulu, [`DevnetError::UnknownBlock`],
+    /// [`DevnetError::NoDataColumns`] for a block before Fulu, [`DevnetError::UnknownBlock`],
     /// [`DevnetError::UnknownColumn`] for an index of 128 or more, [`DevnetError::Kzg`] if
     /// computing cells fails (not expected).
     ///
@@ -251,15 +259,15 @@ impl Devnet {
         index: usize,
         columns: &[u64],
     ) -> Result<Vec<DataColumnSidecar>, DevnetError> {
-        let fork = self.fork();
-        if !fork.has_data_columns() {
-            return Err(DevnetError::NoDataColumns { fork });
-        }
         let unknown = || DevnetError::UnknownBlock {
             index,
             blocks: self.blocks.len(),
         };
         let block = self.blocks.get(index).ok_or_else(unknown)?;
+        let fork = block.signed().fork();
+        if !fork.has_data_columns() {
+            return Err(DevnetError::NoDataColumns { fork });
+        }
         let positions = self.block_blobs.get(index).ok_or_else(unknown)?;
         if let Some(bad) = columns.iter().find(|c| **c >= NUMBER_OF_COLUMNS) {
             return Err(DevnetError::UnknownColumn {
@@ -315,12 +323,13 @@ impl Devnet {
     /// [`Devnet::data_columns`] does not pay for them later.
     ///
     /// # Errors
-    /// [`DevnetError::NoDataColumns`] before Fulu; [`DevnetError::Kzg`] if computing cells
-    /// fails (not expected).
+    /// [`DevnetError::NoDataColumns`] when no block is of Fulu or later;
+    /// [`DevnetError::Kzg`] if computing cells fails (not expected).
     pub fn precompute_cells(&self) -> Result<(), DevnetError> {
-        let fork = self.fork();
-        if !fork.has_data_columns() {
-            return Err(DevnetError::NoDataColumns { fork });
+        if !(0..self.blocks.len()).any(|index| self.has_columns(index)) {
+            return Err(DevnetError::NoDataColumns {
+                fork: self.head().signed().fork(),
+            });
         }
         let all: Vec<usize> = (0..self.store.len()).collect();
         self.store.precompute_cells(&all)

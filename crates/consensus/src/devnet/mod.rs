@@ -1,5 +1,8 @@
 //! The deterministic devnet chain builder: a signed beacon chain of Deneb, Electra or Fulu
 //! blocks with their blobs, made from a seed, for tests, benchmarks and a local node to serve.
+//! A chain may cross forks and Fulu's blob-schedule (BPO) epochs
+//! ([`DevnetParams::later_forks`], [`DevnetParams::blob_schedule`]): each block is of the
+//! fork of its epoch, its blob count bounded by that epoch's limit.
 //!
 //! No live network serves these forks from genesis with known keys, so the sync is tested
 //! on chains made here. The same [`DevnetParams`] always give byte-identical output: every
@@ -101,6 +104,7 @@ mod draw;
 mod genesis;
 mod parallel;
 
+use crate::config::BlobScheduleEntry;
 use crate::fork::Fork;
 use crate::keys::KeysError;
 use crate::kzg::KzgError;
@@ -141,8 +145,18 @@ pub struct DevnetParams {
     /// The number of interop validators in the genesis state. Default 64. Ignored by
     /// [`DevnetBuilder::from_genesis_state`], which takes the state's registry.
     pub validators: u64,
-    /// The fork of genesis and of every block: Deneb, Electra or Fulu. Default Electra.
+    /// The fork of genesis: Deneb, Electra or Fulu. Every block is of this fork until the
+    /// first of `later_forks`. Default Electra.
     pub genesis_fork: Fork,
+    /// The forks after the genesis fork, each with its first epoch (above 0), in fork
+    /// order: `[(Fork::Fulu, 4)]` makes an Electra chain that turns Fulu at epoch 4. Each
+    /// block is of the fork of its epoch, signed with that fork's version; blocks before
+    /// Fulu have blob sidecars, Fulu blocks data columns. Default empty.
+    pub later_forks: Vec<(Fork, u64)>,
+    /// Fulu's blob schedule (the BPO forks, each changing the blob limit and the fork
+    /// digest at its epoch). `None` keeps mainnet's, whose epochs a devnet never reaches.
+    /// Default `None`.
+    pub blob_schedule: Option<Vec<BlobScheduleEntry>>,
     /// The chain covers slots `1..=slots` after the genesis block. Default 4096 (128 epochs).
     pub slots: u64,
     /// The share of empty slots, per mille (0..=1000). Default 100 (10 %).
@@ -169,6 +183,8 @@ impl Default for DevnetParams {
             seed: seed_from_u64(0),
             validators: 64,
             genesis_fork: Fork::Electra,
+            later_forks: Vec::new(),
+            blob_schedule: None,
             slots: 4096,
             skip_per_mille: 100,
             max_blobs: None,
@@ -218,15 +234,23 @@ pub enum DevnetError {
         /// The value given.
         skip_per_mille: u16,
     },
-    /// `max_blobs` above the fork's limit.
-    #[error("max_blobs is {max_blobs}, but {fork} allows at most {fork_max} blobs per block")]
+    /// `max_blobs` above every limit of the chain's forks and blob schedule.
+    #[error(
+        "max_blobs is {max_blobs}, but no epoch of this {fork} chain allows more than {fork_max} blobs per block"
+    )]
     TooManyBlobs {
         /// The value given.
         max_blobs: u64,
         /// The genesis fork.
         fork: Fork,
-        /// The fork's limit at genesis.
+        /// The highest limit of any epoch of the chain.
         fork_max: u64,
+    },
+    /// A later fork or blob schedule entry that a devnet cannot have.
+    #[error("invalid devnet fork schedule: {reason}")]
+    Schedule {
+        /// What is wrong, in one line.
+        reason: String,
     },
     /// A slot plan entry above the blob limit.
     #[error("the slot plan puts {blobs} blobs at slot {slot}, above the limit of {max}")]

@@ -236,3 +236,19 @@ pub fn pyspec_chains() -> Vec<PyspecChain> {
         .map(|(name, fork)| PyspecChain::load(name, *fork))
         .collect()
 }
+
+/// Asserts that `verifier` accepts every block of `segment`.
+#[track_caller]
+pub fn assert_all_ok(
+    verifier: &consensus::ChainVerifier,
+    segment: &[consensus::verify::BlockAndSidecars],
+    what: &str,
+) {
+    let report = verifier.verify_blocking(segment).expect("no fault of ours");
+    assert_eq!(report.failure, None, "{what}");
+    assert_eq!(
+        report.outcomes,
+        vec![sync_types::BlockOutcome::Ok; segment.len()],
+        "{what}"
+    );
+}
