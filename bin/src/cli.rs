@@ -48,9 +48,32 @@ pub(crate) enum ForkArg {
     /// Electra.
     Electra,
     /// Fulu: blob data as data columns. The generated chain keeps all 128 columns of
-    /// every block (about 0.3 MB per blob), the serving peers are supernodes, and the
-    /// syncing nodes fetch their 8 sampled columns.
+    /// every Fulu block (about 0.3 MB per blob), and the syncing nodes fetch their 8
+    /// sampled columns from peers that custody them.
     Fulu,
+}
+
+/// When a devnet chain turns Fulu.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FuluEpochArg {
+    /// It stays in its genesis fork.
+    Never,
+    /// At this epoch (above 0).
+    At(u64),
+}
+
+impl std::str::FromStr for FuluEpochArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "never" => Ok(FuluEpochArg::Never),
+            epoch => match epoch.parse() {
+                Ok(0) => Err("epoch 0 is genesis: give --fork fulu instead".to_owned()),
+                Ok(epoch) => Ok(FuluEpochArg::At(epoch)),
+                Err(_) => Err(format!("`{epoch}` is not an epoch number or never")),
+            },
+        }
+    }
 }
 
 /// Which block of a beacon node `--checkpoint` starts from.
@@ -100,9 +123,15 @@ pub(crate) struct ChainArgs {
     /// The most blobs per block (drawn uniformly in 0..=max).
     #[arg(long, default_value_t = 6)]
     pub(crate) max_blobs: u64,
-    /// The fork of every block.
+    /// The fork of genesis. An Electra chain turns Fulu at `--fulu-epoch`, then crosses
+    /// two BPO forks (blob limits 15 and 21, new fork digests); a Fulu chain crosses the
+    /// BPO forks only.
     #[arg(long, value_enum, default_value = "electra")]
     pub(crate) fork: ForkArg,
+    /// The epoch an Electra chain turns Fulu, or `never`. Default: the last quarter of
+    /// the chain is Fulu (epoch 96 of 128).
+    #[arg(long, value_name = "EPOCH|never")]
+    pub(crate) fulu_epoch: Option<FuluEpochArg>,
     /// The chain's seed.
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: u64,

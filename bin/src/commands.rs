@@ -12,8 +12,8 @@ use node::launch::{self, Network};
 use node::{BackfillTo, BeaconNode, NodeSettings, StartFrom};
 
 use crate::cli::{
-    BackfillArg, ChainArgs, CheckpointArg, Cli, Command, DevnetArgs, ForkArg, InspectArgs,
-    NetworkArg, NodeArgs, ServeArgs, SyncArgs,
+    BackfillArg, ChainArgs, CheckpointArg, Cli, Command, DevnetArgs, ForkArg, FuluEpochArg,
+    InspectArgs, NetworkArg, NodeArgs, ServeArgs, SyncArgs,
 };
 use crate::settings;
 
@@ -30,16 +30,29 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn devnet_options(chain: &ChainArgs) -> DevnetOptions {
+    let fork = match chain.fork {
+        ForkArg::Deneb => Fork::Deneb,
+        ForkArg::Electra => Fork::Electra,
+        ForkArg::Fulu => Fork::Fulu,
+    };
+    let fulu_epoch = match (chain.fulu_epoch, fork) {
+        (Some(FuluEpochArg::At(epoch)), _) => Some(epoch),
+        (None, Fork::Electra) => Some(devnet::default_fulu_epoch(chain.slots)),
+        (Some(FuluEpochArg::Never) | None, _) => None,
+    };
+    let bpo_from = if fork == Fork::Fulu {
+        Some(0)
+    } else {
+        fulu_epoch
+    };
     DevnetOptions {
         data_dir: chain.datadir.clone(),
         slots: chain.slots,
         validators: chain.validators,
         max_blobs: chain.max_blobs,
-        fork: match chain.fork {
-            ForkArg::Deneb => Fork::Deneb,
-            ForkArg::Electra => Fork::Electra,
-            ForkArg::Fulu => Fork::Fulu,
-        },
+        fork,
+        fulu_epoch,
+        bpo: bpo_from.map_or_else(Vec::new, |fulu| devnet::default_bpo(chain.slots, fulu)),
         seed: chain.seed,
         ..DevnetOptions::default()
     }
@@ -216,10 +229,12 @@ async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
         _ if let Some(block) = finalized => StartFrom::Checkpoint {
             block: Box::new(block),
             sidecars: Vec::new(),
+            columns: Vec::new(),
         },
         (Some(path), _) => StartFrom::Checkpoint {
             block: Box::new(launch::load_checkpoint_block(path, &chain.config)?),
             sidecars: Vec::new(),
+            columns: Vec::new(),
         },
         (None, Some(genesis)) => StartFrom::Genesis(Box::new(genesis)),
         (None, None) => bail!(

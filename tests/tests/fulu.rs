@@ -1,25 +1,40 @@
-//! Whole nodes sync a generated Fulu chain over TCP on 127.0.0.1: blocks from any peer,
-//! their data columns from custody peers (here supernodes, one of them lying about its
-//! cells). A node at the minimum custody ends with exactly its sampled columns of every
-//! block, a supernode with all 128, byte for byte the source's; backfill from a
-//! checkpoint fetches the columns below it too.
+//! Whole nodes sync a generated chain that crosses Electra -> Fulu -> two BPO forks over
+//! TCP on 127.0.0.1: blocks from any peer, blob sidecars before Fulu, data columns after
+//! from peers that custody them (two supernodes, one of them lying about its cells, and
+//! two peers at the minimum custody that serve only their 4 columns). A node at the
+//! minimum custody ends with exactly its sampled columns of every Fulu block, a supernode
+//! (from a checkpoint in the last BPO epoch, backfilling across every boundary to genesis)
+//! with all 128, byte for byte the source's, and rebuilds every blob from them.
 
 use std::path::Path;
 
 use consensus::Fork;
+use consensus::config::BlobScheduleEntry;
 use consensus::custody::{CUSTODY_REQUIREMENT, NUMBER_OF_CUSTODY_GROUPS, sampling_columns};
+use consensus::kzg;
+use consensus::recover::blob_sidecars_from_columns;
 use e2e::{GUARD, assert_same_chain, serve, small_chain, source};
 use libp2p::Multiaddr;
 use libp2p::identity::Keypair;
-use node::devnet::SourceChain;
+use node::devnet::{ServingPeers, SourceChain};
 use node::{BackfillTo, BeaconNode, NodeSettings, StartFrom};
 use store::Store;
 use sync_types::ColumnSet;
 
-fn fulu_chain(dir: &Path) -> SourceChain {
+/// The Fulu epoch and the BPO epochs of the chain.
+const FULU_EPOCH: u64 = 2;
+const BPO_EPOCHS: [u64; 2] = [3, 4];
+
+fn transition_chain(dir: &Path) -> SourceChain {
+    let bpo = |epoch, max_blobs_per_block| BlobScheduleEntry {
+        epoch,
+        max_blobs_per_block,
+    };
     source(&node::devnet::DevnetOptions {
-        fork: Fork::Fulu,
-        slots: 128,
+        fork: Fork::Electra,
+        fulu_epoch: Some(FULU_EPOCH),
+        bpo: vec![bpo(BPO_EPOCHS[0], 15), bpo(BPO_EPOCHS[1], 21)],
+        slots: 5 * 32 + 16,
         ..small_chain(dir)
     })
 }
@@ -49,7 +64,7 @@ fn sampled(keypair: &Keypair, custody_groups: u64) -> ColumnSet {
         .collect()
 }
 
-/// Every block of the source from `from_slot` up but the one at `except` has, in
+/// Every block of the source from `from_slot` up has, in
 /// `synced`, exactly the `sampled` columns if it has blobs (none if not), each byte for
 /// byte the source's. Returns how many columns were compared.
 #[track_caller]
@@ -57,7 +72,6 @@ fn assert_sampled_columns(
     synced: &Store,
     source: &Store,
     from_slot: u64,
-    except: Option<u64>,
     sampled: ColumnSet,
 ) -> usize {
     let head = source
@@ -67,7 +81,7 @@ fn assert_sampled_columns(
         .head
         .slot;
     let mut compared = 0;
-    for slot in (from_slot..=head).filter(|s| Some(*s) != except) {
+    for slot in from_slot..=head {
         let Some(root) = source.block_root_at(slot).expect("reads") else {
             continue;
         };
@@ -89,14 +103,76 @@ fn assert_sampled_columns(
     compared
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nodes_sync_a_fulu_chain_with_their_sampled_columns_past_a_lying_peer() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let source = fulu_chain(dir.path());
-    let servers = serve(&source, 3, 1).await;
-    let head = source.anchors.head.slot;
+/// No honest serving peer (a supernode or one at the minimum custody that has none of
+/// some asked-for columns) was charged below zero or dropped.
+#[track_caller]
+fn assert_honest_peers_uncharged(node: &BeaconNode, servers: &ServingPeers) {
+    for (id, record) in node.peer_book().snapshot() {
+        if servers.contains(&id) && !servers.is_adversary(&id) {
+            assert!(
+                record.score() >= 0 && record.faults == 0,
+                "honest peer {id} (custody {:?}) was charged: score {}, faults {}",
+                servers.custody_groups(&id),
+                record.score(),
+                record.faults
+            );
+        }
+    }
+}
 
-    // At the minimum custody, forward from genesis: its 8 sampled columns.
+/// Every Fulu block with blobs in `store` (which holds all 128 columns of each) gives its
+/// blob sidecars from the first 64 columns and, by recovery, from the last 64: the same
+/// sidecars both ways, each blob the one its block commits to. Returns how many blobs.
+#[track_caller]
+fn assert_blobs_rebuilt(store: &Store, from_slot: u64, head: u64) -> usize {
+    let mut blobs = 0;
+    for slot in from_slot..=head {
+        let Some(root) = store.block_root_at(slot).expect("reads") else {
+            continue;
+        };
+        let block = store.block(root).expect("reads").expect("held");
+        let columns = store.columns(root).expect("reads");
+        if columns.is_empty() {
+            continue;
+        }
+        let (low, high) = columns.split_at(columns.len() / 2);
+        let read = blob_sidecars_from_columns(&block, low).expect("read off the columns");
+        let recovered = blob_sidecars_from_columns(&block, high).expect("recovered");
+        assert_eq!(read, recovered, "slot {slot}");
+        let commitments = block.signed().blob_kzg_commitments();
+        assert_eq!(read.len(), commitments.len(), "slot {slot}");
+        for (sidecar, commitment) in read.iter().zip(commitments) {
+            let computed = kzg::blob_to_commitment(&sidecar.blob).expect("a valid blob");
+            assert_eq!(
+                &computed, commitment,
+                "blob {} at slot {slot}",
+                sidecar.index
+            );
+            blobs += 1;
+        }
+    }
+    blobs
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_sync_across_electra_fulu_and_bpo_forks_with_their_sampled_columns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = transition_chain(dir.path());
+    let config = &source.config;
+    assert_eq!(config.fork_at_epoch(FULU_EPOCH - 1), Fork::Electra);
+    assert_eq!(config.fork_at_epoch(FULU_EPOCH), Fork::Fulu);
+    let digests: Vec<_> = (0..=BPO_EPOCHS[1])
+        .map(|e| config.fork_digest_at_epoch(e))
+        .collect();
+    assert_ne!(digests[1], digests[2], "Fulu changes the digest");
+    assert_ne!(digests[2], digests[3], "BPO1 changes the digest");
+    assert_ne!(digests[3], digests[4], "BPO2 changes the digest");
+    let servers = serve(&source, 4, 1).await;
+    let head = source.anchors.head.slot;
+    let fulu_slot = FULU_EPOCH * 32;
+
+    // At the minimum custody, forward from genesis: blob sidecars of every Electra block,
+    // its 8 sampled columns of every Fulu block.
     let key = Keypair::generate_secp256k1();
     let genesis = StartFrom::Genesis(Box::new(source.genesis.clone()));
     let node = BeaconNode::start(settings(
@@ -113,15 +189,27 @@ async fn nodes_sync_a_fulu_chain_with_their_sampled_columns_past_a_lying_peer() 
         .await
         .expect("reaches the head");
     assert_same_chain(node.store(), &source.store, 0);
-    let compared = assert_sampled_columns(node.store(), &source.store, 1, None, sampled(&key, 4));
-    assert!(compared > 0, "the chain has blobs");
+    assert!(
+        node.store().stats().expect("reads").blob_sidecars > 0,
+        "Electra blocks came with their blob sidecars"
+    );
+    let compared = assert_sampled_columns(node.store(), &source.store, 1, sampled(&key, 4));
+    assert!(compared > 0, "the Fulu part has blobs");
+    assert_eq!(node.sampled_columns(), sampled(&key, 4));
     assert_eq!(sampled(&key, 4).len(), 8);
+    assert_honest_peers_uncharged(&node, &servers);
     node.shutdown().await;
 
-    // A supernode from a checkpoint: every column, forward and by backfill.
+    // A supernode from a checkpoint in the last BPO epoch: every column, forward, and by
+    // backfill across both BPO boundaries and Fulu's down to genesis; the checkpoint's own
+    // columns come with it.
     let key = Keypair::generate_secp256k1();
-    let start = node::devnet::checkpoint_start(&source, 32).expect("the source store reads");
+    let start = node::devnet::checkpoint_start(&source, 16).expect("the source store reads");
     let anchor_slot = start.block().signed().slot();
+    assert!(
+        anchor_slot >= BPO_EPOCHS[1] * 32,
+        "the checkpoint is past BPO2"
+    );
     let node = BeaconNode::start(settings(
         &source,
         &dir.path().join("b"),
@@ -139,16 +227,11 @@ async fn nodes_sync_a_fulu_chain_with_their_sampled_columns_past_a_lying_peer() 
         .await
         .expect("reaches the head");
     assert_same_chain(node.store(), &source.store, 0);
-    // The checkpoint block itself is stored without columns (a checkpoint start takes
-    // the block and its blob sidecars only); every other block has all 128.
-    let all = assert_sampled_columns(
-        node.store(),
-        &source.store,
-        1,
-        Some(anchor_slot),
-        ColumnSet::ALL,
-    );
+    let all = assert_sampled_columns(node.store(), &source.store, 1, ColumnSet::ALL);
     assert!(all > 0);
+    assert_honest_peers_uncharged(&node, &servers);
+    let blobs = assert_blobs_rebuilt(node.store(), fulu_slot, head);
+    assert!(blobs > 0, "the Fulu part has blobs");
     node.shutdown().await;
     servers.shutdown().await;
 }

@@ -12,7 +12,7 @@ use peer_pool::{PeerPool, PoolMetrics};
 use prometheus_client::registry::Registry;
 use store::{Anchors, Store, StoreMetrics};
 use sync_manager::{ManagerConfig, SyncManager, SyncMetricFamilies, SyncState, SyncStatus};
-use sync_types::SyncDirection;
+use sync_types::{ColumnSet, SyncDirection};
 use tokio::task::JoinHandle;
 use tracing::info;
 
@@ -45,6 +45,7 @@ pub struct BeaconNode {
     registry: Arc<Registry>,
     peers: PeerBook,
     sink: StoreSink,
+    sampled: ColumnSet,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -73,11 +74,16 @@ impl BeaconNode {
             path: settings.data_dir.clone(),
             source,
         })?;
+        let keypair = match settings.keypair {
+            Some(k) => k,
+            None => net::load_or_create_identity(&settings.data_dir)?,
+        };
+        let sampled = sampled_columns(&keypair, &settings.net)?;
         let path = settings.data_dir.join(STORE_FILE);
         let chain_config = settings.chain.clone();
         let start = settings.start.clone();
         let (store, anchors) =
-            tokio::task::spawn_blocking(move || open_store(&path, &chain_config, &start))
+            tokio::task::spawn_blocking(move || open_store(&path, &chain_config, &start, sampled))
                 .await
                 .map_err(|_| NodeError::Interrupted)??;
         let mut registry = Registry::default();
@@ -94,11 +100,6 @@ impl BeaconNode {
             finalized_of(&settings.chain, &anchors),
             frontfill,
         ));
-        let keypair = match settings.keypair {
-            Some(k) => k,
-            None => net::load_or_create_identity(&settings.data_dir)?,
-        };
-        let sampled = sampled_columns(&keypair, &settings.net)?;
         let pool = PeerPool::new(settings.pool.clone())?
             .with_metrics(PoolMetrics::register(&mut registry));
         let source = Arc::new(StoreSource::new(Arc::clone(&store), Arc::clone(&chain)));
@@ -185,8 +186,15 @@ impl BeaconNode {
             registry: Arc::new(registry),
             peers,
             sink,
+            sampled,
             tasks,
         })
+    }
+
+    /// The data columns this node samples, fetches and stores for every Fulu block with
+    /// blobs (from its node id and custody group count).
+    pub fn sampled_columns(&self) -> ColumnSet {
+        self.sampled
     }
 
     /// The store.
@@ -291,11 +299,13 @@ impl BeaconNode {
     }
 }
 
-/// Opens the store and gives it its trusted anchor if it has none.
+/// Opens the store and gives it its trusted anchor if it has none, with those of the
+/// anchor's columns that we sample.
 fn open_store(
     path: &std::path::Path,
     chain: &consensus::config::ChainConfig,
     start: &StartFrom,
+    sampled: ColumnSet,
 ) -> Result<(Store, Anchors), NodeError> {
     let store = Store::open(path, chain)?;
     let requested = store::BlockId {
@@ -314,11 +324,18 @@ fn open_store(
             stored
         }
         None => {
-            let sidecars = match start {
-                StartFrom::Genesis(_) => &[][..],
-                StartFrom::Checkpoint { sidecars, .. } => sidecars.as_slice(),
+            let (sidecars, columns) = match start {
+                StartFrom::Genesis(_) => (&[][..], Vec::new()),
+                StartFrom::Checkpoint {
+                    sidecars, columns, ..
+                } => {
+                    let ours = columns
+                        .iter()
+                        .filter(|column| sampled.contains(column.sidecar().index));
+                    (sidecars.as_slice(), ours.cloned().collect())
+                }
             };
-            store.init_anchor(start.block(), sidecars)?
+            store.init_anchor_with_columns(start.block(), sidecars, &columns)?
         }
     };
     Ok((store, anchors))

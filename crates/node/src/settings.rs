@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use consensus::config::ChainConfig;
 use consensus::verify::Proposers;
-use consensus::{Block, Sidecar};
+use consensus::{Block, Column, Sidecar};
 use libp2p::Multiaddr;
 use libp2p::identity::Keypair;
 use net::{NetConfig, WallClock};
@@ -27,6 +27,9 @@ pub enum StartFrom {
         block: Box<Block>,
         /// Its blob sidecars (stored with it; empty if it has none or they are unknown).
         sidecars: Vec<Sidecar>,
+        /// Its data columns (Fulu), in rising index order: those the node samples are
+        /// stored with it; empty if it has none or they are unknown.
+        columns: Vec<Column>,
     },
 }
 

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use consensus::config::ChainConfig;
 use consensus::verify::{Anchor, BlockAndSidecars};
-use consensus::{Block, Sidecar};
+use consensus::{Block, Column, Sidecar};
 use redb::{ReadableDatabase, ReadableTableMetadata, TableError};
 
 use crate::anchors::{Anchors, BlockId, NetworkIdentity};
@@ -202,15 +202,31 @@ impl Store {
 
     /// Stores the trusted anchor (the genesis block or a checkpoint block, with its blob
     /// sidecars if any) and sets the head and the backfill mark to it. Calling it again
-    /// with the same block changes nothing. It takes no data columns: a Fulu anchor
-    /// block is stored without any (and serves none).
+    /// with the same block changes nothing. A Fulu anchor stored this way has no data
+    /// columns; [`Store::init_anchor_with_columns`] stores them with it.
     ///
     /// # Errors
     /// [`StoreError::AnchorAlreadySet`] when the store was started from another block;
     /// [`StoreError::WrongFork`], [`StoreError::SidecarMismatch`],
     /// [`StoreError::SidecarOrder`], [`StoreError::RecordTooLarge`]; database failures.
     pub fn init_anchor(&self, block: &Block, sidecars: &[Sidecar]) -> Result<Anchors, StoreError> {
-        let prepared = prepare(&self.inner.chain, block, Some(sidecars), None)?;
+        self.init_anchor_with_columns(block, sidecars, &[])
+    }
+
+    /// [`Store::init_anchor`] with the anchor block's data columns (a Fulu checkpoint),
+    /// stored in the same transaction, so the anchor serves them like any other block.
+    ///
+    /// # Errors
+    /// As [`Store::init_anchor`], and [`StoreError::ColumnMismatch`],
+    /// [`StoreError::ColumnIndex`], [`StoreError::ColumnOrder`] for columns of another
+    /// block, out of range or not in rising index order.
+    pub fn init_anchor_with_columns(
+        &self,
+        block: &Block,
+        sidecars: &[Sidecar],
+        columns: &[Column],
+    ) -> Result<Anchors, StoreError> {
+        let prepared = prepare(&self.inner.chain, block, Some(sidecars), Some(columns))?;
         let given = BlockId {
             root: prepared.link.root,
             slot: prepared.link.slot,

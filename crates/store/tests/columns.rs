@@ -302,3 +302,43 @@ fn a_store_written_before_columns_were_stored_reads_as_holding_none_and_takes_ne
     assert_eq!(slots, [11, 12, 14, 16, 18, 20]);
     drop(dir);
 }
+
+#[test]
+fn a_fulu_checkpoint_anchor_is_stored_with_its_columns_and_serves_them() {
+    let chain = Chain::fulu();
+    let with_columns = chain
+        .blocks
+        .iter()
+        .find(|data| data.columns.as_ref().is_some_and(|c| !c.is_empty()))
+        .unwrap();
+    let (block, columns) = (&with_columns.block, with_columns.columns.as_ref().unwrap());
+    let root = block.root();
+
+    // A column of another block is refused and nothing is written.
+    let other = chain
+        .blocks
+        .iter()
+        .filter(|data| data.block.root() != root)
+        .find_map(|data| data.columns.as_ref().and_then(|c| c.first().cloned()))
+        .unwrap();
+    let (_dir, store) = fresh_store(&chain.config);
+    let error = store
+        .init_anchor_with_columns(block, &[], std::slice::from_ref(&other))
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::ColumnMismatch { .. }),
+        "{error}"
+    );
+    assert_eq!(store.anchors().unwrap(), None);
+
+    let anchors = store.init_anchor_with_columns(block, &[], columns).unwrap();
+    assert_eq!(anchors.head.root, root);
+    let reader: &StoreReader = &store;
+    assert_eq!(&reader.columns(root).unwrap(), columns);
+    let indices: ColumnSet = columns.iter().map(|c| c.sidecar().index).collect();
+    assert_eq!(reader.column_indices(root).unwrap(), indices);
+    assert_eq!(store.stats().unwrap().data_columns, columns.len() as u64);
+    // Again with the same block: nothing changes.
+    assert_eq!(store.init_anchor(block, &[]).unwrap(), anchors);
+    assert_eq!(reader.columns(root).unwrap().len(), columns.len());
+}

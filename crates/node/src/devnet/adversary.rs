@@ -1,13 +1,18 @@
-//! An adversarial serving peer for the devnet. A [`Lie::Blobs`] peer serves the true
-//! blocks but changes one byte of every blob and data column cell it serves, so no KZG
-//! proof holds; a
-//! [`Lie::Signatures`] peer changes a byte of every block signature (forged blocks). A
-//! syncing node must find it out, charge it and drop it, and sync from the honest peers.
+//! What a devnet serving peer serves: the source chain, through two optional twists.
+//!
+//! - A lie. A [`Lie::Blobs`] peer serves the true blocks but changes one byte of every blob
+//!   and data column cell it serves, so no KZG proof holds; a [`Lie::Signatures`] peer
+//!   changes a byte of every block signature (forged blocks). A syncing node must find it
+//!   out, charge it and drop it, and sync from the honest peers.
+//! - A custody set. The serving peers share one store that holds every column; a peer at
+//!   the minimum custody serves only its custody columns, as a real one would, and answers
+//!   for the others as a peer that does not hold them (nothing).
 
 use bytes::Bytes;
 use consensus::containers::{BlobIdentifier, DataColumnsByRootIdentifier};
 use consensus::primitives::Hash256;
 use net::{BlockBytes, ChainInfo, ChainSource, SidecarBytes, SourceError};
+use sync_types::ColumnSet;
 
 /// Where a blob lie goes in a `BlobSidecar`'s SSZ: the blob follows the 8-byte index;
 /// byte 31 is the low byte of its first field element (still a valid field element).
@@ -29,17 +34,37 @@ pub enum Lie {
     Signatures,
 }
 
-/// A [`ChainSource`] that forwards to `inner` and lies.
+/// A [`ChainSource`] that forwards to `inner`, lying if it is an adversary and serving
+/// only its custody columns if it has a custody set.
 #[derive(Debug)]
-pub struct Adversary<S> {
+pub struct DevnetServer<S> {
     inner: S,
-    lie: Lie,
+    lie: Option<Lie>,
+    custody: ColumnSet,
 }
 
-impl<S: ChainSource> Adversary<S> {
+impl<S: ChainSource> DevnetServer<S> {
+    /// Serves `inner` as it is, every column included (a supernode).
+    pub fn honest(inner: S) -> DevnetServer<S> {
+        DevnetServer {
+            inner,
+            lie: None,
+            custody: ColumnSet::ALL,
+        }
+    }
+
     /// Serves `inner` with `lie`.
-    pub fn new(inner: S, lie: Lie) -> Adversary<S> {
-        Adversary { inner, lie }
+    pub fn lying(inner: S, lie: Lie) -> DevnetServer<S> {
+        DevnetServer {
+            lie: Some(lie),
+            ..DevnetServer::honest(inner)
+        }
+    }
+
+    /// Serves only the columns in `custody`.
+    #[must_use]
+    pub fn with_custody(self, custody: ColumnSet) -> DevnetServer<S> {
+        DevnetServer { custody, ..self }
     }
 }
 
@@ -51,7 +76,7 @@ fn flip(bytes: &Bytes, offset: usize) -> Bytes {
     Bytes::from(out)
 }
 
-impl<S> Adversary<S> {
+impl<S> DevnetServer<S> {
     fn sidecars(&self, sidecars: Vec<SidecarBytes>) -> Vec<SidecarBytes> {
         self.lie_about_blobs(sidecars, BLOB_LIE_OFFSET)
     }
@@ -59,7 +84,7 @@ impl<S> Adversary<S> {
     /// `items` (blob sidecars or columns) with the byte at `offset` flipped, for a
     /// [`Lie::Blobs`] peer.
     fn lie_about_blobs(&self, items: Vec<SidecarBytes>, offset: usize) -> Vec<SidecarBytes> {
-        if self.lie != Lie::Blobs {
+        if self.lie != Some(Lie::Blobs) {
             return items;
         }
         items
@@ -72,7 +97,7 @@ impl<S> Adversary<S> {
     }
 
     fn blocks(&self, blocks: Vec<BlockBytes>) -> Vec<BlockBytes> {
-        if self.lie != Lie::Signatures {
+        if self.lie != Some(Lie::Signatures) {
             return blocks;
         }
         blocks
@@ -85,7 +110,7 @@ impl<S> Adversary<S> {
     }
 }
 
-impl<S: ChainSource> ChainSource for Adversary<S> {
+impl<S: ChainSource> ChainSource for DevnetServer<S> {
     fn chain_info(&self) -> ChainInfo {
         self.inner.chain_info()
     }
@@ -143,8 +168,16 @@ impl<S: ChainSource> ChainSource for Adversary<S> {
         columns: &[u64],
         limit: usize,
     ) -> Result<Vec<SidecarBytes>, SourceError> {
+        let held: Vec<u64> = columns
+            .iter()
+            .copied()
+            .filter(|index| self.custody.contains(*index))
+            .collect();
+        if held.is_empty() {
+            return Ok(Vec::new());
+        }
         self.inner
-            .data_column_sidecars_by_range(start_slot, count, columns, limit)
+            .data_column_sidecars_by_range(start_slot, count, &held, limit)
             .map(|c| self.lie_about_blobs(c, COLUMN_LIE_OFFSET))
     }
 
@@ -153,8 +186,22 @@ impl<S: ChainSource> ChainSource for Adversary<S> {
         ids: &[DataColumnsByRootIdentifier],
         limit: usize,
     ) -> Result<Vec<SidecarBytes>, SourceError> {
+        let held: Vec<DataColumnsByRootIdentifier> = ids
+            .iter()
+            .map(|id| DataColumnsByRootIdentifier {
+                block_root: id.block_root,
+                columns: id
+                    .columns
+                    .iter()
+                    .copied()
+                    .filter(|index| self.custody.contains(*index))
+                    .collect::<Vec<u64>>()
+                    .try_into()
+                    .expect("invariant: a subset of a valid list fits its bound"),
+            })
+            .collect();
         self.inner
-            .data_column_sidecars_by_root(ids, limit)
+            .data_column_sidecars_by_root(&held, limit)
             .map(|c| self.lie_about_blobs(c, COLUMN_LIE_OFFSET))
     }
 }

@@ -305,7 +305,12 @@ fn node_settings(
     let start = if backfill {
         let block = Box::new(source.store.block(head)?.ok_or(StoreError::NoAnchor)?);
         let sidecars = source.store.sidecars(head)?;
-        StartFrom::Checkpoint { block, sidecars }
+        let columns = source.store.columns(head)?;
+        StartFrom::Checkpoint {
+            block,
+            sidecars,
+            columns,
+        }
     } else {
         StartFrom::Genesis(Box::new(source.genesis.clone()))
     };
@@ -410,14 +415,12 @@ async fn full_sync(
     head: u64,
     backfill: bool,
 ) -> Result<(Duration, (u64, u64), Option<CpuUse>), BenchError> {
-    let trusted_sidecars = match &settings.start {
-        StartFrom::Checkpoint { sidecars, .. } => sidecars.len() as u64,
-        StartFrom::Genesis(_) => 0,
-    };
     let mut started = Instant::now();
     let mut cpu_before = CpuSample::now();
     let node = BeaconNode::start(settings).await;
     let node = node.map_err(DevnetError::from)?;
+    // The trusted anchor (with its sidecars or columns) is stored before the sync starts.
+    let trusted = node.store().stats().map_err(DevnetError::from)?;
     let mut anchors = node.chain().subscribe();
     let done = async {
         if let Some(manager) = node.backfill() {
@@ -449,7 +452,9 @@ async fn full_sync(
         return Err(DevnetError::Timeout { what, after }.into());
     }
     let stats = stats?;
-    // Blob sidecars before Fulu, data columns from it on (a chain has one or the other).
-    let sidecars = stats.blob_sidecars.saturating_sub(trusted_sidecars) + stats.data_columns;
-    Ok((time, (stats.blocks.saturating_sub(1), sidecars), cpu))
+    // Blob sidecars before Fulu, data columns from it on.
+    let sidecars = (stats.blob_sidecars + stats.data_columns)
+        .saturating_sub(trusted.blob_sidecars + trusted.data_columns);
+    let blocks = stats.blocks.saturating_sub(trusted.blocks);
+    Ok((time, (blocks, sidecars), cpu))
 }

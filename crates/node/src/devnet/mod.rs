@@ -19,15 +19,16 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use consensus::Fork;
+use consensus::config::BlobScheduleEntry;
 use consensus::devnet::DevnetError as BuildError;
 use tracing::info;
 
-pub use adversary::{Adversary, Lie};
+pub use adversary::{DevnetServer, Lie};
 pub use bench::{
     BENCH_BLOBS_PER_BLOCK, BenchError, BenchReport, BenchRow, TARGET_BLOB_FREE_BACKFILL,
     TARGET_RATIO, TARGET_THREE_BLOBS, run_bench,
 };
-pub use report::{DevnetReport, PeerReport, SyncReport};
+pub use report::{ColumnCheck, DevnetReport, PeerReport, SyncReport};
 pub use servers::{ServingPeers, serve_source};
 pub use source::{ChainRecipe, SourceChain, parse_fork, prepare};
 
@@ -50,16 +51,41 @@ pub struct DevnetOptions {
     pub max_blobs: u64,
     /// Empty slots, per mille. Default 100.
     pub skip_per_mille: u16,
-    /// The fork of every block. Default Electra.
+    /// The fork of genesis. Default Electra.
     pub fork: Fork,
+    /// The epoch the chain turns Fulu, if it does (only after an Electra genesis). Default
+    /// 96: the last quarter of the default 4,096 slots ([`default_fulu_epoch`]).
+    pub fulu_epoch: Option<u64>,
+    /// The BPO forks after Fulu, each changing the blob limit and the fork digest. Default
+    /// mainnet's limits (15, then 21) at epochs 104 and 112 ([`default_bpo`]).
+    pub bpo: Vec<BlobScheduleEntry>,
     /// The seed of the chain. Default 0.
     pub seed: u64,
     /// How far below the head the checkpoint node starts, in slots. Default 64.
     pub checkpoint_distance: u64,
 }
 
+/// The epoch the default devnet of `slots` slots turns Fulu (from an Electra genesis):
+/// the last quarter of the chain is Fulu.
+pub fn default_fulu_epoch(slots: u64) -> u64 {
+    (slots / 32 * 3 / 4).max(1)
+}
+
+/// The BPO forks of the default devnet of `slots` slots that turns Fulu at `fulu`:
+/// mainnet's blob limits (15, then 21) a sixteenth and an eighth of the chain after Fulu,
+/// so one sync crosses every boundary.
+pub fn default_bpo(slots: u64, fulu: u64) -> Vec<BlobScheduleEntry> {
+    let epochs = slots / 32;
+    let bpo = |after: u64, max_blobs_per_block: u64| BlobScheduleEntry {
+        epoch: fulu.saturating_add(after),
+        max_blobs_per_block,
+    };
+    vec![bpo((epochs / 16).max(1), 15), bpo((epochs / 8).max(2), 21)]
+}
+
 impl Default for DevnetOptions {
     fn default() -> Self {
+        let fulu_epoch = default_fulu_epoch(4096);
         DevnetOptions {
             data_dir: PathBuf::from("beacon-sync-devnet"),
             slots: 4096,
@@ -69,6 +95,8 @@ impl Default for DevnetOptions {
             max_blobs: 6,
             skip_per_mille: 100,
             fork: Fork::Electra,
+            fulu_epoch: Some(fulu_epoch),
+            bpo: default_bpo(4096, fulu_epoch),
             seed: 0,
             checkpoint_distance: 64,
         }
@@ -140,7 +168,26 @@ impl From<net::NetError> for DevnetError {
 }
 
 impl DevnetOptions {
+    /// The forks after genesis: Fulu at `fulu_epoch` after an Electra genesis, none
+    /// otherwise (a Fulu genesis is Fulu already).
+    pub fn later_forks(&self) -> Vec<(Fork, u64)> {
+        match (self.fork, self.fulu_epoch) {
+            (Fork::Electra, Some(epoch)) => vec![(Fork::Fulu, epoch)],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether the chain reaches Fulu (at genesis or later).
+    pub fn reaches_fulu(&self) -> bool {
+        self.fork == Fork::Fulu || !self.later_forks().is_empty()
+    }
+
     fn check(&self) -> Result<(), DevnetError> {
+        if self.fork == Fork::Deneb && self.fulu_epoch.is_some() {
+            return Err(DevnetError::Options(
+                "a Deneb chain cannot turn Fulu: start from Electra, or give --fulu-epoch never",
+            ));
+        }
         if self.peers == 0 {
             return Err(DevnetError::Options("--peers must be at least 1"));
         }
@@ -254,7 +301,7 @@ fn node_settings(
 }
 
 /// The block at or before the epoch boundary `distance` slots below the head, with its
-/// sidecars: the "finalized" checkpoint a node starts from.
+/// sidecars or columns: the "finalized" checkpoint a node starts from.
 ///
 /// # Errors
 /// [`DevnetError::Store`] when the source store cannot be read.
@@ -270,9 +317,11 @@ pub fn checkpoint_start(source: &SourceChain, distance: u64) -> Result<StartFrom
         .block(id.root)?
         .ok_or(store::StoreError::NoAnchor)?;
     let sidecars = source.store.sidecars(id.root)?;
+    let columns = source.store.columns(id.root)?;
     Ok(StartFrom::Checkpoint {
         block: Box::new(block),
         sidecars,
+        columns,
     })
 }
 

@@ -56,6 +56,51 @@ pub struct PeerReport {
     pub connected: bool,
     /// How many times it was dropped for a score below zero.
     pub faults: u32,
+    /// The custody group count it advertised (128: a supernode).
+    pub custody_groups: Option<u64>,
+}
+
+/// Whether a node holds exactly its sampled columns of every source block with blobs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ColumnCheck {
+    /// How many columns the node samples.
+    pub sampled: u64,
+    /// Source blocks with data columns (Fulu blocks with blobs) in the node's range.
+    pub blocks: u64,
+    /// Of those, how many the node holds with other columns than its sampled ones.
+    pub wrong: u64,
+    /// The slot of the first such block.
+    pub first_wrong: Option<u64>,
+}
+
+impl ColumnCheck {
+    /// Compares the node's store with the source's from slot `from` to `to`.
+    fn of(
+        node: &BeaconNode,
+        source: &SourceChain,
+        from: u64,
+        to: u64,
+    ) -> Result<Self, DevnetError> {
+        let sampled = node.sampled_columns();
+        let mut check = ColumnCheck {
+            sampled: sampled.len(),
+            ..ColumnCheck::default()
+        };
+        for slot in from..=to {
+            let Some(root) = source.store.block_root_at(slot)? else {
+                continue;
+            };
+            if source.store.column_indices(root)?.is_empty() {
+                continue;
+            }
+            check.blocks += 1;
+            if node.store().column_indices(root)? != sampled {
+                check.wrong += 1;
+                check.first_wrong = check.first_wrong.or(Some(slot));
+            }
+        }
+        Ok(check)
+    }
 }
 
 /// One node's sync.
@@ -76,6 +121,10 @@ pub struct SyncReport {
     pub sidecars: u64,
     /// Data column sidecars imported (each one's cell proofs verified).
     pub columns: u64,
+    /// The node's sampled columns, and how many blocks of the source (in the node's range,
+    /// the checkpoint included) have columns: the node must hold exactly those columns of
+    /// each of them.
+    pub column_check: ColumnCheck,
     /// Time to reach the head.
     pub forward_time: Duration,
     /// Time from then until backfill finished.
@@ -89,7 +138,7 @@ impl SyncReport {
     pub(super) fn collect(
         what: &'static str,
         node: &BeaconNode,
-        _source: &SourceChain,
+        source: &SourceChain,
         servers: &ServingPeers,
         before: &StoreStats,
         anchors_before: &Anchors,
@@ -112,10 +161,13 @@ impl SyncReport {
                 score: record.score(),
                 connected: record.connected,
                 faults: record.faults,
+                custody_groups: servers.custody_groups(&id),
             })
             .collect();
+        let column_check = ColumnCheck::of(node, source, anchors.backfill.slot, anchors.head.slot)?;
         Ok(SyncReport {
             what,
+            column_check,
             data_dir,
             anchors: (*anchors_before, anchors),
             blocks,
@@ -184,6 +236,7 @@ impl DevnetReport {
         [&self.from_genesis, &self.from_checkpoint].iter().all(|r| {
             r.anchors.1.head == self.source.head
                 && r.anchors.1.backfill.slot == 0
+                && r.column_check.wrong == 0
                 && r.blame_is_right()
         })
     }
@@ -218,14 +271,32 @@ impl fmt::Display for SyncReport {
             "  verified  {} blocks, {} proposer signatures, {} blob sidecars (KZG proofs), {} data columns (cell proofs)",
             self.blocks, self.signatures, self.sidecars, self.columns
         )?;
+        let c = &self.column_check;
+        if c.blocks > 0 {
+            writeln!(
+                f,
+                "  columns   {} sampled per Fulu block with blobs: {} of {} blocks hold exactly them{}",
+                c.sampled,
+                c.blocks - c.wrong,
+                c.blocks,
+                c.first_wrong
+                    .map(|slot| format!(" (FAILED: first wrong at slot {slot})"))
+                    .unwrap_or_default()
+            )?;
+        }
         writeln!(f, "  head      {}", end.head)?;
         for p in &self.peers {
             writeln!(
                 f,
-                "  peer      {} {:>6} {}{}{}",
+                "  peer      {} {:>6} {}, {}{}{}",
                 p.peer,
                 p.score,
                 if p.adversary { "adversary" } else { "honest" },
+                match p.custody_groups {
+                    Some(128) => "supernode".to_owned(),
+                    Some(groups) => format!("custody {groups}"),
+                    None => "custody unknown".to_owned(),
+                },
                 if p.connected { "" } else { ", disconnected" },
                 if p.faults > 0 {
                     ", dropped for faults and banned"
@@ -261,7 +332,11 @@ impl fmt::Display for DevnetReport {
             f,
             "result    {} in {:.1} s",
             if self.is_success() {
-                "every block and sidecar verified; adversaries below zero"
+                if self.source.columns > 0 {
+                    "every block, blob sidecar and sampled column verified; adversaries below zero"
+                } else {
+                    "every block and sidecar verified; adversaries below zero"
+                }
             } else {
                 "FAILED: see above"
             },

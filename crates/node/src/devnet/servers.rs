@@ -1,16 +1,20 @@
 //! The devnet's serving peers: libp2p nodes on 127.0.0.1 serving the source chain's
-//! store, some of them through an [`Adversary`].
+//! store, each through a [`DevnetServer`]: the adversaries lie, and custody differs (the
+//! adversaries and the first honest peer are supernodes, the other honest peers keep the
+//! minimum custody and serve only those columns).
 
 use std::sync::Arc;
 
 use consensus::containers::Checkpoint;
+use consensus::custody::{CUSTODY_REQUIREMENT, NUMBER_OF_CUSTODY_GROUPS, custody_columns};
 use consensus::primitives::Hash256;
 use libp2p::identity::Keypair;
 use libp2p::{Multiaddr, PeerId};
-use net::{ChainSource, NetConfig, Node, NodeSetup, SystemClock};
+use net::{NetConfig, Node, NodeSetup, SystemClock};
 use peer_pool::{PeerPool, PoolConfig};
+use sync_types::ColumnSet;
 
-use super::adversary::{Adversary, Lie};
+use super::adversary::{DevnetServer, Lie};
 use super::{DevnetError, SourceChain};
 use crate::{NodeChain, StoreSource};
 
@@ -20,6 +24,8 @@ struct ServingPeer {
     node: Node,
     /// Whether it lies.
     adversary: bool,
+    /// The custody group count it advertises (and honours).
+    custody_groups: u64,
 }
 
 /// The serving peers of a devnet.
@@ -48,6 +54,14 @@ impl ServingPeers {
             .any(|p| p.adversary && p.node.handle().local_peer_id() == *peer)
     }
 
+    /// The custody group count `peer` advertises, if it is one of ours.
+    pub fn custody_groups(&self, peer: &PeerId) -> Option<u64> {
+        self.peers
+            .iter()
+            .find(|p| p.node.handle().local_peer_id() == *peer)
+            .map(|p| p.custody_groups)
+    }
+
     /// Whether `peer` is one of ours.
     pub fn contains(&self, peer: &PeerId) -> bool {
         self.peers
@@ -64,7 +78,9 @@ impl ServingPeers {
 }
 
 /// Starts `count` peers serving `source` (the first `adversaries` of them lying with
-/// `lie`), each on its own port of 127.0.0.1, all sharing the one store.
+/// `lie`), each on its own port of 127.0.0.1, all sharing the one store. The adversaries
+/// and the first honest peer are supernodes; the other honest peers keep the minimum
+/// custody ([`CUSTODY_REQUIREMENT`] groups) and serve only those columns.
 ///
 /// # Errors
 /// [`DevnetError::Net`] when a node cannot listen.
@@ -88,19 +104,27 @@ pub async fn serve_source(
     let mut peers = Vec::with_capacity(count);
     for index in 0..count {
         let adversary = index < adversaries;
-        let serves: Arc<dyn ChainSource> = if adversary {
-            Arc::new(Adversary::new(honest.clone(), lie))
+        let keypair = Keypair::generate_secp256k1();
+        let (serves, custody_groups) = if adversary {
+            let lying = DevnetServer::lying(honest.clone(), lie);
+            (lying, NUMBER_OF_CUSTODY_GROUPS)
+        } else if index == adversaries {
+            (
+                DevnetServer::honest(honest.clone()),
+                NUMBER_OF_CUSTODY_GROUPS,
+            )
         } else {
-            Arc::new(honest.clone())
+            let custody = custody_set(&keypair, CUSTODY_REQUIREMENT);
+            let minimal = DevnetServer::honest(honest.clone()).with_custody(custody);
+            (minimal, CUSTODY_REQUIREMENT)
         };
-        // They serve one store that holds every column of every Fulu block: supernodes.
         let mut config = NetConfig::default();
-        config.metadata.custody_group_count = Some(consensus::custody::NUMBER_OF_CUSTODY_GROUPS);
+        config.metadata.custody_group_count = Some(custody_groups);
         let node = Node::start(NodeSetup {
-            keypair: Keypair::generate_secp256k1(),
+            keypair,
             config,
             chain: source.config.clone(),
-            source: serves,
+            source: Arc::new(serves),
             clock: Arc::new(SystemClock),
             pool: PeerPool::new(PoolConfig::default())
                 .expect("invariant: the default pool config is valid"),
@@ -110,7 +134,20 @@ pub async fn serve_source(
             metrics: net::NetMetrics::default(),
         })
         .await?;
-        peers.push(ServingPeer { node, adversary });
+        peers.push(ServingPeer {
+            node,
+            adversary,
+            custody_groups,
+        });
     }
     Ok(ServingPeers { peers })
+}
+
+/// The columns a peer with `keypair` custodies at `groups` custody groups.
+fn custody_set(keypair: &Keypair, groups: u64) -> ColumnSet {
+    let node_id = net::node_id(&keypair.public()).expect("invariant: a secp256k1 key");
+    custody_columns(node_id, groups)
+        .expect("invariant: at most NUMBER_OF_CUSTODY_GROUPS groups")
+        .into_iter()
+        .collect()
 }

@@ -27,8 +27,14 @@ pub struct ChainRecipe {
     pub slots: u64,
     /// Interop validators.
     pub validators: u64,
-    /// The fork of every block.
+    /// The fork of genesis.
     pub fork: String,
+    /// The epoch the chain turns Fulu, if it does after genesis.
+    #[serde(default)]
+    pub fulu_epoch: Option<u64>,
+    /// The BPO forks, as `(epoch, max blobs per block)`.
+    #[serde(default)]
+    pub bpo: Vec<(u64, u64)>,
     /// The most blobs per block.
     pub max_blobs: u64,
     /// Empty slots, per mille.
@@ -45,9 +51,25 @@ impl ChainRecipe {
             && self.slots == options.slots
             && self.validators == options.validators
             && self.fork == options.fork.to_string()
+            && self.fulu_epoch == fulu_epoch(options)
+            && self.bpo == bpo(options)
             && self.max_blobs == options.max_blobs
             && self.skip_per_mille == options.skip_per_mille
     }
+}
+
+/// The epoch `options`' chain turns Fulu after genesis, if it does.
+fn fulu_epoch(options: &DevnetOptions) -> Option<u64> {
+    options.later_forks().first().map(|(_, epoch)| *epoch)
+}
+
+/// The BPO forks of `options`' chain (none if it never reaches Fulu).
+fn bpo(options: &DevnetOptions) -> Vec<(u64, u64)> {
+    if !options.reaches_fulu() {
+        return Vec::new();
+    }
+    let entries = options.bpo.iter();
+    entries.map(|e| (e.epoch, e.max_blobs_per_block)).collect()
 }
 
 /// The generated chain in its store, ready to serve.
@@ -137,11 +159,13 @@ pub(super) fn generate_with_plan(
         .unwrap_or_default()
         .as_secs();
     let genesis_time = now.saturating_sub(options.slots.saturating_mul(12));
-    info!(target: "node::devnet", slots = options.slots, validators = options.validators, fork = %options.fork, "generating the devnet chain");
+    info!(target: "node::devnet", slots = options.slots, validators = options.validators, fork = %options.fork, fulu_epoch = ?fulu_epoch(options), "generating the devnet chain");
     let devnet = Devnet::generate(DevnetParams {
         seed: seed_from_u64(options.seed),
         validators: options.validators,
         genesis_fork: options.fork,
+        later_forks: options.later_forks(),
+        blob_schedule: options.reaches_fulu().then(|| options.bpo.clone()),
         slots: options.slots,
         skip_per_mille: options.skip_per_mille,
         max_blobs: Some(options.max_blobs),
@@ -172,6 +196,8 @@ pub(super) fn generate_with_plan(
         slots: options.slots,
         validators: options.validators,
         fork: options.fork.to_string(),
+        fulu_epoch: fulu_epoch(options),
+        bpo: bpo(options),
         max_blobs: options.max_blobs,
         skip_per_mille: options.skip_per_mille,
         genesis_time,
