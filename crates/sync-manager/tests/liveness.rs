@@ -8,13 +8,10 @@ use std::{sync::Arc, time::Duration};
 use common::{backward, config, forward, pool_with, spec, until};
 use peer_pool::{Lifetime, PeerType};
 use prometheus_client::registry::Registry;
-use sync_manager::{
-    ManagerConfig, SyncManager, SyncMetrics,
-    sim::{SimChain, SimVerifier},
-};
+use sync_manager::{ManagerConfig, SyncManager, SyncMetrics, sim::SimChain};
 use sync_types::{
     ChainSpec, ScoredPeer, Slot, SyncDirection,
-    test_utils::{Behaviour, ChainVerifier, MockPeer, TestChain},
+    test_utils::{Behaviour, MockPeer, TestChain},
 };
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -216,11 +213,7 @@ async fn a_blob_window_straddling_range_asks_only_for_the_newer_sidecars() {
     let peer = MockPeer::new(1, Arc::clone(&chain));
     let pool = pool_with(std::slice::from_ref(&peer));
     let sim = SimChain::forward(Slot(0), Slot(200));
-    let verifier = SimVerifier::new(
-        ChainVerifier::forward(&chain.blocks()[0]),
-        Arc::clone(&sim),
-        SyncDirection::Forward,
-    );
+    let verifier = common::forward_verifier(&chain, &sim);
     let manager = SyncManager::start(
         SyncDirection::Forward,
         ManagerConfig {

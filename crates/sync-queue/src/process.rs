@@ -24,14 +24,23 @@ struct Tally {
     invalid: bool,
     missing_sidecars: bool,
     missing_parent: Option<Slot>,
+    /// The slot of the last block accepted (imported or already known), in processing
+    /// order.
+    last_accepted: Option<Slot>,
 }
 
 fn tally(slots: &[Slot], outcomes: &[BlockOutcome]) -> Tally {
     let mut t = Tally::default();
     for (slot, outcome) in slots.iter().zip(outcomes) {
         match outcome {
-            BlockOutcome::Ok => t.imported += 1,
-            BlockOutcome::Duplicate => t.duplicates += 1,
+            BlockOutcome::Ok => {
+                t.imported += 1;
+                t.last_accepted = Some(*slot);
+            }
+            BlockOutcome::Duplicate => {
+                t.duplicates += 1;
+                t.last_accepted = Some(*slot);
+            }
             BlockOutcome::UnviableFork => t.unviable = true,
             BlockOutcome::Invalid => t.invalid = true,
             BlockOutcome::MissingSidecars => t.missing_sidecars = true,
@@ -97,6 +106,9 @@ impl<P: ScoredPeer, B, S, C> State<P, B, S, C> {
         let t = tally(&job.slots, &outcomes);
         self.stats.blocks_imported += t.imported as u64;
         self.stats.blocks_duplicate += t.duplicates as u64;
+        if t.last_accepted.is_some() {
+            self.stats.accepted_frontier = t.last_accepted;
+        }
         if t.invalid || t.unviable || t.missing_sidecars || t.missing_parent.is_some() {
             let verdict = self.on_failure(job, &t, safe);
             return report(t.imported, t.duplicates, 0, verdict);

@@ -83,6 +83,8 @@ pub(crate) struct QueueView {
     rewinds: u64,
     rewinds_exhausted: u64,
     verifier_faults: u64,
+    /// The slot of the last block the verifier accepted (may run ahead of the stored head).
+    accepted_frontier: Option<u64>,
 }
 
 impl From<&QueueStats> for QueueView {
@@ -101,6 +103,7 @@ impl From<&QueueStats> for QueueView {
             rewinds,
             rewinds_exhausted,
             verifier_faults,
+            accepted_frontier,
         } = *stats;
         QueueView {
             slots_processed,
@@ -116,6 +119,7 @@ impl From<&QueueStats> for QueueView {
             rewinds,
             rewinds_exhausted,
             verifier_faults,
+            accepted_frontier: accepted_frontier.map(|slot| slot.0),
         }
     }
 }

@@ -373,9 +373,12 @@ where
         false
     }
 
-    /// Whether a peer in the pool reports a head above ours.
+    /// Whether a peer in the pool reports a head above ours: the committed head, or the
+    /// last block the verifier accepted if that is higher (commits may lag the verifier,
+    /// and blocks accepted but not yet stored are no sign of skipped ranges).
     fn peer_ahead_of_head(&self) -> bool {
-        let head = self.chain.head_slot();
+        let accepted = self.queue.stats().accepted_frontier;
+        let head = self.chain.head_slot().max(accepted.unwrap_or(Slot(0)));
         self.pool
             .peers(PeerFilter::ANY)
             .iter()

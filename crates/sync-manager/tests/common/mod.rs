@@ -72,6 +72,15 @@ pub fn config() -> ManagerConfig {
     }
 }
 
+/// A verifier importing `chain` forward from its first block, moving `sim`'s head.
+pub fn forward_verifier(chain: &TestChain, sim: &Arc<SimChain>) -> SimVerifier {
+    SimVerifier::new(
+        ChainVerifier::forward(&chain.blocks()[0]),
+        Arc::clone(sim),
+        SyncDirection::Forward,
+    )
+}
+
 /// A forward sync from genesis to the chain's last slot.
 pub fn forward(chain: Arc<TestChain>, peers: &[MockPeer], config: ManagerConfig) -> Net {
     forward_on(spec(), chain, peers, config)
@@ -86,11 +95,7 @@ pub fn forward_on(
 ) -> Net {
     let last = chain.blocks().last().expect("blocks").slot;
     let sim = SimChain::forward(Slot(0), last);
-    let verifier = SimVerifier::new(
-        ChainVerifier::forward(&chain.blocks()[0]),
-        Arc::clone(&sim),
-        SyncDirection::Forward,
-    );
+    let verifier = forward_verifier(&chain, &sim);
     start(
         spec,
         chain,
