@@ -154,11 +154,19 @@ pub(crate) struct DevnetArgs {
     #[arg(long)]
     pub(crate) keep_running: bool,
     /// Instead of the summary, measure: slots/s of the full sync over loopback and of the
-    /// verifier alone on the same blocks, forward and backfill, on a blob-free chain and
-    /// one with 3 blobs in every block (generated into `<datadir>/bench-*`; `--max-blobs`
-    /// and `--adversaries` do not apply). Prints a table.
+    /// verifier alone on the same blocks, forward and backfill, on chains with exactly
+    /// `--blobs-per-block` blobs in every block (generated into `<datadir>/bench-*`, with
+    /// the fork schedule of `--fork` and `--fulu-epoch`; `--max-blobs` and `--adversaries`
+    /// do not apply; the serving peers are supernodes). Prints a table.
     #[arg(long, conflicts_with = "keep_running")]
     pub(crate) bench: bool,
+    /// The bench's chains: blobs in every block, one chain each.
+    #[arg(long, value_delimiter = ',', default_values_t = node::devnet::BENCH_BLOBS_PER_BLOCK, requires = "bench")]
+    pub(crate) blobs_per_block: Vec<u64>,
+    /// The syncing nodes (and the bench's verifier) custody all 128 columns of every Fulu
+    /// block, instead of the minimum (8 sampled columns).
+    #[arg(long)]
+    pub(crate) supernode: bool,
 }
 
 /// Network and HTTP settings of a running node.

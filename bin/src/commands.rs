@@ -62,10 +62,11 @@ async fn devnet(args: DevnetArgs) -> anyhow::Result<()> {
     let options = DevnetOptions {
         peers: args.peers,
         adversaries: args.adversaries,
+        supernode: args.supernode,
         ..devnet_options(&args.chain)
     };
     if args.bench {
-        let report = devnet::run_bench(&options, &devnet::BENCH_BLOBS_PER_BLOCK).await?;
+        let report = devnet::run_bench(&options, &args.blobs_per_block).await?;
         println!("{report}");
         return Ok(());
     }

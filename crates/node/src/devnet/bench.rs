@@ -32,7 +32,7 @@ use sync_manager::SyncState;
 use sync_types::VerifierFault;
 
 use super::cpu::{self, CpuSample, CpuUse};
-use super::{DevnetError, DevnetOptions, Lie, ServingPeers, SourceChain};
+use super::{DevnetError, DevnetOptions, ServingPeers, SourceChain};
 use crate::{BackfillTo, BeaconNode, NodeError, NodeSettings, STORE_FILE, StartFrom};
 
 /// How often the backfill node's forward sync is checked for being in sync.
@@ -91,6 +91,9 @@ pub struct BenchRow {
     pub blobs_per_block: u64,
     /// Backfill (true) or forward sync.
     pub backfill: bool,
+    /// The data columns verified and stored per Fulu block with blobs (8, or 128 for a
+    /// supernode).
+    pub sampled_columns: u64,
     /// Slots per verified segment (the node's request size).
     pub segment_slots: u64,
     /// Slots covered (the chain's head slot).
@@ -137,8 +140,8 @@ fn rate(slots: u64, time: Duration) -> f64 {
 /// The table's first lines.
 const TABLE_HEADER: &str =
     "slots/s: full sync over 127.0.0.1 vs the verifier alone on the same blocks (sidecars: blob
-sidecars, or on a Fulu chain the data columns stored / the 8 sampled columns verified)
-blobs    run      slots  seg blocks sidecars    sync  verify ratio  commit    read  targets\n";
+sidecars before Fulu, data columns from Fulu on; cols: columns per Fulu block with blobs)
+blobs    run      cols  slots  seg blocks sidecars    sync  verify ratio  commit    read  targets\n";
 
 /// The bench's measurements: forward then backfill, per chain.
 #[derive(Clone, Debug, Default)]
@@ -161,9 +164,10 @@ impl fmt::Display for BenchReport {
             let target = (target > 0.0).then(|| format!("; sync ≥ {target:.0} {met}"));
             writeln!(
                 f,
-                "{:<8} {:<8} {:>5} {:>4} {:>6} {:>8} {:>7.0} {:>7.0} {:>5.2} {:>7.0} {:>7.0}  ratio ≥ {TARGET_RATIO} {}{}",
+                "{:<8} {:<8} {:>4} {:>5} {:>4} {:>6} {:>8} {:>7.0} {:>7.0} {:>5.2} {:>7.0} {:>7.0}  ratio ≥ {TARGET_RATIO} {}{}",
                 format!("{}/block", row.blobs_per_block),
                 if row.backfill { "backfill" } else { "forward" },
+                row.sampled_columns,
                 row.slots,
                 row.segment_slots,
                 row.synced.0,
@@ -212,12 +216,21 @@ pub async fn run_bench(options: &DevnetOptions, blobs: &[u64]) -> Result<BenchRe
         let source = Arc::new(blocking(move || generate(&to, &shape, per_block)).await??);
         let (servers, serve_runtime) = serve_apart(&source, options.peers.max(1)).await?;
         for backfill in [false, true] {
-            let settings = node_settings(&source, &servers, &dir, backfill)?;
+            let settings = node_settings(&source, &servers, &dir, backfill, options.supernode)?;
             let (start, scratch) = (settings.start.clone(), dir.join("scratch"));
             let manager = [&settings.forward, &settings.backward][usize::from(backfill)];
             let segment_slots = manager.queue.chunk_size.max(1);
             let source = Arc::clone(&source);
-            let alone = move || verify_alone(&source, &start, backfill, segment_slots, &scratch);
+            let sampled = bench_sampled_columns(options.supernode);
+            let alone = move || {
+                verify_alone(
+                    &source,
+                    &start,
+                    (backfill, sampled),
+                    segment_slots,
+                    &scratch,
+                )
+            };
             let mut row = blocking(alone).await??;
             (row.sync_time, row.synced, row.sync_cpu) =
                 full_sync(settings, row.slots, backfill).await?;
@@ -242,8 +255,7 @@ async fn serve_apart(
         .build()
         .map_err(DevnetError::Runtime)?;
     let source = Arc::clone(source);
-    let serving =
-        runtime.spawn(async move { super::serve_source(&source, peers, 0, Lie::Blobs).await });
+    let serving = runtime.spawn(async move { super::serve_supernodes(&source, peers).await });
     match serving.await {
         Ok(servers) => Ok((servers?, runtime)),
         Err(_) => {
@@ -300,6 +312,7 @@ fn node_settings(
     servers: &ServingPeers,
     dir: &Path,
     backfill: bool,
+    supernode: bool,
 ) -> Result<NodeSettings, BenchError> {
     let head = source.anchors.head.root;
     let start = if backfill {
@@ -316,7 +329,7 @@ fn node_settings(
     };
     let name = if backfill { "backfill" } else { "forward" };
     let dir = super::fresh_dir(&dir.join("nodes").join(name))?;
-    let mut settings = super::node_settings(source, servers, dir, start);
+    let mut settings = super::node_settings(source, servers, dir, start, supernode);
     settings.backfill = [BackfillTo::None, BackfillTo::Genesis][usize::from(backfill)];
     Ok(settings)
 }
@@ -326,7 +339,7 @@ fn node_settings(
 fn verify_alone(
     source: &SourceChain,
     start: &StartFrom,
-    backfill: bool,
+    (backfill, sampled): (bool, ColumnSet),
     segment_slots: u64,
     scratch: &Path,
 ) -> Result<BenchRow, BenchError> {
@@ -342,7 +355,7 @@ fn verify_alone(
     let mut row = BenchRow::default();
     (row.blobs_per_block, row.backfill) = (source.recipe.max_blobs, backfill);
     (row.segment_slots, row.slots) = (segment_slots, head);
-    let sampled = bench_sampled_columns();
+    row.sampled_columns = sampled.len();
     for range in segments(slots, segment_slots, backfill) {
         let started = Instant::now();
         let mut segment = read_segment(&source.store, &range, sampled)?;
@@ -377,9 +390,13 @@ fn verify_alone(
     Ok(row)
 }
 
-/// The columns the verifier alone checks of each Fulu block: as many as a node at the
-/// minimum custody samples (8), those of a fixed node id.
-fn bench_sampled_columns() -> ColumnSet {
+/// The columns the verifier alone checks of each Fulu block: all 128 for a supernode,
+/// otherwise as many as a node at the minimum custody samples (8), those of a fixed node
+/// id.
+fn bench_sampled_columns(supernode: bool) -> ColumnSet {
+    if supernode {
+        return ColumnSet::ALL;
+    }
     consensus::custody::sampling_columns([0; 32], consensus::custody::CUSTODY_REQUIREMENT)
         .unwrap_or_default()
         .into_iter()

@@ -29,7 +29,7 @@ pub use bench::{
     TARGET_RATIO, TARGET_THREE_BLOBS, run_bench,
 };
 pub use report::{ColumnCheck, DevnetReport, PeerReport, SyncReport};
-pub use servers::{ServingPeers, serve_source};
+pub use servers::{ServingPeers, serve_source, serve_supernodes};
 pub use source::{ChainRecipe, SourceChain, parse_fork, prepare};
 
 use crate::{BackfillTo, BeaconNode, NodeError, NodeSettings, StartFrom};
@@ -59,6 +59,9 @@ pub struct DevnetOptions {
     /// The BPO forks after Fulu, each changing the blob limit and the fork digest. Default
     /// mainnet's limits (15, then 21) at epochs 104 and 112 ([`default_bpo`]).
     pub bpo: Vec<BlobScheduleEntry>,
+    /// Whether the syncing nodes custody all 128 columns (otherwise the minimum: 4
+    /// groups, 8 sampled columns). Default false.
+    pub supernode: bool,
     /// The seed of the chain. Default 0.
     pub seed: u64,
     /// How far below the head the checkpoint node starts, in slots. Default 64.
@@ -97,6 +100,7 @@ impl Default for DevnetOptions {
             fork: Fork::Electra,
             fulu_epoch: Some(fulu_epoch),
             bpo: default_bpo(4096, fulu_epoch),
+            supernode: false,
             seed: 0,
             checkpoint_distance: 64,
         }
@@ -237,6 +241,7 @@ pub async fn run(options: &DevnetOptions) -> Result<DevnetReport, DevnetError> {
         &servers,
         genesis_dir,
         StartFrom::Genesis(Box::new(prepared.genesis.clone())),
+        options.supernode,
     );
     settings.backfill = BackfillTo::Genesis;
     let from_genesis = sync_one(
@@ -250,7 +255,13 @@ pub async fn run(options: &DevnetOptions) -> Result<DevnetReport, DevnetError> {
 
     let checkpoint_dir = fresh_dir(&options.data_dir.join("nodes").join("checkpoint"))?;
     let checkpoint = checkpoint_start(&prepared, options.checkpoint_distance)?;
-    let settings = node_settings(&prepared, &servers, checkpoint_dir, checkpoint);
+    let settings = node_settings(
+        &prepared,
+        &servers,
+        checkpoint_dir,
+        checkpoint,
+        options.supernode,
+    );
     let from_checkpoint = sync_one(
         settings,
         &prepared,
@@ -287,16 +298,23 @@ fn fresh_dir(dir: &std::path::Path) -> Result<PathBuf, DevnetError> {
     Ok(dir.to_path_buf())
 }
 
+/// A syncing node's settings: the serving peers, backfill to genesis, and all 128 columns
+/// if `supernode` (otherwise the minimum custody).
 fn node_settings(
     source: &SourceChain,
     servers: &ServingPeers,
     dir: PathBuf,
     start: StartFrom,
+    supernode: bool,
 ) -> NodeSettings {
     let mut settings =
         NodeSettings::new(dir, source.config.clone(), source.proposers.clone(), start);
     settings.peers = servers.addrs();
     settings.backfill = BackfillTo::Genesis;
+    if supernode {
+        settings.net.metadata.custody_group_count =
+            Some(consensus::custody::NUMBER_OF_CUSTODY_GROUPS);
+    }
     settings
 }
 

@@ -90,6 +90,30 @@ pub async fn serve_source(
     adversaries: usize,
     lie: Lie,
 ) -> Result<ServingPeers, DevnetError> {
+    serve(source, count, adversaries, lie, 1).await
+}
+
+/// Starts `count` honest supernodes serving `source` (the bench's peers: they measure the
+/// sync, not the spread of custody).
+///
+/// # Errors
+/// [`DevnetError::Net`] when a node cannot listen.
+pub async fn serve_supernodes(
+    source: &SourceChain,
+    count: usize,
+) -> Result<ServingPeers, DevnetError> {
+    serve(source, count, 0, Lie::Blobs, count).await
+}
+
+/// Starts `count` peers: the first `adversaries` lying supernodes, then `supernodes`
+/// honest supernodes, then honest peers at the minimum custody.
+async fn serve(
+    source: &SourceChain,
+    count: usize,
+    adversaries: usize,
+    lie: Lie,
+    supernodes: usize,
+) -> Result<ServingPeers, DevnetError> {
     let chain = Arc::new(NodeChain::new(
         source.config.clone(),
         Arc::new(SystemClock),
@@ -108,7 +132,7 @@ pub async fn serve_source(
         let (serves, custody_groups) = if adversary {
             let lying = DevnetServer::lying(honest.clone(), lie);
             (lying, NUMBER_OF_CUSTODY_GROUPS)
-        } else if index == adversaries {
+        } else if index < adversaries + supernodes {
             (
                 DevnetServer::honest(honest.clone()),
                 NUMBER_OF_CUSTODY_GROUPS,
