@@ -25,18 +25,22 @@ use sync_types::ColumnSet;
 const FULU_EPOCH: u64 = 2;
 const BPO_EPOCHS: [u64; 2] = [3, 4];
 
-fn transition_chain(dir: &Path) -> SourceChain {
+fn transition_options(dir: &Path) -> node::devnet::DevnetOptions {
     let bpo = |epoch, max_blobs_per_block| BlobScheduleEntry {
         epoch,
         max_blobs_per_block,
     };
-    source(&node::devnet::DevnetOptions {
+    node::devnet::DevnetOptions {
         fork: Fork::Electra,
         fulu_epoch: Some(FULU_EPOCH),
         bpo: vec![bpo(BPO_EPOCHS[0], 15), bpo(BPO_EPOCHS[1], 21)],
         slots: 5 * 32 + 16,
         ..small_chain(dir)
-    })
+    }
+}
+
+fn transition_chain(dir: &Path) -> SourceChain {
+    source(&transition_options(dir))
 }
 
 fn settings(
@@ -233,5 +237,84 @@ async fn nodes_sync_across_electra_fulu_and_bpo_forks_with_their_sampled_columns
     let blobs = assert_blobs_rebuilt(node.store(), fulu_slot, head);
     assert!(blobs > 0, "the Fulu part has blobs");
     node.shutdown().await;
+
+    servers.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkpoint_starts_without_the_anchors_blob_data_fetch_it_by_root() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Up to 6 blobs a block: the blocks at the epoch boundaries have some.
+    let source = source(&node::devnet::DevnetOptions {
+        max_blobs: 6,
+        ..transition_options(dir.path())
+    });
+    let servers = serve(&source, 4, 1).await;
+    let head = source.anchors.head.slot;
+    let fulu_slot = FULU_EPOCH * 32;
+    // Checkpoint starts that come without the anchor's blob data (a block file, a beacon
+    // API's finalized block): the node fetches it by root. A Fulu anchor gets its sampled
+    // columns from custody peers, an Electra anchor its blob sidecars.
+    // A finalized checkpoint: the last block at or before an epoch boundary (the node
+    // names it the finalized root of that epoch in its status), here one with blobs.
+    let with_blobs = |slots: std::ops::Range<u64>| {
+        slots
+            .rev()
+            .filter(|slot| slot % 32 == 0)
+            .filter_map(|slot| source.store.block_at_or_before(slot).expect("reads"))
+            .map(|id| id.root)
+            .find(|root| {
+                let block = source.store.block(*root).expect("reads").expect("held");
+                !block.signed().blob_kzg_commitments().is_empty()
+            })
+            .expect("a checkpoint block with blobs")
+    };
+    for (name, root) in [
+        ("c", with_blobs(fulu_slot..head)),
+        ("d", with_blobs(1..fulu_slot)),
+    ] {
+        let key = Keypair::generate_secp256k1();
+        let block = source.store.block(root).expect("reads").expect("held");
+        let start = StartFrom::Checkpoint {
+            block: Box::new(block),
+            sidecars: Vec::new(),
+            columns: Vec::new(),
+        };
+        let mut settings = settings(
+            &source,
+            &dir.path().join(name),
+            start,
+            servers.addrs(),
+            &key,
+            CUSTODY_REQUIREMENT,
+        );
+        settings.backfill = BackfillTo::None;
+        let node = BeaconNode::start(settings).await.expect("node starts");
+        assert!(node.store().sidecars(root).expect("reads").is_empty());
+        assert!(node.store().column_indices(root).expect("reads").is_empty());
+        tokio::time::timeout(GUARD, node.wait_for_anchor_data())
+            .await
+            .expect("the anchor's data arrives");
+        let store = node.store();
+        if name == "c" {
+            assert_eq!(store.column_indices(root).expect("reads"), sampled(&key, 4));
+            for index in sampled(&key, 4).iter() {
+                let ours = store.column(root, index).expect("reads").expect("held");
+                let theirs = source
+                    .store
+                    .column(root, index)
+                    .expect("reads")
+                    .expect("held");
+                assert_eq!(ours.as_ssz_bytes(), theirs.as_ssz_bytes(), "column {index}");
+            }
+        } else {
+            assert_eq!(
+                store.sidecars(root).expect("reads"),
+                source.store.sidecars(root).expect("reads")
+            );
+        }
+        assert_honest_peers_uncharged(&node, &servers);
+        node.shutdown().await;
+    }
     servers.shutdown().await;
 }

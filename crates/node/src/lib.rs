@@ -46,6 +46,7 @@
 //!
 //! None.
 
+mod anchor_data;
 pub mod api_client;
 mod chain;
 pub mod devnet;

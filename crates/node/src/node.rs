@@ -16,6 +16,7 @@ use sync_types::{ColumnSet, SyncDirection};
 use tokio::task::JoinHandle;
 use tracing::info;
 
+use crate::anchor_data::complete_anchor_data;
 use crate::chain::NodeChain;
 use crate::peers::{PeerBook, redial};
 use crate::settings::{NodeError, NodeSettings, StartFrom, sampled_columns};
@@ -46,6 +47,7 @@ pub struct BeaconNode {
     peers: PeerBook,
     sink: StoreSink,
     sampled: ColumnSet,
+    anchor_data: tokio::sync::watch::Receiver<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -167,6 +169,15 @@ impl BeaconNode {
         if let Some(backfill) = &backfill {
             tasks.push(tokio::spawn(coordinate(forward.clone(), backfill.clone())));
         }
+        let (anchor_data_done, anchor_data) = tokio::sync::watch::channel(false);
+        tasks.push(tokio::spawn(complete_anchor_data(
+            Arc::clone(&store),
+            settings.chain.clone(),
+            Arc::clone(&settings.clock),
+            peers.clone(),
+            sampled,
+            anchor_data_done,
+        )));
         info!(
             target: "node",
             peer_id = %handle.local_peer_id(),
@@ -187,6 +198,7 @@ impl BeaconNode {
             peers,
             sink,
             sampled,
+            anchor_data,
             tasks,
         })
     }
@@ -195,6 +207,19 @@ impl BeaconNode {
     /// blobs (from its node id and custody group count).
     pub fn sampled_columns(&self) -> ColumnSet {
         self.sampled
+    }
+
+    /// Waits until the trusted anchor holds its blob data: its blob sidecars, or its
+    /// sampled columns (fetched by root from peers when the start came without them), or
+    /// none is needed (no blobs, or older than the retention window). Waits forever if no
+    /// peer ever serves it.
+    pub async fn wait_for_anchor_data(&self) {
+        let mut done = self.anchor_data.clone();
+        // An error means the task ended without completing (the store failed): it will
+        // not complete later either.
+        if done.wait_for(|done| *done).await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 
     /// The store.

@@ -22,7 +22,7 @@ use crate::schema::{
     NETWORK_NAME_KEY, SCHEMA_VERSION, SCHEMA_VERSION_KEY,
 };
 use crate::segment::{self, Link};
-use crate::write::{Prepared, prepare, write_blocks};
+use crate::write::{Prepared, prepare, write_block_data, write_blocks};
 
 /// The tracing target of this crate.
 pub(crate) const TARGET: &str = "store";
@@ -258,6 +258,36 @@ impl Store {
         let anchors = write().map_err(|failure| failure.at(self.path(), "init_anchor"))?;
         tracing::info!(target: TARGET, root = %given.root, slot = given.slot, "trusted anchor stored");
         Ok(anchors)
+    }
+
+    /// Adds blob sidecars and data columns to the trusted anchor block, stored without
+    /// them: a checkpoint start whose data was fetched later, by root, from peers. Data
+    /// already stored under the same index is written again with the same bytes.
+    ///
+    /// # Errors
+    /// [`StoreError::NoAnchor`] before [`Store::init_anchor`];
+    /// [`StoreError::SidecarMismatch`], [`StoreError::ColumnMismatch`] for data of
+    /// another block, [`StoreError::SidecarOrder`], [`StoreError::ColumnOrder`],
+    /// [`StoreError::ColumnIndex`], [`StoreError::RecordTooLarge`]; database failures.
+    pub fn add_anchor_data(
+        &self,
+        sidecars: &[Sidecar],
+        columns: &[Column],
+    ) -> Result<(), StoreError> {
+        let anchors = self.anchors()?.ok_or(StoreError::NoAnchor)?;
+        let block = self
+            .block(anchors.trusted.root)?
+            .ok_or(StoreError::NoAnchor)?;
+        let prepared = prepare(&self.inner.chain, &block, Some(sidecars), Some(columns))?;
+        let write = || -> Result<(), Failure> {
+            let txn = self.inner.db.begin_write()?;
+            write_block_data(&txn, std::slice::from_ref(&prepared))?;
+            txn.commit()?;
+            Ok(())
+        };
+        write().map_err(|failure| failure.at(self.path(), "add_anchor_data"))?;
+        tracing::info!(target: TARGET, root = %anchors.trusted.root, sidecars = sidecars.len(), columns = columns.len(), "trusted anchor's blob data stored");
+        Ok(())
     }
 
     /// Commits a verified segment (in processing order: ascending slots forward,

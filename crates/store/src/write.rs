@@ -160,32 +160,48 @@ fn record_len(what: &'static str, ssz: &[u8]) -> Result<u32, StoreError> {
 }
 
 /// Writes blocks, their slots, their sidecars and columns and the anchors into `txn`.
-///
-/// Opening the column tables here creates them in a database written before they
-/// existed (see [`crate::schema`]), inside the same transaction.
 pub(crate) fn write_blocks(
     txn: &redb::WriteTransaction,
     prepared: &[Prepared],
     anchors: &Anchors,
 ) -> Result<(), Failure> {
-    let mut blocks = txn.open_table(BLOCKS)?;
-    let mut block_chunks = txn.open_table(BLOCK_CHUNKS)?;
-    let mut slots = txn.open_table(CANONICAL_SLOTS)?;
+    {
+        let mut blocks = txn.open_table(BLOCKS)?;
+        let mut block_chunks = txn.open_table(BLOCK_CHUNKS)?;
+        let mut slots = txn.open_table(CANONICAL_SLOTS)?;
+        for block in prepared {
+            let root: &[u8; 32] = &block.link.root.0;
+            blocks.insert(
+                root,
+                schema::encode_record(block.fork, block.len).as_slice(),
+            )?;
+            for (number, chunk) in chunks::split(&block.ssz) {
+                block_chunks.insert((root, number), chunk)?;
+            }
+            slots.insert(block.link.slot, root)?;
+        }
+    }
+    write_block_data(txn, prepared)?;
+    let mut meta = txn.open_table(META)?;
+    schema::write_anchors(&mut meta, anchors)?;
+    Ok(())
+}
+
+/// Writes the blob sidecars and data columns of `prepared` (not the blocks themselves)
+/// into `txn`.
+///
+/// Opening the column tables here creates them in a database written before they
+/// existed (see [`crate::schema`]), inside the same transaction.
+pub(crate) fn write_block_data(
+    txn: &redb::WriteTransaction,
+    prepared: &[Prepared],
+) -> Result<(), Failure> {
     let mut sidecars = txn.open_table(BLOB_SIDECARS)?;
     let mut sidecar_chunks = txn.open_table(BLOB_SIDECAR_CHUNKS)?;
     let mut columns = txn.open_table(DATA_COLUMNS)?;
     let mut column_chunks = txn.open_table(DATA_COLUMN_CHUNKS)?;
-    let mut meta = txn.open_table(META)?;
     for block in prepared {
         let root: &[u8; 32] = &block.link.root.0;
-        blocks.insert(
-            root,
-            schema::encode_record(block.fork, block.len).as_slice(),
-        )?;
-        for (number, chunk) in chunks::split(&block.ssz) {
-            block_chunks.insert((root, number), chunk)?;
-        }
-        slots.insert(block.link.slot, root)?;
         for sidecar in &block.sidecars {
             sidecars.insert((root, sidecar.index), sidecar.len)?;
             for (number, chunk) in chunks::split(&sidecar.ssz) {
@@ -200,6 +216,5 @@ pub(crate) fn write_blocks(
             }
         }
     }
-    schema::write_anchors(&mut meta, anchors)?;
     Ok(())
 }

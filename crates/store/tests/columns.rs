@@ -341,4 +341,27 @@ fn a_fulu_checkpoint_anchor_is_stored_with_its_columns_and_serves_them() {
     // Again with the same block: nothing changes.
     assert_eq!(store.init_anchor(block, &[]).unwrap(), anchors);
     assert_eq!(reader.columns(root).unwrap().len(), columns.len());
+
+    // A checkpoint start without its columns gets them later, by root.
+    let (_dir, later) = fresh_store(&chain.config);
+    assert!(matches!(
+        later.add_anchor_data(&[], columns).unwrap_err(),
+        StoreError::NoAnchor
+    ));
+    let anchors = later.init_anchor(block, &[]).unwrap();
+    assert!(later.column_indices(root).unwrap().is_empty());
+    let error = later
+        .add_anchor_data(&[], std::slice::from_ref(&other))
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::ColumnMismatch { .. }),
+        "{error}"
+    );
+    let (first, rest) = columns.split_at(columns.len() / 2);
+    later.add_anchor_data(&[], first).unwrap();
+    later.add_anchor_data(&[], columns).unwrap();
+    assert_eq!(&later.columns(root).unwrap(), columns);
+    assert!(!rest.is_empty());
+    assert_eq!(later.anchors().unwrap(), Some(anchors), "the anchors stay");
+    assert_eq!(later.stats().unwrap().blocks, 1);
 }
