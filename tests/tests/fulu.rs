@@ -107,6 +107,33 @@ fn assert_sampled_columns(
     compared
 }
 
+/// A future of the `earliest_available_slot` of the status `peer` sent each serving peer
+/// (once it met them all), from the events they publish from now on.
+fn our_statuses(
+    servers: &ServingPeers,
+) -> impl FnOnce(libp2p::PeerId) -> std::pin::Pin<Box<dyn Future<Output = Vec<Option<u64>>> + Send>>
+{
+    let receivers: Vec<_> = (0..4).filter_map(|i| servers.events(i)).collect();
+    move |ours| {
+        Box::pin(async move {
+            let mut seen = Vec::new();
+            for mut events in receivers {
+                loop {
+                    match events.recv().await {
+                        Ok(net::NetEvent::PeerConnected { peer, status, .. }) if peer == ours => {
+                            seen.push(status.earliest_available_slot);
+                            break;
+                        }
+                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    }
+                }
+            }
+            seen
+        })
+    }
+}
+
 /// No honest serving peer (a supernode or one at the minimum custody that has none of
 /// some asked-for columns) was charged below zero or dropped.
 #[track_caller]
@@ -289,9 +316,24 @@ async fn checkpoint_starts_without_the_anchors_blob_data_fetch_it_by_root() {
             CUSTODY_REQUIREMENT,
         );
         settings.backfill = BackfillTo::None;
+        let statuses = our_statuses(&servers);
         let node = BeaconNode::start(settings).await.expect("node starts");
         assert!(node.store().sidecars(root).expect("reads").is_empty());
         assert!(node.store().column_indices(root).expect("reads").is_empty());
+        // Until the data arrives our Status v2 does not offer the anchor's slot: the first
+        // status we send (before any peer could serve the data) says the slot after it,
+        // and every one says that or the anchor's slot.
+        let anchor_slot = node.chain().anchors().trusted.slot;
+        let ours = node.network().local_peer_id();
+        let seen = tokio::time::timeout(GUARD, statuses(ours))
+            .await
+            .expect("the node meets every serving peer");
+        assert!(seen.contains(&Some(anchor_slot + 1)), "{seen:?}");
+        assert!(
+            seen.iter()
+                .all(|s| [Some(anchor_slot), Some(anchor_slot + 1)].contains(s)),
+            "{seen:?}"
+        );
         tokio::time::timeout(GUARD, node.wait_for_anchor_data())
             .await
             .expect("the anchor's data arrives");

@@ -99,6 +99,20 @@ pub(crate) async fn complete_anchor_data(
     }
 }
 
+/// Whether the anchor holds all the blob data it must (true without an anchor, without
+/// blobs, or outside the retention window); false also when the store cannot be read.
+pub(crate) fn is_complete(
+    store: &Store,
+    config: &ChainConfig,
+    clock: &dyn WallClock,
+    sampled: ColumnSet,
+) -> bool {
+    matches!(
+        missing(store, config, clock, sampled),
+        Ok(None | Some((_, Missing::Nothing)))
+    )
+}
+
 /// The anchor block and what it lacks; `None` when the store has no anchor.
 fn missing(
     store: &Store,

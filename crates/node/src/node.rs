@@ -16,7 +16,7 @@ use sync_types::{ColumnSet, SyncDirection};
 use tokio::task::JoinHandle;
 use tracing::info;
 
-use crate::anchor_data::complete_anchor_data;
+use crate::anchor_data::{complete_anchor_data, is_complete};
 use crate::chain::NodeChain;
 use crate::peers::{PeerBook, redial};
 use crate::settings::{NodeError, NodeSettings, StartFrom, sampled_columns};
@@ -104,7 +104,11 @@ impl BeaconNode {
         ));
         let pool = PeerPool::new(settings.pool.clone())?
             .with_metrics(PoolMetrics::register(&mut registry));
-        let source = Arc::new(StoreSource::new(Arc::clone(&store), Arc::clone(&chain)));
+        let complete = is_complete(&store, &settings.chain, settings.clock.as_ref(), sampled);
+        let (anchor_data_done, anchor_data) = tokio::sync::watch::channel(complete);
+        let source = StoreSource::new(Arc::clone(&store), Arc::clone(&chain))
+            .with_anchor_data(anchor_data.clone());
+        let source = Arc::new(source);
         let net = Node::start(NodeSetup {
             keypair,
             config: settings.net.clone(),
@@ -169,7 +173,6 @@ impl BeaconNode {
         if let Some(backfill) = &backfill {
             tasks.push(tokio::spawn(coordinate(forward.clone(), backfill.clone())));
         }
-        let (anchor_data_done, anchor_data) = tokio::sync::watch::channel(false);
         tasks.push(tokio::spawn(complete_anchor_data(
             Arc::clone(&store),
             settings.chain.clone(),

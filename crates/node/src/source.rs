@@ -11,6 +11,7 @@ use consensus::containers::{BlobIdentifier, DataColumnsByRootIdentifier};
 use consensus::primitives::Hash256;
 use net::{BlockBytes, ChainInfo, ChainSource, SidecarBytes, SourceError};
 use store::{Store, StoreError};
+use tokio::sync::watch;
 
 use crate::chain::NodeChain;
 
@@ -19,12 +20,28 @@ use crate::chain::NodeChain;
 pub struct StoreSource {
     store: Arc<Store>,
     chain: Arc<NodeChain>,
+    anchor_data: Option<watch::Receiver<bool>>,
 }
 
 impl StoreSource {
     /// Serves `store`, whose committed anchors `chain` publishes.
     pub fn new(store: Arc<Store>, chain: Arc<NodeChain>) -> StoreSource {
-        StoreSource { store, chain }
+        StoreSource {
+            store,
+            chain,
+            anchor_data: None,
+        }
+    }
+
+    /// Follows whether the trusted anchor holds its blob data yet: until it does, the
+    /// earliest available slot our status names is above the anchor, since a peer may
+    /// not ask us for its sidecars or columns.
+    #[must_use]
+    pub fn with_anchor_data(self, complete: watch::Receiver<bool>) -> StoreSource {
+        StoreSource {
+            anchor_data: Some(complete),
+            ..self
+        }
     }
 }
 
@@ -37,11 +54,20 @@ fn source_error(error: StoreError) -> SourceError {
 impl ChainSource for StoreSource {
     fn chain_info(&self) -> ChainInfo {
         let anchors = self.chain.anchors();
+        let mut earliest_available_slot = anchors.earliest_available_slot;
+        if self
+            .anchor_data
+            .as_ref()
+            .is_some_and(|done| !*done.borrow())
+        {
+            let above_anchor = anchors.trusted.slot.saturating_add(1);
+            earliest_available_slot = earliest_available_slot.max(above_anchor);
+        }
         ChainInfo {
             finalized: self.chain.finalized(),
             head_root: anchors.head.root,
             head_slot: anchors.head.slot,
-            earliest_available_slot: anchors.earliest_available_slot,
+            earliest_available_slot,
         }
     }
 
