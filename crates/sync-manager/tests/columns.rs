@@ -300,3 +300,71 @@ async fn a_peer_on_another_branch_cannot_get_honest_custody_peers_charged() {
     assert!(liar.score() < 0, "the liar ended at {}", liar.score());
     assert_eq!(honest.penalties(), 0, "the honest peer was charged");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_range_straddling_the_column_window_asks_columns_only_inside_it() {
+    // Columns are kept MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS epochs (4 here) back
+    // from the wall epoch (25 at slot 200, 8 slots an epoch): from slot 168 on. The
+    // partial custody peers pruned everything older (their Status says 168, and they
+    // refuse any range that starts below it); the supernode keeps all blocks. Nobody is
+    // asked for columns below 168 and no pruned peer is charged; a range from 160
+    // straddles the boundary: blocks for all of it, columns only for 168 and up.
+    let spec = sync_types::ChainSpec {
+        min_epochs_for_data_column_sidecars_requests: 4,
+        ..fulu_spec(0)
+    };
+    let chain = Arc::new(TestChain::build(Slot(200), |_| false, |_| 2));
+    let peers: Vec<MockPeer> = custody_peers(&chain)
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| match i {
+            0 => p,
+            _ => p.with_pruned_history(Slot(168)),
+        })
+        .collect();
+    let net = forward_on(
+        spec,
+        Arc::clone(&chain),
+        &peers,
+        sampling(config().with_exit_when_synced()),
+    );
+    net.join_within(Duration::from_secs(6 * 3600)).await;
+    assert_eq!(net.verifier.inner().imported().len(), 200);
+    let imported = net.verifier.inner().imported_columns();
+    for block in chain.blocks().iter().skip(1) {
+        let got = imported.get(&block.slot).copied();
+        if block.slot.0 >= 168 {
+            assert_eq!(
+                got,
+                Some(sampled()),
+                "block {} is in the window",
+                block.slot
+            );
+        } else {
+            assert!(
+                got.is_none_or(|set| set.is_empty()),
+                "block {} is below the window",
+                block.slot
+            );
+        }
+    }
+    let mut asked = 0;
+    for p in &peers {
+        assert_not_penalised("honest", p);
+        for (range, _) in p.column_requests() {
+            assert!(range.start() >= Slot(168), "columns asked for {range:?}");
+            asked += 1;
+        }
+    }
+    assert!(asked > 0);
+    for p in &peers[1..] {
+        for request in p.requests() {
+            assert!(
+                request.range.start() >= Slot(168),
+                "pruned peer {} asked for {:?}",
+                p.key(),
+                request.range
+            );
+        }
+    }
+}
