@@ -342,7 +342,7 @@ async fn a_range_straddling_the_column_window_asks_columns_only_inside_it() {
             );
         } else {
             assert!(
-                got.is_none_or(|set| set.is_empty()),
+                got.is_none_or(ColumnSet::is_empty),
                 "block {} is below the window",
                 block.slot
             );
