@@ -84,6 +84,7 @@
 pub mod clock;
 pub mod codec;
 pub mod config;
+pub mod discovery;
 pub mod identity;
 pub mod metrics;
 pub mod node;
