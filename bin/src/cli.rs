@@ -226,6 +226,17 @@ pub(crate) struct SyncArgs {
         conflicts_with = "checkpoint_block"
     )]
     pub(crate) checkpoint: Option<CheckpointArg>,
+    /// Checkpoint sync: start from the finalized state and block of the beacon node at this
+    /// URL (`http://HOST:PORT`), both fetched as SSZ and checked against `--network` or
+    /// `--testnet-dir` (its chain, its fork at that slot, the block's state root) before
+    /// the node starts; backfill then goes down from there.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["beacon_api", "checkpoint_block", "genesis_state"])]
+    pub(crate) checkpoint_sync_url: Option<String>,
+    /// With `--checkpoint-sync-url`: a weak subjectivity checkpoint `0xROOT:EPOCH` (the
+    /// block root at that epoch's start) the checkpoint must agree with, or the sync is
+    /// refused.
+    #[arg(long, value_name = "ROOT:EPOCH", requires = "checkpoint_sync_url")]
+    pub(crate) wss_checkpoint: Option<node::checkpoint::WssCheckpoint>,
     /// The genesis state (SSZ) of `--network`, or instead of `--beacon-api`'s, to sync from
     /// genesis.
     #[arg(long, value_name = "FILE", conflicts_with = "testnet_dir")]

@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use consensus::verify::Proposers;
 use consensus::{Block, ChainConfig, Fork};
 use node::api_client::BeaconApi;
+use node::checkpoint::fetch_checkpoint;
 use node::devnet::{self, DevnetOptions};
 use node::launch::{self, Network};
 use node::{BackfillTo, BeaconNode, NodeSettings, StartFrom};
@@ -136,16 +137,46 @@ impl From<Network> for Chain {
     }
 }
 
+/// The configuration of a built-in network.
+fn built_in(network: NetworkArg) -> ChainConfig {
+    match network {
+        NetworkArg::Mainnet => ChainConfig::mainnet(),
+        NetworkArg::Sepolia => ChainConfig::sepolia(),
+        NetworkArg::Hoodi => ChainConfig::hoodi(),
+        NetworkArg::Holesky => ChainConfig::holesky(),
+    }
+}
+
+/// With `--checkpoint-sync-url`: the chain (the network's config, the finalized state's
+/// registry) and the checked finalized block to start from.
+async fn from_checkpoint_url(args: &SyncArgs) -> anyhow::Result<Option<(Chain, Block)>> {
+    let Some(url) = &args.checkpoint_sync_url else {
+        return Ok(None);
+    };
+    let config = match (&args.testnet_dir, args.network) {
+        (Some(dir), _) => launch::load_testnet_dir(dir)?.config,
+        (None, Some(network)) => built_in(network),
+        (None, None) => bail!(
+            "--checkpoint-sync-url needs --network NAME or --testnet-dir DIR: the checkpoint is checked against it"
+        ),
+    };
+    let api = BeaconApi::new(url)?;
+    tracing::info!(target: "beacon_sync", url = api.url(), network = config.name(), "fetching the finalized state and block");
+    let checkpoint = fetch_checkpoint(&api, &config, args.wss_checkpoint).await?;
+    tracing::info!(target: "beacon_sync", slot = checkpoint.block.signed().slot(), root = %checkpoint.block.root(), "checkpoint taken");
+    let chain = Chain {
+        config,
+        proposers: checkpoint.proposers,
+        genesis: None,
+    };
+    Ok(Some((chain, checkpoint.block)))
+}
+
 fn load_chain(args: &SyncArgs) -> anyhow::Result<Chain> {
     match (&args.testnet_dir, args.network) {
         (Some(dir), _) => Ok(launch::load_testnet_dir(dir)?.into()),
         (None, Some(network)) => {
-            let config = match network {
-                NetworkArg::Mainnet => ChainConfig::mainnet(),
-                NetworkArg::Sepolia => ChainConfig::sepolia(),
-                NetworkArg::Hoodi => ChainConfig::hoodi(),
-                NetworkArg::Holesky => ChainConfig::holesky(),
-            };
+            let config = built_in(network);
             if let Some(path) = &args.genesis_state {
                 return Ok(launch::load_genesis_state(path, config)?.into());
             }
@@ -208,7 +239,9 @@ fn node_settings(
 async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
     let node_args = settings::merge(args.node.clone(), file);
     let api = args.beacon_api.as_deref().map(BeaconApi::new).transpose()?;
+    let from_url = from_checkpoint_url(&args).await?;
     let (mut chain, finalized) = match (&api, args.checkpoint) {
+        _ if let Some((chain, block)) = from_url => (chain, Some(block)),
         // A trusted checkpoint needs no genesis state: the finalized state has the keys.
         (Some(api), Some(CheckpointArg::Finalized)) => {
             let config = api.config().await?;

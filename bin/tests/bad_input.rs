@@ -79,6 +79,53 @@ fn an_unknown_network_is_a_usage_error() {
 }
 
 #[test]
+fn a_checkpoint_url_nobody_answers_and_a_bad_wss_checkpoint_are_one_line_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_str().expect("utf-8");
+    // A port nobody listens on: the listener is dropped before the run.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a port")
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let started = std::time::Instant::now();
+    let out = beacon_sync(&[
+        "sync",
+        "--network",
+        "hoodi",
+        "--checkpoint-sync-url",
+        &url,
+        "--datadir",
+        data,
+        "--port",
+        "0",
+    ]);
+    let line = error_line(&out, 1);
+    assert!(
+        line.contains(&url) && line.contains("cannot connect"),
+        "{line}"
+    );
+    assert!(started.elapsed() < GUARD);
+    let out = beacon_sync(&[
+        "sync",
+        "--network",
+        "hoodi",
+        "--checkpoint-sync-url",
+        &url,
+        "--wss-checkpoint",
+        "0x12:3",
+    ]);
+    let line = error_line(&out, 2);
+    assert!(line.contains("0x12"), "{line}");
+    let out = beacon_sync(&["sync", "--checkpoint-sync-url", &url, "--datadir", data]);
+    let line = error_line(&out, 1);
+    assert!(
+        line.contains("--network NAME or --testnet-dir DIR"),
+        "{line}"
+    );
+}
+
+#[test]
 fn file_and_directory_mistakes_are_one_line_errors() {
     let dir = tempfile::tempdir().expect("temp dir");
     let a = dir.path().join("a");

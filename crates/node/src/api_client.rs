@@ -351,6 +351,17 @@ impl BeaconApi {
         .await
     }
 
+    /// The SSZ bytes of the block with `root` (`/eth/v2/beacon/blocks/{root}`).
+    ///
+    /// # Errors
+    /// [`ApiError`] naming the endpoint.
+    pub async fn block_ssz(&self, root: Hash256) -> Result<Bytes, ApiError> {
+        let endpoint = format!("/eth/v2/beacon/blocks/{root}");
+        let accept = "application/octet-stream";
+        self.get(&endpoint, accept, MAX_JSON_BYTES, JSON_TIMEOUT)
+            .await
+    }
+
     /// The beacon node's finalized block, to start from as a trusted checkpoint: its
     /// root from `/eth/v1/beacon/headers/finalized`, the block from
     /// `/eth/v2/beacon/blocks/{root}` (JSON, the form every beacon node serves; its

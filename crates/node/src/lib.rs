@@ -49,6 +49,7 @@
 mod anchor_data;
 pub mod api_client;
 mod chain;
+pub mod checkpoint;
 pub mod devnet;
 pub mod http;
 pub mod inspect;

@@ -160,6 +160,18 @@ impl BeaconState {
         with_state!(self, state => state.validators.tree_hash_root())
     }
 
+    /// The root of the block at or before `slot` from the state's `block_roots` history:
+    /// `None` unless `slot` is before the state's slot and at most
+    /// `SLOTS_PER_HISTORICAL_ROOT` (8,192) slots back.
+    pub fn block_root_at(&self, slot: u64) -> Option<Hash256> {
+        let (len, own) = (preset::SLOTS_PER_HISTORICAL_ROOT, self.slot());
+        if slot >= own || own - slot > len {
+            return None;
+        }
+        let at = usize::try_from(slot % len).ok()?;
+        with_state!(self, state => state.block_roots.get(at).copied())
+    }
+
     /// The header of the block this state belongs to: the latest block header with its
     /// `state_root` set to this state's root when it is still zero (see
     /// [`genesis_block_header`]). Its `hash_tree_root` is that block's root.

@@ -6,6 +6,8 @@ use ssz_types::typenum;
 
 /// `SLOTS_PER_HISTORICAL_ROOT` = 2^13: length of `block_roots` and `state_roots`.
 pub type SlotsPerHistoricalRoot = typenum::U8192;
+/// [`SlotsPerHistoricalRoot`] as a number.
+pub const SLOTS_PER_HISTORICAL_ROOT: u64 = 8192;
 /// `HISTORICAL_ROOTS_LIMIT` = 2^24: limit of `historical_roots` and `historical_summaries`.
 pub type HistoricalRootsLimit = typenum::U16777216;
 /// `EPOCHS_PER_ETH1_VOTING_PERIOD * SLOTS_PER_EPOCH` = 64 * 32: limit of `eth1_data_votes`.
