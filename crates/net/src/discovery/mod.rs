@@ -9,8 +9,15 @@
 use consensus::primitives::{ForkDigest, Version};
 use ssz::{Decode, Encode};
 
-/// A record signed with a secp256k1 key (the only kind eth2 nodes use).
-pub type Enr = enr::Enr<enr::k256::ecdsa::SigningKey>;
+mod service;
+
+pub use service::{
+    Discovery, DiscoveryConfig, DiscoveryError, NFD_ENR_KEY, dial_addr, fork_id_at, local_enr,
+    udp_addr,
+};
+
+/// A node record, as the discv5 crate holds them (eth2 nodes sign with secp256k1).
+pub type Enr = discv5::Enr;
 
 /// The `eth2` key of a record.
 pub const ETH2_ENR_KEY: &str = "eth2";
