@@ -51,6 +51,7 @@ pub mod api_client;
 mod chain;
 pub mod checkpoint;
 pub mod devnet;
+mod discover;
 pub mod http;
 pub mod inspect;
 pub mod launch;
@@ -62,6 +63,7 @@ mod sink;
 mod source;
 
 pub use chain::NodeChain;
+pub use discover::NodeDiscovery;
 pub use node::{BeaconNode, NodeManager, NodeStatus, NodeVerifier, STORE_FILE};
 pub use peers::{BAN_DURATION, PeerBook, PeerRecord, REDIAL_INTERVAL, peer_id_of};
 pub use settings::{

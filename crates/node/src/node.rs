@@ -18,6 +18,7 @@ use tracing::info;
 
 use crate::anchor_data::{complete_anchor_data, is_complete};
 use crate::chain::NodeChain;
+use crate::discover;
 use crate::peers::{PeerBook, redial};
 use crate::settings::{NodeError, NodeSettings, StartFrom, sampled_columns};
 use crate::sink::StoreSink;
@@ -48,6 +49,7 @@ pub struct BeaconNode {
     sink: StoreSink,
     sampled: ColumnSet,
     anchor_data: tokio::sync::watch::Receiver<bool>,
+    enr: Option<String>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -110,7 +112,7 @@ impl BeaconNode {
             .with_anchor_data(anchor_data.clone());
         let source = Arc::new(source);
         let net = Node::start(NodeSetup {
-            keypair,
+            keypair: keypair.clone(),
             config: settings.net.clone(),
             chain: settings.chain.clone(),
             source,
@@ -121,6 +123,30 @@ impl BeaconNode {
         })
         .await?;
         let handle = net.handle().clone();
+        let discovery = match &settings.discovery {
+            Some(discovery) => {
+                let tcp_port = handle.listen_addrs().iter().find_map(tcp_port).unwrap_or(0);
+                let cgc = settings.net.metadata.custody_group_count.unwrap_or(0);
+                let wall_epoch = settings.chain.slot_to_epoch(wall);
+                let started = discover::start(
+                    discovery,
+                    &keypair,
+                    &settings.chain,
+                    wall_epoch,
+                    tcp_port,
+                    cgc,
+                )
+                .await;
+                match started {
+                    Ok(found) => Some((Arc::new(found), discovery.target_peers)),
+                    Err(error) => {
+                        net.shutdown().await;
+                        return Err(error);
+                    }
+                }
+            }
+            None => None,
+        };
         let spec = settings.chain.to_sync_spec();
         let sink = StoreSink::new(Arc::clone(&store), Arc::clone(&chain))
             .map_err(NodeError::CommitThread)?;
@@ -173,6 +199,12 @@ impl BeaconNode {
         if let Some(backfill) = &backfill {
             tasks.push(tokio::spawn(coordinate(forward.clone(), backfill.clone())));
         }
+        let enr = discovery.as_ref().map(|(d, _)| d.local_enr().to_base64());
+        if let Some((discovery, target)) = discovery {
+            let dialer =
+                discover::dial_discovered(discovery, handle.clone(), peers.clone(), target);
+            tasks.push(tokio::spawn(dialer));
+        }
         tasks.push(tokio::spawn(complete_anchor_data(
             Arc::clone(&store),
             settings.chain.clone(),
@@ -202,6 +234,7 @@ impl BeaconNode {
             sink,
             sampled,
             anchor_data,
+            enr,
             tasks,
         })
     }
@@ -223,6 +256,11 @@ impl BeaconNode {
         if done.wait_for(|done| *done).await.is_err() {
             std::future::pending::<()>().await;
         }
+    }
+
+    /// Our node record (`enr:...`) when discovery runs.
+    pub fn enr(&self) -> Option<&str> {
+        self.enr.as_deref()
     }
 
     /// The store.
@@ -325,6 +363,14 @@ impl BeaconNode {
         }
         info!(target: "node", head = self.chain.anchors().head.slot, "node stopped");
     }
+}
+
+/// The TCP port of a listen address.
+fn tcp_port(addr: &libp2p::Multiaddr) -> Option<u16> {
+    addr.iter().find_map(|p| match p {
+        libp2p::multiaddr::Protocol::Tcp(port) => Some(port),
+        _ => None,
+    })
 }
 
 /// Opens the store and gives it its trusted anchor if it has none, with those of the

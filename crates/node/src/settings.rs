@@ -14,6 +14,8 @@ use peer_pool::PoolConfig;
 use sync_manager::ManagerConfig;
 use sync_types::ColumnSet;
 
+use crate::discover::NodeDiscovery;
+
 /// Where a node with an empty data directory starts. A data directory that holds a chain
 /// resumes from its stored anchors instead.
 #[derive(Clone, Debug)]
@@ -104,6 +106,8 @@ pub struct NodeSettings {
     pub clock: Arc<dyn WallClock>,
     /// The network identity; `None` loads or creates `network-key` in the data directory.
     pub keypair: Option<Keypair>,
+    /// Peer discovery with discv5; `None`: the node's peers are `peers` only.
+    pub discovery: Option<NodeDiscovery>,
 }
 
 /// The most peers a node keeps by default: Lighthouse's default target is 100 peers.
@@ -172,6 +176,7 @@ impl NodeSettings {
             },
             clock: Arc::new(net::SystemClock),
             keypair: None,
+            discovery: None,
         }
     }
 }
@@ -215,6 +220,17 @@ pub enum NodeError {
     /// The runtime shut down while the node was starting.
     #[error("the node was shut down while starting")]
     Interrupted,
+    /// Discovery could not start.
+    #[error(transparent)]
+    Discovery(net::discovery::DiscoveryError),
+    /// No bootnode answered the first lookup in time (no network, or they are all down).
+    #[error("no bootnode answered within {} s ({bootnodes} tried): check the network connection, or give peers with --peer or other bootnodes with --bootnodes", waited.as_secs())]
+    NoBootnodeAnswered {
+        /// How many bootnodes were tried.
+        bootnodes: usize,
+        /// How long the node waited.
+        waited: Duration,
+    },
     /// The stored chain's trusted block is not the one we were asked to start from.
     #[error(
         "the data directory starts from {stored}, not from the requested block {requested}; use another --datadir or drop the checkpoint"

@@ -205,6 +205,18 @@ impl Discovery {
             .collect()
     }
 
+    /// Runs one lookup and says whether any node answered: a record came back, or some
+    /// entry of the table (the bootnodes, at first) is connected.
+    pub async fn lookup_answered(&self) -> bool {
+        let found = self.discv5.find_node(NodeId::random()).await;
+        matches!(&found, Ok(records) if !records.is_empty())
+            || self
+                .discv5
+                .table_entries()
+                .iter()
+                .any(|(_, _, status)| status.is_connected())
+    }
+
     /// Every record in the routing table (ours excluded), whatever its digest.
     pub fn known(&self) -> Vec<Enr> {
         self.discv5.table_entries_enr()

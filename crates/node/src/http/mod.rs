@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `GET /metrics` | the registry in the OpenMetrics text format |
 //! | `GET /eth/v1/node/syncing` | head slot, distance to the wall slot, whether forward sync is behind |
-//! | `GET /eth/v1/node/identity` | peer id, listen addresses (no ENR: no discovery) |
+//! | `GET /eth/v1/node/identity` | peer id, listen addresses, our ENR when discovery runs |
 //! | `GET /eth/v1/node/peers`, `/peers/{peer_id}`, `/peer_count` | every peer that passed the handshake since start |
 //! | `GET /eth/v1/node/health` | 200 when forward sync is in sync, 206 while it is not |
 //! | `GET /eth/v1/node/version` | `beacon-sync/<version>/<arch>-<os>` |
@@ -64,6 +64,8 @@ pub struct ApiContext {
     pub registry: Arc<Registry>,
     /// Both syncs' status, read at each request.
     pub status: Arc<dyn Fn() -> NodeStatus + Send + Sync>,
+    /// Our node record (`enr:...`) when discovery runs.
+    pub enr: Option<String>,
 }
 
 impl std::fmt::Debug for ApiContext {
@@ -87,6 +89,7 @@ impl BeaconNode {
             peers: self.peer_book().clone(),
             registry: Arc::clone(self.registry()),
             status: self.status_source(),
+            enr: self.enr().map(str::to_owned),
         }
     }
 }

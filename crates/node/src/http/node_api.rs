@@ -68,27 +68,34 @@ pub(crate) struct Metadata {
 #[derive(Serialize)]
 pub(crate) struct Identity {
     peer_id: String,
-    enr: &'static str,
+    enr: String,
     p2p_addresses: Vec<String>,
     discovery_addresses: Vec<String>,
     metadata: Metadata,
 }
 
-/// `GET /eth/v1/node/identity`: our peer id and listen addresses. There is no
-/// discovery (no ENR) and no gossip (no subnets).
+/// `GET /eth/v1/node/identity`: our peer id, listen addresses and, when discovery runs,
+/// our ENR and its UDP address. There is no gossip (no subnets).
 pub(crate) async fn identity(State(state): State<Arc<ApiState>>) -> Json<Data<Identity>> {
     let network = &state.ctx.network;
     let id = network.local_peer_id();
     Json(Data {
         data: Identity {
             peer_id: id.to_string(),
-            enr: "",
+            enr: state.ctx.enr.clone().unwrap_or_default(),
             p2p_addresses: network
                 .listen_addrs()
                 .iter()
                 .map(|addr| addr.clone().with(Protocol::P2p(id)).to_string())
                 .collect(),
-            discovery_addresses: Vec::new(),
+            discovery_addresses: state
+                .ctx
+                .enr
+                .as_deref()
+                .and_then(|enr| enr.parse::<net::discovery::Enr>().ok())
+                .and_then(|enr| Some(format!("/ip4/{}/udp/{}/p2p/{id}", enr.ip4()?, enr.udp4()?)))
+                .into_iter()
+                .collect(),
             metadata: Metadata {
                 seq_number: Quoted(0),
                 attnets: "0x0000000000000000",

@@ -1,0 +1,116 @@
+//! Finding peers with discv5 (`net::discovery`): our record names our libp2p listener,
+//! the bootnodes seed the table, and a task keeps dialing peers of our fork digest that
+//! lookups return while the node has fewer than its target, never one that is banned.
+
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use libp2p::multiaddr::Protocol;
+use libp2p::{Multiaddr, PeerId};
+use net::NetworkHandle;
+use net::discovery::{Discovery, DiscoveryConfig, DiscoveryError, Enr};
+use tracing::{debug, info};
+
+use crate::peers::PeerBook;
+use crate::settings::NodeError;
+
+/// How often lookups run while the node has fewer peers than its target.
+const LOOKUP_INTERVAL_BELOW_TARGET: Duration = Duration::from_secs(2);
+/// How often they run once it has its target.
+const LOOKUP_INTERVAL_AT_TARGET: Duration = Duration::from_secs(30);
+
+/// Discovery settings of a node.
+#[derive(Clone, Debug)]
+pub struct NodeDiscovery {
+    /// The IPv4 address other nodes reach us at (our record's `ip`).
+    pub ip: Ipv4Addr,
+    /// The UDP port of discv5 (0: any free port).
+    pub udp_port: u16,
+    /// The records to start from (a network's bootnodes, or `--bootnodes`).
+    pub bootnodes: Vec<Enr>,
+    /// How many connected peers to keep dialing for.
+    pub target_peers: usize,
+    /// With bootnodes, how long the first lookup may take to hear from any of them before
+    /// the node gives up starting ([`NodeError::NoBootnodeAnswered`]); `None` never gives up.
+    pub bootnode_wait: Option<Duration>,
+}
+
+/// Starts discv5 for a node listening on TCP `tcp_port` with custody `cgc`; with a
+/// `bootnode_wait`, waits for a first lookup to hear from a bootnode.
+pub(crate) async fn start(
+    settings: &NodeDiscovery,
+    keypair: &libp2p::identity::Keypair,
+    chain: &consensus::ChainConfig,
+    wall_epoch: u64,
+    tcp_port: u16,
+    cgc: u64,
+) -> Result<Discovery, NodeError> {
+    let config = DiscoveryConfig {
+        ip: settings.ip,
+        udp_port: settings.udp_port,
+        tcp_port,
+        custody_group_count: cgc,
+        bootnodes: settings.bootnodes.clone(),
+    };
+    let discovery = Discovery::start(keypair, chain, wall_epoch, &config)
+        .await
+        .map_err(NodeError::Discovery)?;
+    info!(target: "node::discovery", enr = %discovery.local_enr().to_base64(), bootnodes = settings.bootnodes.len(), "discovery started");
+    if let (Some(wait), false) = (settings.bootnode_wait, settings.bootnodes.is_empty()) {
+        let answered = tokio::time::timeout(wait, discovery.lookup_answered()).await;
+        if !matches!(answered, Ok(true)) {
+            return Err(NodeError::NoBootnodeAnswered {
+                bootnodes: settings.bootnodes.len(),
+                waited: wait,
+            });
+        }
+    }
+    Ok(discovery)
+}
+
+/// The peer id a `/p2p` address ends with.
+fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
+    match addr.iter().last() {
+        Some(Protocol::P2p(peer)) => Some(peer),
+        _ => None,
+    }
+}
+
+/// Dials what lookups find while the node has fewer than `target` connected peers.
+pub(crate) async fn dial_discovered(
+    discovery: Arc<Discovery>,
+    handle: NetworkHandle,
+    book: PeerBook,
+    target: usize,
+) {
+    let me = handle.local_peer_id();
+    loop {
+        let records = book.snapshot();
+        let connected = records.values().filter(|r| r.connected).count();
+        let interval = if connected < target {
+            let mut room = target - connected;
+            for (_, addr) in discovery.find_peers().await {
+                let Some(peer) = peer_of(&addr) else { continue };
+                let known = records.get(&peer).is_some_and(|r| r.connected);
+                if room == 0 || peer == me || known || book.is_banned(&peer) {
+                    continue;
+                }
+                debug!(target: "node::discovery", %addr, "dialing a discovered peer");
+                if handle.dial(addr).await.is_ok() {
+                    room -= 1;
+                }
+            }
+            LOOKUP_INTERVAL_BELOW_TARGET
+        } else {
+            LOOKUP_INTERVAL_AT_TARGET
+        };
+        tokio::time::sleep(interval).await;
+    }
+}
+
+impl From<DiscoveryError> for NodeError {
+    fn from(error: DiscoveryError) -> Self {
+        NodeError::Discovery(error)
+    }
+}
