@@ -199,6 +199,20 @@ pub(crate) struct NodeArgs {
     /// and 8 sampled columns, from the node id.
     #[arg(long)]
     pub(crate) supernode: bool,
+    /// Find peers with discv5 from these node records (`enr:...`, comma-separated)
+    /// instead of the network's published bootnodes.
+    #[arg(long, value_delimiter = ',', value_name = "ENR,...")]
+    pub(crate) bootnodes: Vec<String>,
+    /// The UDP port of discovery (default: the TCP port).
+    #[arg(long)]
+    pub(crate) discovery_port: Option<u16>,
+    /// The IPv4 address our node record gives others to reach us at (default: the listen
+    /// address, or 127.0.0.1 when listening on all).
+    #[arg(long)]
+    pub(crate) enr_address: Option<std::net::Ipv4Addr>,
+    /// Do not run discovery even when the network has bootnodes: only `--peer`s.
+    #[arg(long)]
+    pub(crate) disable_discovery: bool,
 }
 
 /// `beacon-sync sync`.

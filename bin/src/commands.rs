@@ -149,7 +149,10 @@ fn built_in(network: NetworkArg) -> ChainConfig {
 
 /// With `--checkpoint-sync-url`: the chain (the network's config, the finalized state's
 /// registry) and the checked finalized block to start from.
-async fn from_checkpoint_url(args: &SyncArgs) -> anyhow::Result<Option<(Chain, Block)>> {
+async fn from_checkpoint_url(
+    args: &SyncArgs,
+    node_args: &NodeArgs,
+) -> anyhow::Result<Option<(Chain, Block)>> {
     let Some(url) = &args.checkpoint_sync_url else {
         return Ok(None);
     };
@@ -161,6 +164,11 @@ async fn from_checkpoint_url(args: &SyncArgs) -> anyhow::Result<Option<(Chain, B
         ),
     };
     let api = BeaconApi::new(url)?;
+    let list = bootnodes(node_args, &config, args.testnet_dir.as_deref())?;
+    if !node_args.disable_discovery && node_args.peers.is_empty() && !list.is_empty() {
+        // Before a download that may take minutes: is the network there at all?
+        node::probe_bootnodes(&config, &list, BOOTNODE_WAIT).await?;
+    }
     tracing::info!(target: "beacon_sync", url = api.url(), network = config.name(), "fetching the finalized state and block");
     let checkpoint = fetch_checkpoint(&api, &config, args.wss_checkpoint).await?;
     tracing::info!(target: "beacon_sync", slot = checkpoint.block.signed().slot(), root = %checkpoint.block.root(), "checkpoint taken");
@@ -198,6 +206,54 @@ fn load_chain(args: &SyncArgs) -> anyhow::Result<Chain> {
         ),
     }
 }
+
+/// The bootnodes discovery starts from: `--bootnodes`, else the testnet directory's
+/// list, else the built-in network's published one (none for a devnet).
+fn bootnodes(
+    node: &NodeArgs,
+    config: &ChainConfig,
+    testnet_dir: Option<&std::path::Path>,
+) -> anyhow::Result<Vec<net::discovery::Enr>> {
+    if !node.bootnodes.is_empty() {
+        let text = node.bootnodes.join("\n");
+        return net::discovery::parse_bootnodes(&text).context("invalid --bootnodes");
+    }
+    if let Some(dir) = testnet_dir
+        && let Some(list) = node::bootnodes::of_testnet_dir(dir)?
+    {
+        return Ok(list);
+    }
+    match node::bootnodes::built_in(config.name()) {
+        Some(list) => Ok(list?),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Turns discovery on (unless `--disable-discovery`) when there are bootnodes; without
+/// any `--peer`, a node whose bootnodes do not answer within [`BOOTNODE_WAIT`] stops.
+fn with_discovery(
+    settings: &mut NodeSettings,
+    node: &NodeArgs,
+    bootnodes: Vec<net::discovery::Enr>,
+) {
+    if node.disable_discovery || bootnodes.is_empty() {
+        return;
+    }
+    let ip = node.enr_address.unwrap_or(match node.listen_address {
+        Some(IpAddr::V4(ip)) if !ip.is_unspecified() => ip,
+        _ => Ipv4Addr::LOCALHOST,
+    });
+    settings.discovery = Some(node::NodeDiscovery {
+        ip,
+        udp_port: node.discovery_port.or(node.port).unwrap_or(9000),
+        bootnodes,
+        target_peers: node.target_peers.unwrap_or(node::DEFAULT_MAX_PEERS),
+        bootnode_wait: settings.peers.is_empty().then_some(BOOTNODE_WAIT),
+    });
+}
+
+/// How long a node without `--peer`s waits for a bootnode to answer before it stops.
+const BOOTNODE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn node_settings(
     node: &NodeArgs,
@@ -239,7 +295,7 @@ fn node_settings(
 async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
     let node_args = settings::merge(args.node.clone(), file);
     let api = args.beacon_api.as_deref().map(BeaconApi::new).transpose()?;
-    let from_url = from_checkpoint_url(&args).await?;
+    let from_url = from_checkpoint_url(&args, &node_args).await?;
     let (mut chain, finalized) = match (&api, args.checkpoint) {
         _ if let Some((chain, block)) = from_url => (chain, Some(block)),
         // A trusted checkpoint needs no genesis state: the finalized state has the keys.
@@ -280,6 +336,8 @@ async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
         chain.proposers = launch::load_registry(state, &chain.config)?;
     }
     let mut settings = node_settings(&node_args, chain, start, PathBuf::from("beacon-sync-data"))?;
+    let list = bootnodes(&node_args, &settings.chain, args.testnet_dir.as_deref())?;
+    with_discovery(&mut settings, &node_args, list);
     if let (Some(api), true) = (&api, settings.peers.is_empty()) {
         // The beacon node itself is the peer.
         settings.peers = api.p2p_addresses().await?;
@@ -325,6 +383,8 @@ async fn serve(args: ServeArgs, file: NodeArgs) -> anyhow::Result<()> {
     };
     let start = StartFrom::Genesis(Box::new(network.genesis.clone()));
     let mut settings = node_settings(&node_args, network.into(), start, data_dir)?;
+    let list = bootnodes(&node_args, &settings.chain, args.testnet_dir.as_deref())?;
+    with_discovery(&mut settings, &node_args, list);
     settings.backfill = BackfillTo::None;
     run_node(settings, &node_args, false, std::future::pending()).await
 }

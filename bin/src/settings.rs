@@ -31,5 +31,13 @@ pub(crate) fn merge(flags: NodeArgs, file: NodeArgs) -> NodeArgs {
         http_port: flags.http_port.or(file.http_port),
         target_peers: flags.target_peers.or(file.target_peers),
         supernode: flags.supernode || file.supernode,
+        bootnodes: if flags.bootnodes.is_empty() {
+            file.bootnodes
+        } else {
+            flags.bootnodes
+        },
+        discovery_port: flags.discovery_port.or(file.discovery_port),
+        enr_address: flags.enr_address.or(file.enr_address),
+        disable_discovery: flags.disable_discovery || file.disable_discovery,
     }
 }

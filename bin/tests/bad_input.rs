@@ -78,6 +78,25 @@ fn an_unknown_network_is_a_usage_error() {
     assert!(line.contains("atlantis"), "{line}");
 }
 
+/// A node record of 127.0.0.1 on a UDP port nobody listens on.
+fn silent_bootnode() -> String {
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .expect("a free port")
+        .port();
+    let config = net::discovery::DiscoveryConfig {
+        ip: std::net::Ipv4Addr::LOCALHOST,
+        udp_port: port,
+        tcp_port: port,
+        custody_group_count: 4,
+        bootnodes: Vec::new(),
+    };
+    let keypair = libp2p::identity::Keypair::generate_secp256k1();
+    let chain = consensus::ChainConfig::hoodi();
+    let record = net::discovery::local_enr(&keypair, &chain, 0, &config).expect("a record");
+    record.to_base64()
+}
+
 #[test]
 fn a_checkpoint_url_nobody_answers_and_a_bad_wss_checkpoint_are_one_line_errors() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -89,7 +108,11 @@ fn a_checkpoint_url_nobody_answers_and_a_bad_wss_checkpoint_are_one_line_errors(
         .port();
     let url = format!("http://127.0.0.1:{port}");
     let started = std::time::Instant::now();
-    let out = beacon_sync(&[
+    // The bootnodes are asked first (before a long download): none answers, and the run
+    // stops within seconds. A local record on a silent port stands for hoodi's bootnodes,
+    // which no test may reach.
+    let silent = silent_bootnode();
+    let hoodi = [
         "sync",
         "--network",
         "hoodi",
@@ -99,8 +122,13 @@ fn a_checkpoint_url_nobody_answers_and_a_bad_wss_checkpoint_are_one_line_errors(
         data,
         "--port",
         "0",
-    ]);
-    let line = error_line(&out, 1);
+        "--bootnodes",
+        &silent,
+    ];
+    let line = error_line(&beacon_sync(&hoodi), 1);
+    assert!(line.contains("no bootnode answered (1 tried"), "{line}");
+    let without_discovery = [&hoodi[..], &["--disable-discovery"]].concat();
+    let line = error_line(&beacon_sync(&without_discovery), 1);
     assert!(
         line.contains(&url) && line.contains("cannot connect"),
         "{line}"

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use libp2p::multiaddr::Protocol;
 use libp2p::{Multiaddr, PeerId};
-use net::NetworkHandle;
 use net::discovery::{Discovery, DiscoveryConfig, DiscoveryError, Enr};
+use net::{NetworkHandle, WallClock};
 use tracing::{debug, info};
 
 use crate::peers::PeerBook;
@@ -67,6 +67,30 @@ pub(crate) async fn start(
         }
     }
     Ok(discovery)
+}
+
+/// Checks, before anything long starts (a checkpoint download), that some bootnode
+/// answers within `wait`: a lookup from a throwaway identity on a free UDP port.
+///
+/// # Errors
+/// [`NodeError::NoBootnodeAnswered`]; [`NodeError::Discovery`] if discv5 cannot start.
+pub async fn probe_bootnodes(
+    chain: &consensus::ChainConfig,
+    bootnodes: &[Enr],
+    wait: Duration,
+) -> Result<(), NodeError> {
+    let settings = NodeDiscovery {
+        ip: Ipv4Addr::LOCALHOST,
+        udp_port: 0,
+        bootnodes: bootnodes.to_vec(),
+        target_peers: 0,
+        bootnode_wait: Some(wait),
+    };
+    let keypair = libp2p::identity::Keypair::generate_secp256k1();
+    let wall_epoch = chain.slot_to_epoch(net::clock::slot_at(chain, net::SystemClock.unix_time()));
+    start(&settings, &keypair, chain, wall_epoch, 0, 0)
+        .await
+        .map(drop)
 }
 
 /// The peer id a `/p2p` address ends with.

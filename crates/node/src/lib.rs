@@ -48,6 +48,7 @@
 
 mod anchor_data;
 pub mod api_client;
+pub mod bootnodes;
 mod chain;
 pub mod checkpoint;
 pub mod devnet;
@@ -63,7 +64,7 @@ mod sink;
 mod source;
 
 pub use chain::NodeChain;
-pub use discover::NodeDiscovery;
+pub use discover::{NodeDiscovery, probe_bootnodes};
 pub use node::{BeaconNode, NodeManager, NodeStatus, NodeVerifier, STORE_FILE};
 pub use peers::{BAN_DURATION, PeerBook, PeerRecord, REDIAL_INTERVAL, peer_id_of};
 pub use settings::{

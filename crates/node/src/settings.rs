@@ -224,7 +224,7 @@ pub enum NodeError {
     #[error(transparent)]
     Discovery(net::discovery::DiscoveryError),
     /// No bootnode answered the first lookup in time (no network, or they are all down).
-    #[error("no bootnode answered within {} s ({bootnodes} tried): check the network connection, or give peers with --peer or other bootnodes with --bootnodes", waited.as_secs())]
+    #[error("no bootnode answered ({bootnodes} tried, for up to {} s): check the network connection, or give peers with --peer or other bootnodes with --bootnodes", waited.as_secs())]
     NoBootnodeAnswered {
         /// How many bootnodes were tried.
         bootnodes: usize,
