@@ -167,6 +167,10 @@ pub(crate) struct DevnetArgs {
     /// block, instead of the minimum (8 sampled columns).
     #[arg(long)]
     pub(crate) supernode: bool,
+    /// The syncing nodes find the serving peers with discv5 (the first serving peer their
+    /// bootnode) instead of being given their addresses.
+    #[arg(long, conflicts_with = "bench")]
+    pub(crate) discovery: bool,
 }
 
 /// Network and HTTP settings of a running node.

@@ -64,6 +64,7 @@ async fn devnet(args: DevnetArgs) -> anyhow::Result<()> {
         peers: args.peers,
         adversaries: args.adversaries,
         supernode: args.supernode,
+        discovery: args.discovery,
         ..devnet_options(&args.chain)
     };
     if args.bench {

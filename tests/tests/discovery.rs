@@ -159,3 +159,32 @@ async fn a_node_whose_bootnodes_never_answer_does_not_start() {
     );
     assert!(!line.contains('\n'));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_devnet_runs_with_its_peers_found_by_discovery() {
+    // `beacon-sync devnet --discovery` on a small chain that turns Fulu at epoch 2 and
+    // crosses two BPO forks: both nodes reach the head and genesis, hold exactly their
+    // sampled columns, and the adversary is dropped, all without a peer address given.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = node::devnet::DevnetOptions {
+        discovery: true,
+        slots: 128,
+        fulu_epoch: Some(2),
+        bpo: node::devnet::default_bpo(128, 2),
+        ..e2e::small_chain(dir.path())
+    };
+    let report = tokio::time::timeout(GUARD, node::devnet::run(&options))
+        .await
+        .expect("within the guard")
+        .expect("the devnet runs");
+    for sync in [&report.from_genesis, &report.from_checkpoint] {
+        assert!(sync.column_check.blocks > 0, "{sync}");
+        assert_eq!(sync.column_check.wrong, 0, "{sync}");
+        assert_eq!(
+            sync.peers.len(),
+            options.peers,
+            "every serving peer was found: {sync}"
+        );
+    }
+    assert!(report.is_success(), "{report}");
+}

@@ -59,6 +59,9 @@ pub struct DevnetOptions {
     /// The BPO forks after Fulu, each changing the blob limit and the fork digest. Default
     /// mainnet's limits (15, then 21) at epochs 104 and 112 ([`default_bpo`]).
     pub bpo: Vec<BlobScheduleEntry>,
+    /// Whether the syncing nodes find the serving peers with discv5 (from the first one
+    /// as bootnode) instead of being given their addresses. Default false.
+    pub discovery: bool,
     /// Whether the syncing nodes custody all 128 columns (otherwise the minimum: 4
     /// groups, 8 sampled columns). Default false.
     pub supernode: bool,
@@ -101,6 +104,7 @@ impl Default for DevnetOptions {
             fulu_epoch: Some(fulu_epoch),
             bpo: default_bpo(4096, fulu_epoch),
             supernode: false,
+            discovery: false,
             seed: 0,
             checkpoint_distance: 64,
         }
@@ -137,6 +141,9 @@ pub enum DevnetError {
     /// The network of a serving peer could not start.
     #[error(transparent)]
     Net(Box<net::NetError>),
+    /// Discovery could not start on a serving peer.
+    #[error("cannot start discovery: {0}")]
+    Discovery(String),
     /// A sync did not finish in the time allowed.
     #[error("the {what} did not finish within {after:?}; see the log for its last status")]
     Timeout {
@@ -225,13 +232,17 @@ pub async fn run(options: &DevnetOptions) -> Result<DevnetReport, DevnetError> {
             .await
             .map_err(|_| DevnetError::from(NodeError::Interrupted))??
     };
-    let servers = serve_source(
+    let mut servers = serve_source(
         &prepared,
         options.peers,
         options.adversaries,
         lie_for(options),
     )
     .await?;
+    let bootnode = match options.discovery {
+        true => Some(servers.start_discovery(&prepared.config).await?),
+        false => None,
+    };
     let head = prepared.anchors.head;
     info!(target: "node::devnet", head = head.slot, peers = options.peers, adversaries = options.adversaries, "serving peers up");
 
@@ -243,6 +254,7 @@ pub async fn run(options: &DevnetOptions) -> Result<DevnetReport, DevnetError> {
         StartFrom::Genesis(Box::new(prepared.genesis.clone())),
         options.supernode,
     );
+    found_by(&mut settings, bootnode.as_ref(), options.peers)?;
     settings.backfill = BackfillTo::Genesis;
     let from_genesis = sync_one(
         settings,
@@ -255,13 +267,14 @@ pub async fn run(options: &DevnetOptions) -> Result<DevnetReport, DevnetError> {
 
     let checkpoint_dir = fresh_dir(&options.data_dir.join("nodes").join("checkpoint"))?;
     let checkpoint = checkpoint_start(&prepared, options.checkpoint_distance)?;
-    let settings = node_settings(
+    let mut settings = node_settings(
         &prepared,
         &servers,
         checkpoint_dir,
         checkpoint,
         options.supernode,
     );
+    found_by(&mut settings, bootnode.as_ref(), options.peers)?;
     let from_checkpoint = sync_one(
         settings,
         &prepared,
@@ -316,6 +329,27 @@ fn node_settings(
             Some(consensus::custody::NUMBER_OF_CUSTODY_GROUPS);
     }
     settings
+}
+
+/// With a `bootnode`: the node is given no address and finds the `peers` serving peers
+/// with discv5 from it.
+fn found_by(
+    settings: &mut NodeSettings,
+    bootnode: Option<&net::discovery::Enr>,
+    peers: usize,
+) -> Result<(), DevnetError> {
+    let Some(bootnode) = bootnode else {
+        return Ok(());
+    };
+    settings.peers = Vec::new();
+    settings.discovery = Some(crate::NodeDiscovery {
+        ip: std::net::Ipv4Addr::LOCALHOST,
+        udp_port: servers::free_udp_port()?,
+        bootnodes: vec![bootnode.clone()],
+        target_peers: peers,
+        bootnode_wait: Some(Duration::from_secs(30)),
+    });
+    Ok(())
 }
 
 /// The block at or before the epoch boundary `distance` slots below the head, with its

@@ -26,11 +26,14 @@ struct ServingPeer {
     adversary: bool,
     /// The custody group count it advertises (and honours).
     custody_groups: u64,
+    /// Its identity (for its node record).
+    keypair: Keypair,
 }
 
 /// The serving peers of a devnet.
 pub struct ServingPeers {
     peers: Vec<ServingPeer>,
+    discovery: Vec<net::discovery::Discovery>,
 }
 
 impl ServingPeers {
@@ -60,6 +63,58 @@ impl ServingPeers {
             .iter()
             .find(|p| p.node.handle().local_peer_id() == *peer)
             .map(|p| p.custody_groups)
+    }
+
+    /// Starts discv5 for every serving peer on 127.0.0.1 (each record naming its TCP
+    /// listener), the first one the others' bootnode, and returns the first one's
+    /// record: the bootnode a syncing node finds them all from.
+    ///
+    /// # Errors
+    /// [`DevnetError::Discovery`] when discv5 cannot start.
+    pub async fn start_discovery(
+        &mut self,
+        chain: &consensus::ChainConfig,
+    ) -> Result<net::discovery::Enr, DevnetError> {
+        let wall = net::clock::slot_at(chain, net::WallClock::unix_time(&SystemClock));
+        let mut bootnodes = Vec::new();
+        for peer in &self.peers {
+            let tcp_port = peer
+                .node
+                .handle()
+                .listen_addrs()
+                .iter()
+                .flat_map(libp2p::Multiaddr::iter)
+                .find_map(|p| match p {
+                    libp2p::multiaddr::Protocol::Tcp(port) => Some(port),
+                    _ => None,
+                })
+                .unwrap_or(0);
+            let config = net::discovery::DiscoveryConfig {
+                ip: std::net::Ipv4Addr::LOCALHOST,
+                udp_port: free_udp_port()?,
+                tcp_port,
+                custody_group_count: peer.custody_groups,
+                bootnodes: bootnodes.clone(),
+            };
+            let started = net::discovery::Discovery::start(
+                &peer.keypair,
+                chain,
+                chain.slot_to_epoch(wall),
+                &config,
+            )
+            .await
+            .map_err(|e| DevnetError::Discovery(e.to_string()))?;
+            if bootnodes.is_empty() {
+                bootnodes.push(started.local_enr());
+            } else {
+                // A first lookup puts it in the bootnode's table, where others find it.
+                started.lookup_answered().await;
+            }
+            self.discovery.push(started);
+        }
+        bootnodes
+            .pop()
+            .ok_or(DevnetError::Options("--peers must be at least 1"))
     }
 
     /// Whether `peer` is one of ours.
@@ -145,7 +200,7 @@ async fn serve(
         let mut config = NetConfig::default();
         config.metadata.custody_group_count = Some(custody_groups);
         let node = Node::start(NodeSetup {
-            keypair,
+            keypair: keypair.clone(),
             config,
             chain: source.config.clone(),
             source: Arc::new(serves),
@@ -162,9 +217,24 @@ async fn serve(
             node,
             adversary,
             custody_groups,
+            keypair,
         });
     }
-    Ok(ServingPeers { peers })
+    Ok(ServingPeers {
+        peers,
+        discovery: Vec::new(),
+    })
+}
+
+/// A UDP port free on 127.0.0.1 now.
+pub(super) fn free_udp_port() -> Result<u16, DevnetError> {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").and_then(|s| s.local_addr());
+    socket
+        .map(|addr| addr.port())
+        .map_err(|source| DevnetError::Io {
+            path: "udp://127.0.0.1:0".into(),
+            source,
+        })
 }
 
 /// The columns a peer with `keypair` custodies at `groups` custody groups.
