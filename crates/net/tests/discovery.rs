@@ -179,3 +179,55 @@ fn our_record_names_the_fork_in_force_and_the_next_one() {
     let back: net::discovery::Enr = text.parse().expect("decodes");
     assert_eq!(back, record);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_record_follows_each_fork_and_bpo_boundary() {
+    let bpo = BlobScheduleEntry {
+        epoch: 20,
+        max_blobs_per_block: 15,
+    };
+    let chain = ChainConfig::devnet(Fork::Electra, 0, Hash256::repeat_byte(1))
+        .with_fork_epoch(Fork::Fulu, Some(10))
+        .expect("in order")
+        .with_blob_schedule(vec![bpo])
+        .expect("one entry");
+    let keypair = Keypair::generate_secp256k1();
+    let config = DiscoveryConfig {
+        ip: Ipv4Addr::LOCALHOST,
+        udp_port: free_udp_port(),
+        tcp_port: 9000,
+        custody_group_count: 4,
+        bootnodes: Vec::new(),
+    };
+    let discovery = Discovery::start(&keypair, &chain, 3, &config)
+        .await
+        .expect("starts");
+    let seq = discovery.local_enr().seq();
+    assert!(
+        !discovery.follow_fork(&chain, 5).expect("signs"),
+        "still Electra"
+    );
+    for epoch in [10, 20] {
+        assert!(
+            discovery.follow_fork(&chain, epoch).expect("signs"),
+            "epoch {epoch}"
+        );
+        let record = discovery.local_enr();
+        assert!(record.verify());
+        assert_eq!(
+            eth2(&record),
+            Ok(Some(fork_id_at(&chain, epoch).0)),
+            "epoch {epoch}"
+        );
+        assert_eq!(
+            bytes_field(&record, NFD_ENR_KEY),
+            Ok(Some(fork_id_at(&chain, epoch).1.to_vec()))
+        );
+        assert_eq!(discovery.digest(), chain.fork_digest_at_epoch(epoch));
+    }
+    assert!(
+        discovery.local_enr().seq() > seq,
+        "peers take the newer record"
+    );
+    assert!(!discovery.follow_fork(&chain, 25).expect("signs"));
+}

@@ -101,15 +101,27 @@ fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
     }
 }
 
-/// Dials what lookups find while the node has fewer than `target` connected peers.
+/// Dials what lookups find while the node has fewer than `target` connected peers, and
+/// moves our record to each new fork or BPO digest as the wall clock passes it.
 pub(crate) async fn dial_discovered(
     discovery: Arc<Discovery>,
     handle: NetworkHandle,
     book: PeerBook,
     target: usize,
+    (chain, clock): (consensus::ChainConfig, Arc<dyn WallClock>),
 ) {
     let me = handle.local_peer_id();
     loop {
+        let wall_epoch = chain.slot_to_epoch(net::clock::slot_at(&chain, clock.unix_time()));
+        match discovery.follow_fork(&chain, wall_epoch) {
+            Ok(true) => {
+                info!(target: "node::discovery", epoch = wall_epoch, digest = %discovery.digest(), "our record follows the new fork digest");
+            }
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(target: "node::discovery", %error, "cannot update our record");
+            }
+        }
         let records = book.snapshot();
         let connected = records.values().filter(|r| r.connected).count();
         let interval = if connected < target {

@@ -201,8 +201,9 @@ impl BeaconNode {
         }
         let enr = discovery.as_ref().map(|(d, _)| d.local_enr().to_base64());
         if let Some((discovery, target)) = discovery {
+            let clock = (settings.chain.clone(), Arc::clone(&settings.clock));
             let dialer =
-                discover::dial_discovered(discovery, handle.clone(), peers.clone(), target);
+                discover::dial_discovered(discovery, handle.clone(), peers.clone(), target, clock);
             tasks.push(tokio::spawn(dialer));
         }
         tasks.push(tokio::spawn(complete_anchor_data(

@@ -133,7 +133,8 @@ pub fn dial_addr(record: &Enr) -> Option<Multiaddr> {
 /// A running discv5 service with our record.
 pub struct Discovery {
     discv5: Discv5,
-    digest: ForkDigest,
+    /// Our fork digest now (it changes at each fork and BPO boundary).
+    digest: std::sync::Mutex<ForkDigest>,
 }
 
 impl std::fmt::Debug for Discovery {
@@ -179,13 +180,42 @@ impl Discovery {
         }
         Ok(Discovery {
             discv5,
-            digest: chain.fork_digest_at_epoch(epoch),
+            digest: std::sync::Mutex::new(chain.fork_digest_at_epoch(epoch)),
         })
     }
 
     /// Our record (its UDP port the one bound).
     pub fn local_enr(&self) -> Enr {
         self.discv5.local_enr()
+    }
+
+    /// Our fork digest now.
+    pub fn digest(&self) -> ForkDigest {
+        *sync_types::lock::lock(&self.digest)
+    }
+
+    /// Moves our record to `epoch`'s fork: when the digest in force differs from the one
+    /// it carries (a fork or BPO boundary passed), `eth2` and `nfd` are rewritten (the
+    /// record's sequence number goes up, so peers take the new one) and lookups keep
+    /// peers of the new digest. Returns whether it changed.
+    ///
+    /// # Errors
+    /// [`DiscoveryError::Record`] if the record cannot be signed again.
+    pub fn follow_fork(&self, chain: &ChainConfig, epoch: u64) -> Result<bool, DiscoveryError> {
+        let (fork_id, next_digest) = fork_id_at(chain, epoch);
+        let mut digest = sync_types::lock::lock(&self.digest);
+        if *digest == fork_id.fork_digest {
+            return Ok(false);
+        }
+        let record = |error: enr::Error| DiscoveryError::Record(error.to_string());
+        self.discv5
+            .enr_insert(ETH2_ENR_KEY, &fork_id.to_bytes().as_slice())
+            .map_err(record)?;
+        self.discv5
+            .enr_insert(NFD_ENR_KEY, &next_digest.as_slice())
+            .map_err(record)?;
+        *digest = fork_id.fork_digest;
+        Ok(true)
     }
 
     /// One lookup of a random node id: the records found whose `eth2` digest is ours,
@@ -200,7 +230,9 @@ impl Discovery {
         };
         found
             .into_iter()
-            .filter(|record| matches!(eth2(record), Ok(Some(id)) if id.fork_digest == self.digest))
+            .filter(
+                |record| matches!(eth2(record), Ok(Some(id)) if id.fork_digest == self.digest()),
+            )
             .filter_map(|record| dial_addr(&record).map(|addr| (record, addr)))
             .collect()
     }
