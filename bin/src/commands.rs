@@ -240,9 +240,11 @@ fn with_discovery(
     if node.disable_discovery || bootnodes.is_empty() {
         return;
     }
+    // Without --enr-address or a specific listen address our record names no address:
+    // we find and dial peers, and discv5 learns the address peers see.
     let ip = node.enr_address.unwrap_or(match node.listen_address {
-        Some(IpAddr::V4(ip)) if !ip.is_unspecified() => ip,
-        _ => Ipv4Addr::LOCALHOST,
+        Some(IpAddr::V4(ip)) => ip,
+        _ => Ipv4Addr::UNSPECIFIED,
     });
     settings.discovery = Some(node::NodeDiscovery {
         ip,
@@ -337,8 +339,6 @@ async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
         chain.proposers = launch::load_registry(state, &chain.config)?;
     }
     let mut settings = node_settings(&node_args, chain, start, PathBuf::from("beacon-sync-data"))?;
-    let list = bootnodes(&node_args, &settings.chain, args.testnet_dir.as_deref())?;
-    with_discovery(&mut settings, &node_args, list);
     if let (Some(api), true) = (&api, settings.peers.is_empty()) {
         // The beacon node itself is the peer.
         settings.peers = api.p2p_addresses().await?;
@@ -349,6 +349,9 @@ async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
             );
         }
     }
+    // After the peers are known: a node with some does not wait for the bootnodes.
+    let list = bootnodes(&node_args, &settings.chain, args.testnet_dir.as_deref())?;
+    with_discovery(&mut settings, &node_args, list);
     settings.backfill = match args.backfill_to {
         Some(BackfillArg::Genesis) => BackfillTo::Genesis,
         Some(BackfillArg::Slot(slot)) => BackfillTo::Slot(slot),

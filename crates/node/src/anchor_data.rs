@@ -19,7 +19,7 @@ use consensus::{Block, Column, Sidecar, kzg};
 use net::{NetPeer, WallClock};
 use store::Store;
 use sync_types::score::PEER_SCORE_BAD_RESPONSE;
-use sync_types::{ColumnSet, ScoredPeer, SyncPeer};
+use sync_types::{ColumnRejection, ColumnSet, ScoredPeer, SyncPeer};
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
 
@@ -176,8 +176,12 @@ async fn fetch(
                 return Ok(None);
             }
             sidecars.sort_by_key(|s| s.sidecar().index);
-            check_sidecars(block, &sidecars).map_err(|()| PEER_SCORE_BAD_RESPONSE)?;
-            Ok(Some((sidecars, Vec::new())))
+            match check_sidecars(block, &sidecars) {
+                Ok(()) => Ok(Some((sidecars, Vec::new()))),
+                Err(SidecarCheck::Bad) => Err(PEER_SCORE_BAD_RESPONSE),
+                // Our KZG library failed, not the peer: try again later, charge nobody.
+                Err(SidecarCheck::OurFault) => Ok(None),
+            }
         }
         Missing::Columns(lacking) => {
             let wanted = peer
@@ -208,23 +212,39 @@ async fn fetch(
                 // It may not hold the anchor yet (a peer still syncing): no charge.
                 return Ok(None);
             }
-            verify_columns(std::slice::from_ref(block), &[columns.clone()])
-                .map_err(|_| PEER_SCORE_BAD_RESPONSE)?;
+            match verify_columns(std::slice::from_ref(block), &[columns.clone()]) {
+                Ok(()) => {}
+                Err(ColumnRejection::Invalid { .. }) => return Err(PEER_SCORE_BAD_RESPONSE),
+                // Our KZG library failed, not the peer: try again later, charge nobody.
+                Err(ColumnRejection::Fault(_)) => return Ok(None),
+            }
             // Some of them may be all it has; the rest comes from other peers.
             Ok(Some((Vec::new(), columns)))
         }
     }
 }
 
+/// Why blob sidecars were not taken.
+enum SidecarCheck {
+    /// They do not match the block, or a KZG proof fails: the peer's fault.
+    Bad,
+    /// The KZG library itself failed.
+    OurFault,
+}
+
 /// Checks blob sidecars against their block: count, indices, headers, commitments,
 /// inclusion proofs and KZG proofs.
-fn check_sidecars(block: &Block, sidecars: &[Sidecar]) -> Result<(), ()> {
-    check_blob_sidecars(block, sidecars).map_err(|_| ())?;
+fn check_sidecars(block: &Block, sidecars: &[Sidecar]) -> Result<(), SidecarCheck> {
+    check_blob_sidecars(block, sidecars).map_err(|_| SidecarCheck::Bad)?;
     let blobs: Vec<_> = sidecars.iter().map(|s| &s.sidecar().blob).collect();
     let commitments: Vec<_> = sidecars
         .iter()
         .map(|s| s.sidecar().kzg_commitment)
         .collect();
     let proofs: Vec<_> = sidecars.iter().map(|s| s.sidecar().kzg_proof).collect();
-    kzg::verify_blob_proofs(&blobs, &commitments, &proofs).map_err(|_| ())
+    match kzg::verify_blob_proofs(&blobs, &commitments, &proofs) {
+        Ok(()) => Ok(()),
+        Err(kzg::KzgError::InvalidBlobProofs { .. }) => Err(SidecarCheck::Bad),
+        Err(_) => Err(SidecarCheck::OurFault),
+    }
 }

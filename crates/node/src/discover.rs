@@ -17,13 +17,16 @@ use crate::settings::NodeError;
 
 /// How often lookups run while the node has fewer peers than its target.
 const LOOKUP_INTERVAL_BELOW_TARGET: Duration = Duration::from_secs(2);
+/// How long a discovered peer is not dialed again after a dial.
+const REDIAL_COOLDOWN: Duration = Duration::from_secs(60);
 /// How often they run once it has its target.
 const LOOKUP_INTERVAL_AT_TARGET: Duration = Duration::from_secs(30);
 
 /// Discovery settings of a node.
 #[derive(Clone, Debug)]
 pub struct NodeDiscovery {
-    /// The IPv4 address other nodes reach us at (our record's `ip`).
+    /// The IPv4 address other nodes reach us at (our record's `ip`; `0.0.0.0`: none in
+    /// the record, the socket on every address).
     pub ip: Ipv4Addr,
     /// The UDP port of discv5 (0: any free port).
     pub udp_port: u16,
@@ -80,7 +83,7 @@ pub async fn probe_bootnodes(
     wait: Duration,
 ) -> Result<(), NodeError> {
     let settings = NodeDiscovery {
-        ip: Ipv4Addr::LOCALHOST,
+        ip: Ipv4Addr::UNSPECIFIED,
         udp_port: 0,
         bootnodes: bootnodes.to_vec(),
         target_peers: 0,
@@ -111,7 +114,13 @@ pub(crate) async fn dial_discovered(
     (chain, clock): (consensus::ChainConfig, Arc<dyn WallClock>),
 ) {
     let me = handle.local_peer_id();
+    // When each peer was last dialed: a dial that is still under way, or that a full peer
+    // refused, is not repeated on every lookup.
+    let mut dialed: std::collections::HashMap<PeerId, tokio::time::Instant> =
+        std::collections::HashMap::new();
     loop {
+        let now = tokio::time::Instant::now();
+        dialed.retain(|_, at| now.duration_since(*at) < REDIAL_COOLDOWN);
         let wall_epoch = chain.slot_to_epoch(net::clock::slot_at(&chain, clock.unix_time()));
         match discovery.follow_fork(&chain, wall_epoch) {
             Ok(true) => {
@@ -132,6 +141,10 @@ pub(crate) async fn dial_discovered(
                 if room == 0 || peer == me || known || book.is_banned(&peer) {
                     continue;
                 }
+                if dialed.contains_key(&peer) {
+                    continue;
+                }
+                dialed.insert(peer, now);
                 debug!(target: "node::discovery", %addr, "dialing a discovered peer");
                 if handle.dial(addr).await.is_ok() {
                     room -= 1;

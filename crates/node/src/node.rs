@@ -49,7 +49,7 @@ pub struct BeaconNode {
     sink: StoreSink,
     sampled: ColumnSet,
     anchor_data: tokio::sync::watch::Receiver<bool>,
-    enr: Option<String>,
+    discovery: Option<Arc<net::discovery::Discovery>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -199,7 +199,7 @@ impl BeaconNode {
         if let Some(backfill) = &backfill {
             tasks.push(tokio::spawn(coordinate(forward.clone(), backfill.clone())));
         }
-        let enr = discovery.as_ref().map(|(d, _)| d.local_enr().to_base64());
+        let record = discovery.as_ref().map(|(d, _)| Arc::clone(d));
         if let Some((discovery, target)) = discovery {
             let clock = (settings.chain.clone(), Arc::clone(&settings.clock));
             let dialer =
@@ -235,7 +235,7 @@ impl BeaconNode {
             sink,
             sampled,
             anchor_data,
-            enr,
+            discovery: record,
             tasks,
         })
     }
@@ -259,9 +259,15 @@ impl BeaconNode {
         }
     }
 
-    /// Our node record (`enr:...`) when discovery runs.
-    pub fn enr(&self) -> Option<&str> {
-        self.enr.as_deref()
+    /// Our node record (`enr:...`) as it is now (it changes at fork and BPO boundaries)
+    /// when discovery runs.
+    pub fn enr(&self) -> Option<String> {
+        self.discovery.as_ref().map(|d| d.local_enr().to_base64())
+    }
+
+    /// The running discovery service, if any.
+    pub fn discovery(&self) -> Option<&Arc<net::discovery::Discovery>> {
+        self.discovery.as_ref()
     }
 
     /// The store.

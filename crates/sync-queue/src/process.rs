@@ -106,7 +106,7 @@ impl<P: ScoredPeer, B, S, C> State<P, B, S, C> {
         let t = tally(&job.slots, &outcomes);
         self.stats.blocks_imported += t.imported as u64;
         self.stats.blocks_duplicate += t.duplicates as u64;
-        if t.last_accepted.is_some() {
+        if t.last_accepted.is_some() && self.direction == SyncDirection::Forward {
             self.stats.accepted_frontier = t.last_accepted;
         }
         if t.invalid || t.unviable || t.missing_sidecars || t.missing_parent.is_some() {

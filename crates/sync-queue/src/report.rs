@@ -131,8 +131,9 @@ pub struct QueueStats {
     pub rewinds_exhausted: u64,
     /// Failures of our own verifier.
     pub verifier_faults: u64,
-    /// The slot of the last block the verifier accepted (imported, or already had): the
-    /// sync's true frontier, which runs ahead of a chain whose durable commits lag the
-    /// verifier. `None` before the first.
+    /// Forward sync: the slot of the last block the verifier accepted (imported, or
+    /// already had) since the queue last started: the sync's true frontier, which runs
+    /// ahead of a chain whose durable commits lag the verifier. `None` before the first,
+    /// after a restart, and in backfill.
     pub accepted_frontier: Option<Slot>,
 }

@@ -24,9 +24,14 @@ pub const NFD_ENR_KEY: &str = "nfd";
 /// Where and as whom discovery runs.
 #[derive(Clone, Debug)]
 pub struct DiscoveryConfig {
-    /// The address other nodes reach us at (the record's `ip`).
+    /// The address other nodes reach us at (the record's `ip`); `0.0.0.0` leaves it out
+    /// of the record (we still find and dial others; discv5 fills it in from what peers
+    /// see of us). discv5's socket binds to it when it is loopback (a local network);
+    /// otherwise to every address, since a socket bound to one address cannot always
+    /// reach the others (and a public address behind NAT cannot be bound at all).
     pub ip: Ipv4Addr,
-    /// The UDP port discv5 listens on (the record's `udp`; 0 for any).
+    /// The UDP port discv5 listens on (the record's `udp`; 0 for a free port, chosen
+    /// before the record is signed so that the record names it).
     pub udp_port: u16,
     /// The TCP port of our libp2p listener (the record's `tcp`).
     pub tcp_port: u16,
@@ -105,8 +110,11 @@ pub fn local_enr(
     let key = enr_key(keypair)?;
     let (fork_id, next_digest) = fork_id_at(chain, epoch);
     let record = |error: enr::Error| DiscoveryError::Record(error.to_string());
-    Enr::builder()
-        .ip4(config.ip)
+    let mut builder = Enr::builder();
+    if !config.ip.is_unspecified() {
+        builder.ip4(config.ip);
+    }
+    builder
         .udp4(config.udp_port)
         .tcp4(config.tcp_port)
         .add_value(ETH2_ENR_KEY, &fork_id.to_bytes().as_slice())
@@ -157,9 +165,25 @@ impl Discovery {
         epoch: u64,
         config: &DiscoveryConfig,
     ) -> Result<Discovery, DiscoveryError> {
+        let bind = if config.ip.is_loopback() {
+            config.ip
+        } else {
+            Ipv4Addr::UNSPECIFIED
+        };
+        let mut config = config.clone();
+        if config.udp_port == 0 {
+            config.udp_port = std::net::UdpSocket::bind((bind, 0))
+                .and_then(|socket| socket.local_addr())
+                .map(|addr| addr.port())
+                .map_err(|e| DiscoveryError::Start {
+                    port: 0,
+                    detail: e.to_string(),
+                })?;
+        }
+        let config = &config;
         let record = local_enr(keypair, chain, epoch, config)?;
         let listen = ListenConfig::Ipv4 {
-            ip: config.ip,
+            ip: bind,
             port: config.udp_port,
         };
         let settings = ConfigBuilder::new(listen).build();

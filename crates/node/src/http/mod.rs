@@ -64,8 +64,8 @@ pub struct ApiContext {
     pub registry: Arc<Registry>,
     /// Both syncs' status, read at each request.
     pub status: Arc<dyn Fn() -> NodeStatus + Send + Sync>,
-    /// Our node record (`enr:...`) when discovery runs.
-    pub enr: Option<String>,
+    /// Discovery, when it runs (our record, read at each request).
+    pub discovery: Option<Arc<net::discovery::Discovery>>,
 }
 
 impl std::fmt::Debug for ApiContext {
@@ -89,7 +89,7 @@ impl BeaconNode {
             peers: self.peer_book().clone(),
             registry: Arc::clone(self.registry()),
             status: self.status_source(),
-            enr: self.enr().map(str::to_owned),
+            discovery: self.discovery().cloned(),
         }
     }
 }

@@ -79,21 +79,22 @@ pub(crate) struct Identity {
 pub(crate) async fn identity(State(state): State<Arc<ApiState>>) -> Json<Data<Identity>> {
     let network = &state.ctx.network;
     let id = network.local_peer_id();
+    let record = state.ctx.discovery.as_ref().map(|d| d.local_enr());
     Json(Data {
         data: Identity {
             peer_id: id.to_string(),
-            enr: state.ctx.enr.clone().unwrap_or_default(),
+            enr: record
+                .as_ref()
+                .map(net::discovery::Enr::to_base64)
+                .unwrap_or_default(),
             p2p_addresses: network
                 .listen_addrs()
                 .iter()
                 .map(|addr| addr.clone().with(Protocol::P2p(id)).to_string())
                 .collect(),
-            discovery_addresses: state
-                .ctx
-                .enr
-                .as_deref()
-                .and_then(|enr| enr.parse::<net::discovery::Enr>().ok())
-                .and_then(|enr| Some(format!("/ip4/{}/udp/{}/p2p/{id}", enr.ip4()?, enr.udp4()?)))
+            discovery_addresses: record
+                .as_ref()
+                .and_then(|r| Some(format!("/ip4/{}/udp/{}/p2p/{id}", r.ip4()?, r.udp4()?)))
                 .into_iter()
                 .collect(),
             metadata: Metadata {

@@ -414,6 +414,8 @@ impl<P: ScoredPeer, B, S, C> State<P, B, S, C> {
         self.out = Cursor::At(start);
         self.gaps.clear();
         self.rewinder.clear();
+        // A new start: what was accepted before says nothing about this run.
+        self.stats.accepted_frontier = None;
     }
 
     /// Take the first parked result for verification, unless another task is verifying or
