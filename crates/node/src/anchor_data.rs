@@ -71,22 +71,36 @@ pub(crate) async fn complete_anchor_data(
             if !record.connected {
                 continue;
             }
-            match fetch(&record.peer, &block, &missing).await {
-                Ok(Some((sidecars, columns))) => {
-                    if let Err(error) = store.add_anchor_data(&sidecars, &columns) {
-                        warn!(target: "node::anchor", %error, "cannot store the anchor's data");
-                        return;
-                    }
-                    info!(target: "node::anchor", peer = %id, sidecars = sidecars.len(), columns = columns.len(), "anchor's blob data fetched by root");
+            let answer = match fetch(&record.peer, &block, &missing).await {
+                Ok(Some(answer)) => answer,
+                Ok(None) => continue,
+                Err(penalty) => {
+                    debug!(target: "node::anchor", peer = %id, penalty, "bad anchor data");
+                    record.peer.update_score(penalty);
+                    continue;
+                }
+            };
+            // KZG checks and the write run off the runtime's threads.
+            let (at, of) = (Arc::clone(&store), block.clone());
+            let judged = tokio::task::spawn_blocking(move || check_and_store(&at, &of, answer));
+            match judged.await {
+                Ok(Ok((sidecars, columns))) => {
+                    info!(target: "node::anchor", peer = %id, sidecars, columns, "anchor's blob data fetched by root");
                     // Look again at what is still missing before asking the next peer.
                     progressed = true;
                     break;
                 }
-                Ok(None) => {}
-                Err(penalty) => {
-                    debug!(target: "node::anchor", peer = %id, penalty, "bad anchor data");
-                    record.peer.update_score(penalty);
+                Ok(Err(Judged::Bad)) => {
+                    debug!(target: "node::anchor", peer = %id, "anchor data failed its checks");
+                    record.peer.update_score(PEER_SCORE_BAD_RESPONSE);
                 }
+                // Our KZG library failed, not the peer: try again later, charge nobody.
+                Ok(Err(Judged::OurFault)) => {}
+                Ok(Err(Judged::Store(error))) => {
+                    warn!(target: "node::anchor", %error, "cannot store the anchor's data");
+                    return;
+                }
+                Err(_) => return,
             }
         }
         if !progressed {
@@ -151,14 +165,14 @@ fn missing(
     Ok(Some((block, missing)))
 }
 
-/// Asks `peer` for what `block` lacks. `Ok(None)`: the peer cannot help (no custody of
-/// those columns, no answer, or not everything); `Err(penalty)`: its answer failed the
-/// checks.
-async fn fetch(
-    peer: &NetPeer,
-    block: &Block,
-    missing: &Missing,
-) -> Result<Option<(Vec<Sidecar>, Vec<Column>)>, i64> {
+/// Blob sidecars or data columns a peer sent for the anchor.
+type Answer = (Vec<Sidecar>, Vec<Column>);
+
+/// Asks `peer` for what `block` lacks, checking only what came against what was asked
+/// ([`check_and_store`] does the rest). `Ok(None)`: the peer cannot help (no custody of
+/// those columns, no answer, or not everything); `Err(penalty)`: it sent columns that
+/// were not asked for.
+async fn fetch(peer: &NetPeer, block: &Block, missing: &Missing) -> Result<Option<Answer>, i64> {
     let root = block.root();
     match missing {
         Missing::Nothing => Ok(None),
@@ -176,12 +190,7 @@ async fn fetch(
                 return Ok(None);
             }
             sidecars.sort_by_key(|s| s.sidecar().index);
-            match check_sidecars(block, &sidecars) {
-                Ok(()) => Ok(Some((sidecars, Vec::new()))),
-                Err(SidecarCheck::Bad) => Err(PEER_SCORE_BAD_RESPONSE),
-                // Our KZG library failed, not the peer: try again later, charge nobody.
-                Err(SidecarCheck::OurFault) => Ok(None),
-            }
+            Ok(Some((sidecars, Vec::new())))
         }
         Missing::Columns(lacking) => {
             let wanted = peer
@@ -212,39 +221,53 @@ async fn fetch(
                 // It may not hold the anchor yet (a peer still syncing): no charge.
                 return Ok(None);
             }
-            match verify_columns(std::slice::from_ref(block), &[columns.clone()]) {
-                Ok(()) => {}
-                Err(ColumnRejection::Invalid { .. }) => return Err(PEER_SCORE_BAD_RESPONSE),
-                // Our KZG library failed, not the peer: try again later, charge nobody.
-                Err(ColumnRejection::Fault(_)) => return Ok(None),
-            }
             // Some of them may be all it has; the rest comes from other peers.
             Ok(Some((Vec::new(), columns)))
         }
     }
 }
 
-/// Why blob sidecars were not taken.
-enum SidecarCheck {
-    /// They do not match the block, or a KZG proof fails: the peer's fault.
+/// Why an answer was not stored.
+enum Judged {
+    /// It does not match the block, or a KZG proof fails: the peer's fault.
     Bad,
     /// The KZG library itself failed.
     OurFault,
+    /// The store failed.
+    Store(store::StoreError),
 }
 
-/// Checks blob sidecars against their block: count, indices, headers, commitments,
-/// inclusion proofs and KZG proofs.
-fn check_sidecars(block: &Block, sidecars: &[Sidecar]) -> Result<(), SidecarCheck> {
-    check_blob_sidecars(block, sidecars).map_err(|_| SidecarCheck::Bad)?;
-    let blobs: Vec<_> = sidecars.iter().map(|s| &s.sidecar().blob).collect();
-    let commitments: Vec<_> = sidecars
-        .iter()
-        .map(|s| s.sidecar().kzg_commitment)
-        .collect();
-    let proofs: Vec<_> = sidecars.iter().map(|s| s.sidecar().kzg_proof).collect();
-    match kzg::verify_blob_proofs(&blobs, &commitments, &proofs) {
-        Ok(()) => Ok(()),
-        Err(kzg::KzgError::InvalidBlobProofs { .. }) => Err(SidecarCheck::Bad),
-        Err(_) => Err(SidecarCheck::OurFault),
+/// Checks an answer against the block (sidecars: count, indices, headers, commitments,
+/// inclusion and KZG proofs; columns: the same per column, then their cell proofs) and
+/// stores it beside the anchor. Returns how many sidecars and columns were stored.
+fn check_and_store(
+    store: &Store,
+    block: &Block,
+    (sidecars, columns): Answer,
+) -> Result<(usize, usize), Judged> {
+    if !sidecars.is_empty() {
+        check_blob_sidecars(block, &sidecars).map_err(|_| Judged::Bad)?;
+        let blobs: Vec<_> = sidecars.iter().map(|s| &s.sidecar().blob).collect();
+        let commitments: Vec<_> = sidecars
+            .iter()
+            .map(|s| s.sidecar().kzg_commitment)
+            .collect();
+        let proofs: Vec<_> = sidecars.iter().map(|s| s.sidecar().kzg_proof).collect();
+        match kzg::verify_blob_proofs(&blobs, &commitments, &proofs) {
+            Ok(()) => {}
+            Err(kzg::KzgError::InvalidBlobProofs { .. }) => return Err(Judged::Bad),
+            Err(_) => return Err(Judged::OurFault),
+        }
     }
+    if !columns.is_empty() {
+        match verify_columns(std::slice::from_ref(block), std::slice::from_ref(&columns)) {
+            Ok(()) => {}
+            Err(ColumnRejection::Invalid { .. }) => return Err(Judged::Bad),
+            Err(ColumnRejection::Fault(_)) => return Err(Judged::OurFault),
+        }
+    }
+    store
+        .add_anchor_data(&sidecars, &columns)
+        .map_err(Judged::Store)?;
+    Ok((sidecars.len(), columns.len()))
 }
