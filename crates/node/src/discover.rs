@@ -6,13 +6,12 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use libp2p::multiaddr::Protocol;
-use libp2p::{Multiaddr, PeerId};
+use libp2p::PeerId;
 use net::discovery::{Discovery, DiscoveryConfig, DiscoveryError, Enr};
 use net::{NetworkHandle, WallClock};
 use tracing::{debug, info};
 
-use crate::peers::PeerBook;
+use crate::peers::{PeerBook, peer_id_of};
 use crate::settings::NodeError;
 
 /// How often lookups run while the node has fewer peers than its target.
@@ -96,14 +95,6 @@ pub async fn probe_bootnodes(
         .map(drop)
 }
 
-/// The peer id a `/p2p` address ends with.
-fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
-    match addr.iter().last() {
-        Some(Protocol::P2p(peer)) => Some(peer),
-        _ => None,
-    }
-}
-
 /// Dials what lookups find while the node has fewer than `target` connected peers, and
 /// moves our record to each new fork or BPO digest as the wall clock passes it.
 pub(crate) async fn dial_discovered(
@@ -136,7 +127,9 @@ pub(crate) async fn dial_discovered(
         let interval = if connected < target {
             let mut room = target - connected;
             for (_, addr) in discovery.find_peers().await {
-                let Some(peer) = peer_of(&addr) else { continue };
+                let Some(peer) = peer_id_of(&addr) else {
+                    continue;
+                };
                 let known = records.get(&peer).is_some_and(|r| r.connected);
                 if room == 0 || peer == me || known || book.is_banned(&peer) {
                     continue;

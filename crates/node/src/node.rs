@@ -373,7 +373,7 @@ impl BeaconNode {
 }
 
 /// The TCP port of a listen address.
-fn tcp_port(addr: &libp2p::Multiaddr) -> Option<u16> {
+pub(crate) fn tcp_port(addr: &libp2p::Multiaddr) -> Option<u16> {
     addr.iter().find_map(|p| match p {
         libp2p::multiaddr::Protocol::Tcp(port) => Some(port),
         _ => None,

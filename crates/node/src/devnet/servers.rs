@@ -83,11 +83,7 @@ impl ServingPeers {
                 .handle()
                 .listen_addrs()
                 .iter()
-                .flat_map(libp2p::Multiaddr::iter)
-                .find_map(|p| match p {
-                    libp2p::multiaddr::Protocol::Tcp(port) => Some(port),
-                    _ => None,
-                })
+                .find_map(crate::node::tcp_port)
                 .unwrap_or(0);
             let config = net::discovery::DiscoveryConfig {
                 ip: std::net::Ipv4Addr::LOCALHOST,
