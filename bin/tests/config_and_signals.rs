@@ -1,11 +1,13 @@
 //! Settings from a TOML file under the flags, and a clean stop on SIGTERM (Goodbye to the
 //! peers, exit code 0).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod support;
+
+use std::process::Command;
 
 use net::{GoodbyeReason, NetEvent};
 use node::devnet::{self, DevnetOptions, Lie};
+use support::Running;
 
 fn beacon_sync() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_beacon-sync"));
@@ -115,7 +117,8 @@ async fn sigterm_says_goodbye_to_the_peers_and_exits_cleanly() {
         .await
         .expect("serves");
     let mut events = servers.events(0).expect("one serving peer");
-    let mut child = beacon_sync()
+    let mut command = beacon_sync();
+    command
         .args([
             "sync",
             "--listen-address",
@@ -128,17 +131,8 @@ async fn sigterm_says_goodbye_to_the_peers_and_exits_cleanly() {
         .arg("--datadir")
         .arg(dir.path().join("node"))
         .arg("--peer")
-        .arg(servers.addrs()[0].to_string())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    let stderr = child.stderr.take().expect("piped");
-    let log = std::thread::spawn(move || {
-        BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-            .collect::<Vec<_>>()
-    });
+        .arg(servers.addrs()[0].to_string());
+    let mut child = Running::spawn(command);
 
     let guard = std::time::Duration::from_secs(120);
     let connected = tokio::time::timeout(guard, async {
@@ -167,12 +161,11 @@ async fn sigterm_says_goodbye_to_the_peers_and_exits_cleanly() {
     .await
     .expect("a goodbye arrives");
     assert_eq!(goodbye, GoodbyeReason::ClientShutdown);
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .expect("waits")
-        .expect("exits");
-    let log = log.join().expect("log reader");
-    assert!(status.success(), "exit 0 on SIGTERM: {}", log.join("\n"));
+    let status = tokio::task::block_in_place(|| child.wait_exit(guard));
+    if !status.success() {
+        child.fail("not exit 0 on SIGTERM");
+    }
+    let log = child.log();
     assert!(
         log.iter().any(|l| l.contains("node stopped")),
         "a clean stop is logged"

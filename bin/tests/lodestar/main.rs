@@ -17,11 +17,14 @@
 //! install it.
 
 mod ours;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::time::{Duration, Instant};
 
 use lodestar_harness::{Events, Follower, Producer, block_root, get_json, slots, wait_until};
-use ours::{Ours, log_field, metric_samples};
+use ours::{Ours, metric_samples};
+use support::field as log_field;
 
 #[test]
 fn beacon_sync_syncs_from_follows_backfills_from_and_serves_lodestar() {

@@ -124,14 +124,3 @@ pub(crate) fn metric_samples<'a>(
             Some((name, value.parse::<u64>().ok()?))
         })
 }
-
-/// A `key=number` field of a log line.
-pub(crate) fn log_field(line: &str, key: &str) -> Option<u64> {
-    let at = line.find(&format!(" {key}="))? + key.len() + 2;
-    line[at..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .ok()
-}
