@@ -195,7 +195,9 @@ pub(crate) struct NodeArgs {
     /// Port of the HTTP API (0: any free port; unset: no HTTP API).
     #[arg(long)]
     pub(crate) http_port: Option<u16>,
-    /// The most peers to keep (default 100), at most 70 % of them inbound.
+    /// How many peers to keep (default 100, as Lighthouse and Teku): up to 10 % more may
+    /// be connected before the worst and the useless are let go, and 30 % of the target
+    /// is kept for peers we dial.
     #[arg(long)]
     pub(crate) target_peers: Option<usize>,
     /// Custody, fetch, store and serve all 128 data columns of every Fulu block (an

@@ -250,7 +250,6 @@ fn with_discovery(
         ip,
         udp_port: node.discovery_port.or(node.port).unwrap_or(9000),
         bootnodes,
-        target_peers: node.target_peers.unwrap_or(node::DEFAULT_MAX_PEERS),
         bootnode_wait: settings.peers.is_empty().then_some(BOOTNODE_WAIT),
     });
 }
@@ -285,12 +284,13 @@ fn node_settings(
         settings.net.metadata.custody_group_count =
             Some(consensus::custody::NUMBER_OF_CUSTODY_GROUPS);
     }
-    if let Some(max) = node.target_peers {
+    if let Some(target) = node.target_peers {
         anyhow::ensure!(
-            max > 0,
+            target > 0,
             "invalid --target-peers 0: the node needs at least one peer"
         );
-        settings.pool = node::pool_config(max);
+        settings.peer_manager.target_peers = target;
+        settings.pool = node::pool_config(&settings.peer_manager);
     }
     Ok(settings)
 }

@@ -43,9 +43,10 @@ async fn start(devnet: &Devnet, dir: &Path, bootnodes: Vec<net::discovery::Enr>)
         ip: Ipv4Addr::LOCALHOST,
         udp_port: free_udp_port(),
         bootnodes,
-        target_peers: 7,
         bootnode_wait: Some(Duration::from_secs(30)),
     });
+    settings.peer_manager.target_peers = 7;
+    settings.pool = node::pool_config(&settings.peer_manager);
     BeaconNode::start(settings).await.expect("node starts")
 }
 
@@ -144,7 +145,6 @@ async fn a_node_whose_bootnodes_never_answer_does_not_start() {
         ip: Ipv4Addr::LOCALHOST,
         udp_port: free_udp_port(),
         bootnodes: vec![silent],
-        target_peers: 7,
         bootnode_wait: Some(Duration::from_secs(5)),
     });
     let error = tokio::time::timeout(GUARD, BeaconNode::start(settings))

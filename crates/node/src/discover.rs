@@ -9,9 +9,12 @@ use std::time::Duration;
 use libp2p::PeerId;
 use net::discovery::{Discovery, DiscoveryConfig, DiscoveryError, Enr};
 use net::{NetworkHandle, WallClock};
+use sync_types::ColumnSet;
 use tracing::{debug, info};
 
-use crate::peers::{PeerBook, peer_id_of};
+use crate::peer_manager::run::views;
+use crate::peer_manager::{PeerManagerConfig, dials_wanted};
+use crate::peers::{PeerBook, ip_of, peer_id_of};
 use crate::settings::NodeError;
 
 /// How often lookups run while the node has fewer peers than its target.
@@ -31,8 +34,6 @@ pub struct NodeDiscovery {
     pub udp_port: u16,
     /// The records to start from (a network's bootnodes, or `--bootnodes`).
     pub bootnodes: Vec<Enr>,
-    /// How many connected peers to keep dialing for.
-    pub target_peers: usize,
     /// With bootnodes, how long the first lookup may take to hear from any of them before
     /// the node gives up starting ([`NodeError::NoBootnodeAnswered`]); `None` never gives up.
     pub bootnode_wait: Option<Duration>,
@@ -85,7 +86,6 @@ pub async fn probe_bootnodes(
         ip: Ipv4Addr::UNSPECIFIED,
         udp_port: 0,
         bootnodes: bootnodes.to_vec(),
-        target_peers: 0,
         bootnode_wait: Some(wait),
     };
     let keypair = libp2p::identity::Keypair::generate_secp256k1();
@@ -95,13 +95,14 @@ pub async fn probe_bootnodes(
         .map(drop)
 }
 
-/// Dials what lookups find while the node has fewer than `target` connected peers, and
-/// moves our record to each new fork or BPO digest as the wall clock passes it.
+/// Dials what lookups find while the peer manager wants more peers
+/// ([`dials_wanted`]), never a banned peer nor one at a banned address, and moves our
+/// record to each new fork or BPO digest as the wall clock passes it.
 pub(crate) async fn dial_discovered(
     discovery: Arc<Discovery>,
     handle: NetworkHandle,
     book: PeerBook,
-    target: usize,
+    (config, sampled): (PeerManagerConfig, ColumnSet),
     (chain, clock): (consensus::ChainConfig, Arc<dyn WallClock>),
 ) {
     let me = handle.local_peer_id();
@@ -122,19 +123,18 @@ pub(crate) async fn dial_discovered(
                 tracing::warn!(target: "node::discovery", %error, "cannot update our record");
             }
         }
-        let records = book.snapshot();
-        let connected = records.values().filter(|r| r.connected).count();
-        let interval = if connected < target {
-            let mut room = target - connected;
+        let mut room = dials_wanted(&config, &views(&handle, sampled));
+        let interval = if room > 0 {
             for (_, addr) in discovery.find_peers().await {
                 let Some(peer) = peer_id_of(&addr) else {
                     continue;
                 };
-                let known = records.get(&peer).is_some_and(|r| r.connected);
-                if room == 0 || peer == me || known || book.is_banned(&peer) {
-                    continue;
-                }
-                if dialed.contains_key(&peer) {
+                let skip = peer == me
+                    || handle.peer(&peer).is_some()
+                    || book.is_banned(&peer)
+                    || ip_of(&addr).is_some_and(|ip| book.is_ip_banned(ip))
+                    || dialed.contains_key(&peer);
+                if room == 0 || skip {
                     continue;
                 }
                 dialed.insert(peer, now);

@@ -57,6 +57,7 @@ pub mod http;
 pub mod inspect;
 pub mod launch;
 mod node;
+pub mod peer_manager;
 mod peers;
 pub mod progress;
 mod settings;
@@ -66,10 +67,10 @@ mod source;
 pub use chain::NodeChain;
 pub use discover::{NodeDiscovery, probe_bootnodes};
 pub use node::{BeaconNode, NodeManager, NodeStatus, NodeVerifier, STORE_FILE};
-pub use peers::{BAN_DURATION, PeerBook, PeerRecord, REDIAL_INTERVAL, peer_id_of};
+pub use peer_manager::{DEFAULT_TARGET_PEERS, PeerManagerConfig};
+pub use peers::{PeerBook, PeerRecord, REDIAL_INTERVAL, peer_id_of};
 pub use settings::{
-    BackfillTo, DEFAULT_MAX_PEERS, INBOUND_SHARE_PERCENT, MIN_HEAD_POLL_INTERVAL, NodeError,
-    NodeSettings, StartFrom, pool_config,
+    BackfillTo, MIN_HEAD_POLL_INTERVAL, NodeError, NodeSettings, StartFrom, pool_config,
 };
 pub use sink::{COMMITS_IN_FLIGHT, StoreSink};
 pub use source::StoreSource;

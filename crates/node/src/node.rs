@@ -14,11 +14,12 @@ use store::{Anchors, Store, StoreMetrics};
 use sync_manager::{ManagerConfig, SyncManager, SyncMetricFamilies, SyncState, SyncStatus};
 use sync_types::{ColumnSet, SyncDirection};
 use tokio::task::JoinHandle;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::anchor_data::{complete_anchor_data, is_complete};
 use crate::chain::NodeChain;
 use crate::discover;
+use crate::peer_manager::{self, BanList, PeerManagerMetrics};
 use crate::peers::{PeerBook, redial};
 use crate::settings::{NodeError, NodeSettings, StartFrom, sampled_columns};
 use crate::sink::StoreSink;
@@ -138,7 +139,7 @@ impl BeaconNode {
                 )
                 .await;
                 match started {
-                    Ok(found) => Some((Arc::new(found), discovery.target_peers)),
+                    Ok(found) => Some(Arc::new(found)),
                     Err(error) => {
                         net.shutdown().await;
                         return Err(error);
@@ -190,7 +191,15 @@ impl BeaconNode {
             manager.pause();
             manager
         });
-        let peers = PeerBook::new(&handle);
+        let now = settings.clock.unix_time().as_secs();
+        let bans = match BanList::open(&settings.data_dir, &settings.peer_manager, now) {
+            Ok(bans) => bans,
+            Err(error) => {
+                warn!(target: "node", %error, "starting with no bans");
+                BanList::in_memory(&settings.peer_manager)
+            }
+        };
+        let peers = PeerBook::new(&handle, bans, Arc::clone(&settings.clock));
         let mut tasks = vec![tokio::spawn(redial(
             handle.clone(),
             peers.clone(),
@@ -199,13 +208,24 @@ impl BeaconNode {
         if let Some(backfill) = &backfill {
             tasks.push(tokio::spawn(coordinate(forward.clone(), backfill.clone())));
         }
-        let record = discovery.as_ref().map(|(d, _)| Arc::clone(d));
-        if let Some((discovery, target)) = discovery {
+        let record = discovery.clone();
+        if let Some(discovery) = discovery {
             let clock = (settings.chain.clone(), Arc::clone(&settings.clock));
+            let rules = (settings.peer_manager.clone(), sampled);
             let dialer =
-                discover::dial_discovered(discovery, handle.clone(), peers.clone(), target, clock);
+                discover::dial_discovered(discovery, handle.clone(), peers.clone(), rules, clock);
             tasks.push(tokio::spawn(dialer));
         }
+        tasks.push(tokio::spawn(peer_manager::run::manage(
+            peer_manager::run::Managed {
+                config: settings.peer_manager.clone(),
+                handle: handle.clone(),
+                book: peers.clone(),
+                chain: Arc::clone(&chain),
+                sampled,
+                metrics: PeerManagerMetrics::register(&mut registry),
+            },
+        )));
         tasks.push(tokio::spawn(complete_anchor_data(
             Arc::clone(&store),
             settings.chain.clone(),

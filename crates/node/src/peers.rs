@@ -1,23 +1,25 @@
 //! The peers a node knows: the configured ones it keeps dialing, and a book of every peer
 //! that passed the handshake (their handles keep their final scores readable after they
-//! left).
+//! left), with where each connected from and why it left. A peer that leaves with a score
+//! below zero is banned in the node's [`BanList`] (kept across restarts).
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use libp2p::multiaddr::Protocol;
 use libp2p::{Multiaddr, PeerId};
-use net::{NetEvent, NetPeer, NetworkHandle};
+use net::{NetEvent, NetPeer, NetworkHandle, WallClock};
 use sync_types::ScoredPeer;
+use sync_types::lock::lock;
 use tokio::sync::broadcast::error::RecvError;
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
+
+use crate::peer_manager::BanList;
 
 /// How often configured peers that are not connected are dialed again.
 pub const REDIAL_INTERVAL: Duration = Duration::from_secs(10);
-/// How long a peer that left with a score below zero is not dialed again (Lighthouse
-/// bans such a peer for about half an hour).
-pub const BAN_DURATION: Duration = Duration::from_secs(30 * 60);
 
 /// A peer as the book saw it last.
 #[derive(Clone, Debug)]
@@ -28,8 +30,10 @@ pub struct PeerRecord {
     pub connected: bool,
     /// How many of its connections ended with a score below zero (dropped for faults).
     pub faults: u32,
-    /// Until when it is not dialed again, after a fault.
-    pub banned_until: Option<tokio::time::Instant>,
+    /// The address of its last connection.
+    pub address: Multiaddr,
+    /// Why its last connection ended (or is ending), once known.
+    pub disconnect_reason: Option<String>,
 }
 
 impl PeerRecord {
@@ -39,50 +43,38 @@ impl PeerRecord {
     }
 }
 
-/// Every peer that passed the handshake since the book was opened.
-#[derive(Clone, Debug, Default)]
+/// Every peer that passed the handshake since the book was opened, and the bans.
+#[derive(Clone)]
 pub struct PeerBook {
     peers: Arc<Mutex<BTreeMap<PeerId, PeerRecord>>>,
+    bans: Arc<Mutex<BanList>>,
+    clock: Arc<dyn WallClock>,
+}
+
+impl std::fmt::Debug for PeerBook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PeerBook")
+            .field("peers", &lock(&self.peers).len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl PeerBook {
-    /// A book that follows `handle`'s events from now on.
-    pub fn new(handle: &NetworkHandle) -> PeerBook {
-        let book = PeerBook::default();
+    /// A book that follows `handle`'s events from now on, banning in `bans` by `clock`.
+    pub fn new(handle: &NetworkHandle, bans: BanList, clock: Arc<dyn WallClock>) -> PeerBook {
+        let book = PeerBook {
+            peers: Arc::default(),
+            bans: Arc::new(Mutex::new(bans)),
+            clock,
+        };
         let mut events = handle.subscribe();
         let handle = handle.clone();
-        let peers = Arc::clone(&book.peers);
+        let this = book.clone();
         tokio::spawn(async move {
             loop {
                 match events.recv().await {
-                    Ok(NetEvent::PeerConnected { peer, .. }) => {
-                        if let Some(found) = handle.peer(&peer) {
-                            let mut peers = sync_types::lock::lock(&peers);
-                            let faults = peers.get(&peer).map_or(0, |r| r.faults);
-                            let record = PeerRecord {
-                                peer: found,
-                                connected: true,
-                                faults,
-                                banned_until: None,
-                            };
-                            peers.insert(peer, record);
-                        }
-                    }
-                    Ok(NetEvent::PeerDisconnected { peer }) => {
-                        if let Some(record) = sync_types::lock::lock(&peers).get_mut(&peer) {
-                            record.connected = false;
-                            if record.score() < 0 {
-                                record.faults += 1;
-                                record.banned_until =
-                                    Some(tokio::time::Instant::now() + BAN_DURATION);
-                            }
-                        }
-                    }
-                    Ok(NetEvent::DialFailed { peer, error }) => {
-                        let peer = peer.map_or_else(|| "a peer".to_owned(), |p| p.to_string());
-                        warn!(target: "node::peers", %peer, %error, "cannot reach the peer; dialing again in {REDIAL_INTERVAL:?}");
-                    }
-                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Ok(event) => this.on_event(&handle, event),
+                    Err(RecvError::Lagged(_)) => {}
                     Err(RecvError::Closed) => break,
                 }
             }
@@ -90,18 +82,109 @@ impl PeerBook {
         book
     }
 
-    /// Every peer seen, by id.
-    pub fn snapshot(&self) -> BTreeMap<PeerId, PeerRecord> {
-        sync_types::lock::lock(&self.peers).clone()
+    fn on_event(&self, handle: &NetworkHandle, event: NetEvent) {
+        match event {
+            NetEvent::PeerConnected { peer, address, .. } => {
+                if let Some(found) = handle.peer(&peer) {
+                    let mut peers = lock(&self.peers);
+                    let faults = peers.get(&peer).map_or(0, |r| r.faults);
+                    let record = PeerRecord {
+                        peer: found,
+                        connected: true,
+                        faults,
+                        address,
+                        disconnect_reason: None,
+                    };
+                    peers.insert(peer, record);
+                }
+            }
+            NetEvent::GoodbyeSent { peer, reason } => {
+                self.note_reason(&peer, &format!("we said goodbye: {reason}"));
+            }
+            NetEvent::GoodbyeReceived { peer, reason } => {
+                self.note_reason(&peer, &format!("the peer said goodbye: {reason}"));
+            }
+            NetEvent::PeerDisconnected { peer } => self.on_disconnected(&peer),
+            NetEvent::DialFailed { peer, error } => {
+                let peer = peer.map_or_else(|| "a peer".to_owned(), |p| p.to_string());
+                debug!(target: "node::peers", %peer, %error, "cannot reach the peer");
+            }
+            _ => {}
+        }
     }
 
-    /// Whether `peer` left below zero less than [`BAN_DURATION`] ago.
-    pub fn is_banned(&self, peer: &PeerId) -> bool {
-        sync_types::lock::lock(&self.peers)
-            .get(peer)
-            .and_then(|r| r.banned_until)
-            .is_some_and(|until| tokio::time::Instant::now() < until)
+    fn on_disconnected(&self, peer: &PeerId) {
+        let (score, ip) = {
+            let mut peers = lock(&self.peers);
+            let Some(record) = peers.get_mut(peer) else {
+                return;
+            };
+            record.connected = false;
+            if record.disconnect_reason.is_none() {
+                record.disconnect_reason = Some("the connection closed".to_owned());
+            }
+            if record.score() < 0 {
+                record.faults += 1;
+            }
+            (record.score(), ip_of(&record.address))
+        };
+        if score >= 0 {
+            return;
+        }
+        let now = self.now();
+        match lock(&self.bans).ban(&peer.to_string(), ip, now) {
+            Ok(true) => {
+                info!(target: "node::peers", ip = ?ip, "address banned: too many of its peers were banned");
+            }
+            Ok(false) => {}
+            Err(error) => {
+                warn!(target: "node::peers", %error, "the ban holds until a restart only");
+            }
+        }
     }
+
+    /// Records why `peer`'s connection ends, unless a reason is already known (the
+    /// manager's own reason comes before the Goodbye it sends).
+    pub fn note_reason(&self, peer: &PeerId, reason: &str) {
+        if let Some(record) = lock(&self.peers).get_mut(peer)
+            && record.disconnect_reason.is_none()
+        {
+            record.disconnect_reason = Some(reason.to_owned());
+        }
+    }
+
+    /// Every peer seen, by id.
+    pub fn snapshot(&self) -> BTreeMap<PeerId, PeerRecord> {
+        lock(&self.peers).clone()
+    }
+
+    /// Whether `peer` is banned now.
+    pub fn is_banned(&self, peer: &PeerId) -> bool {
+        lock(&self.bans).is_banned(&peer.to_string(), self.now())
+    }
+
+    /// Whether `ip` is banned now (it holds too many banned peers).
+    pub fn is_ip_banned(&self, ip: IpAddr) -> bool {
+        lock(&self.bans).is_ip_banned(ip, self.now())
+    }
+
+    /// How many peers are banned now.
+    pub fn banned_count(&self) -> usize {
+        lock(&self.bans).len(self.now())
+    }
+
+    fn now(&self) -> u64 {
+        self.clock.unix_time().as_secs()
+    }
+}
+
+/// The IP address a multiaddr starts with, if any.
+pub(crate) fn ip_of(addr: &Multiaddr) -> Option<IpAddr> {
+    addr.iter().find_map(|p| match p {
+        Protocol::Ip4(ip) => Some(IpAddr::V4(ip)),
+        Protocol::Ip6(ip) => Some(IpAddr::V6(ip)),
+        _ => None,
+    })
 }
 
 /// The peer id a multiaddr names (`/p2p/<id>` at its end), if it names one.
@@ -115,7 +198,7 @@ pub fn peer_id_of(addr: &Multiaddr) -> Option<PeerId> {
 /// Dials every configured peer now and again every [`REDIAL_INTERVAL`] while it is not
 /// connected (an address without a `/p2p/` id is dialed while the pool has fewer peers
 /// than there are configured addresses).
-/// A peer that left with a score below zero is not dialed for [`BAN_DURATION`].
+/// A banned peer is not dialed.
 pub(crate) async fn redial(handle: NetworkHandle, book: PeerBook, addrs: Vec<Multiaddr>) {
     if addrs.is_empty() {
         return;

@@ -15,6 +15,7 @@ use sync_manager::ManagerConfig;
 use sync_types::ColumnSet;
 
 use crate::discover::NodeDiscovery;
+use crate::peer_manager::PeerManagerConfig;
 
 /// Where a node with an empty data directory starts. A data directory that holds a chain
 /// resumes from its stored anchors instead.
@@ -93,8 +94,10 @@ pub struct NodeSettings {
     pub peers: Vec<Multiaddr>,
     /// Network limits and timeouts.
     pub net: NetConfig,
-    /// The peer pool's limits. Default [`pool_config`]`(`[`DEFAULT_MAX_PEERS`]`)`.
+    /// The peer pool's limits. Default [`pool_config`] of the default peer manager.
     pub pool: PoolConfig,
+    /// The target peer count, its limits, bans and score decay.
+    pub peer_manager: PeerManagerConfig,
     /// The forward manager. Default: follow the best peer's head (there is no gossip),
     /// in sync once at it. Statuses are polled every third of a slot, but never more
     /// often than [`MIN_HEAD_POLL_INTERVAL`], and a poll that finds a new head starts the
@@ -110,21 +113,14 @@ pub struct NodeSettings {
     pub discovery: Option<NodeDiscovery>,
 }
 
-/// The most peers a node keeps by default: Lighthouse's default target is 100 peers.
-pub const DEFAULT_MAX_PEERS: usize = 100;
-
-/// The share of the peer slots that inbound peers may take, in percent: the rest stays
-/// for peers we dial, which an attacker cannot choose for us.
-pub const INBOUND_SHARE_PERCENT: usize = 70;
-
-/// The pool of a node that keeps at most `max_peers`: at most
-/// [`INBOUND_SHARE_PERCENT`] of them inbound (at least one), outbound up to the total.
-/// A peer over the limit is told Goodbye(129, too many peers) after its status.
-pub fn pool_config(max_peers: usize) -> PoolConfig {
-    let inbound = (max_peers * INBOUND_SHARE_PERCENT / 100).max(1);
+/// The pool of a node with the peer manager `config`: room for its maximum
+/// ([`PeerManagerConfig::max_peers`]), of which at most
+/// [`PeerManagerConfig::max_inbound`] inbound. A peer over the limit is told
+/// Goodbye(129, too many peers) after its status.
+pub fn pool_config(config: &PeerManagerConfig) -> PoolConfig {
     PoolConfig::default()
-        .with_max_peers(max_peers)
-        .with_max_incoming(inbound)
+        .with_max_peers(config.max_peers().max(1))
+        .with_max_incoming(config.max_inbound().max(1))
 }
 
 /// The shortest interval between two status requests to one peer while following its
@@ -168,7 +164,8 @@ impl NodeSettings {
                 .expect("invariant: a valid multiaddr"),
             peers: Vec::new(),
             net: NetConfig::default(),
-            pool: pool_config(DEFAULT_MAX_PEERS),
+            pool: pool_config(&PeerManagerConfig::default()),
+            peer_manager: PeerManagerConfig::default(),
             forward,
             backward: ManagerConfig {
                 max_head_age: 0,

@@ -92,10 +92,12 @@ impl SwarmTask {
                             _connected: self.metrics.connected_peer(direction),
                         };
                         tracing::debug!(target: "net", %peer, head = status.head_slot, "peer joined the pool");
+                        let address = entry.address.clone();
                         self.emit(NetEvent::PeerConnected {
                             peer,
                             status,
                             direction,
+                            address,
                         });
                     }
                     Err(error) => {

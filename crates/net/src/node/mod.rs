@@ -86,6 +86,9 @@ pub enum NetEvent {
         status: StatusMessage,
         /// Who dialed.
         direction: PeerType,
+        /// The peer's address on this connection (where it dialled from, if it dialled
+        /// us).
+        address: Multiaddr,
     },
     /// A peer's status was refused; it is sent Goodbye(2) and disconnected.
     PeerRejected {

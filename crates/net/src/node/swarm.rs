@@ -25,7 +25,7 @@ use futures::stream::FuturesUnordered;
 use futures::{Future, StreamExt};
 use libp2p::request_response::{Event, Message, OutboundRequestId};
 use libp2p::swarm::{ListenError, SwarmEvent};
-use libp2p::{PeerId, Swarm};
+use libp2p::{Multiaddr, PeerId, Swarm};
 use peer_pool::{LifetimeHandle, PeerPool, PeerType};
 use sync_types::score::PEER_SCORE_LOW_LIMIT;
 use sync_types::{RequestError, ScoredPeer};
@@ -71,6 +71,8 @@ pub(super) struct PeerEntry {
     pub(super) leave: Option<Disconnect>,
     /// Score changes from before the handshake completed, applied when it joins.
     pub(super) early_score: i64,
+    /// The address of its first connection (theirs if it dialled us).
+    pub(super) address: Multiaddr,
 }
 
 enum Pending {
@@ -309,6 +311,7 @@ impl SwarmTask {
                         state: PeerState::Handshaking,
                         leave: None,
                         early_score: 0,
+                        address: endpoint.get_remote_address().clone(),
                     },
                 );
                 self.after(self.net.config.handshake_timeout, Timer::Handshake(peer_id));

@@ -346,9 +346,10 @@ fn found_by(
         ip: std::net::Ipv4Addr::LOCALHOST,
         udp_port: servers::free_udp_port()?,
         bootnodes: vec![bootnode.clone()],
-        target_peers: peers,
         bootnode_wait: Some(Duration::from_secs(30)),
     });
+    settings.peer_manager.target_peers = peers;
+    settings.pool = crate::pool_config(&settings.peer_manager);
     Ok(())
 }
 
