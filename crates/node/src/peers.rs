@@ -34,6 +34,9 @@ pub struct PeerRecord {
     pub address: Multiaddr,
     /// Why its last connection ended (or is ending), once known.
     pub disconnect_reason: Option<String>,
+    /// Whether its last connection ended in a ban (its score was, or later fell, below
+    /// zero).
+    pub banned: bool,
 }
 
 impl PeerRecord {
@@ -94,6 +97,7 @@ impl PeerBook {
                         faults,
                         address,
                         disconnect_reason: None,
+                        banned: false,
                     };
                     peers.insert(peer, record);
                 }
@@ -114,31 +118,38 @@ impl PeerBook {
     }
 
     fn on_disconnected(&self, peer: &PeerId) {
-        let (score, ip) = {
-            let mut peers = lock(&self.peers);
-            let Some(record) = peers.get_mut(peer) else {
-                return;
-            };
+        if let Some(record) = lock(&self.peers).get_mut(peer) {
             record.connected = false;
             if record.disconnect_reason.is_none() {
                 record.disconnect_reason = Some("the connection closed".to_owned());
             }
-            if record.score() < 0 {
-                record.faults += 1;
-            }
-            (record.score(), ip_of(&record.address))
-        };
-        if score >= 0 {
-            return;
         }
+        self.ban_faulty();
+    }
+
+    /// Bans every peer that left with a score below zero, or whose score fell below zero
+    /// after it left (a response of its still being verified), once.
+    pub fn ban_faulty(&self) {
+        let faulty: Vec<(PeerId, Option<IpAddr>)> = lock(&self.peers)
+            .iter_mut()
+            .filter(|(_, r)| !r.connected && !r.banned && r.score() < 0)
+            .map(|(id, r)| {
+                r.banned = true;
+                r.faults += 1;
+                (*id, ip_of(&r.address))
+            })
+            .collect();
         let now = self.now();
-        match lock(&self.bans).ban(&peer.to_string(), ip, now) {
-            Ok(true) => {
-                info!(target: "node::peers", ip = ?ip, "address banned: too many of its peers were banned");
-            }
-            Ok(false) => {}
-            Err(error) => {
-                warn!(target: "node::peers", %error, "the ban holds until a restart only");
+        let mut bans = lock(&self.bans);
+        for (peer, ip) in faulty {
+            match bans.ban(&peer.to_string(), ip, now) {
+                Ok(true) => {
+                    info!(target: "node::peers", ip = ?ip, "address banned: too many of its peers were banned");
+                }
+                Ok(false) => {}
+                Err(error) => {
+                    warn!(target: "node::peers", %error, "the ban holds until a restart only");
+                }
             }
         }
     }

@@ -168,6 +168,7 @@ fn heartbeat(m: &Managed, elapsed: std::time::Duration) {
             .get_or_create(&DirectionLabel { direction: label })
             .set(n as i64);
     }
+    m.book.ban_faulty();
     let _ = m.metrics.banned.set(m.book.banned_count() as i64);
 }
 
