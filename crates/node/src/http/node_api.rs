@@ -123,6 +123,8 @@ pub(crate) fn direction_name(direction: PeerType) -> &'static str {
     }
 }
 
+/// A peer as the beacon-API shows it, plus what the peer manager knows of it (extra
+/// fields, as Lighthouse's API adds its own).
 #[derive(Serialize)]
 pub(crate) struct PeerView {
     peer_id: String,
@@ -130,6 +132,14 @@ pub(crate) struct PeerView {
     last_seen_p2p_address: String,
     state: &'static str,
     direction: &'static str,
+    /// Its score now (300 for a new peer, below zero on its way out).
+    score: i64,
+    /// The head slot of its last status.
+    head_slot: Quoted,
+    /// Why its last connection ended, once known.
+    disconnect_reason: Option<String>,
+    /// Whether it is banned (its last connection ended below zero).
+    banned: bool,
 }
 
 impl PeerView {
@@ -137,10 +147,13 @@ impl PeerView {
         PeerView {
             peer_id: id.to_string(),
             enr: None,
-            // The peer handle does not keep the address it connected from.
-            last_seen_p2p_address: String::new(),
+            last_seen_p2p_address: format!("{}/p2p/{id}", record.address),
             state: state_name(record),
             direction: direction_name(record.peer.direction()),
+            score: record.score(),
+            head_slot: Quoted(record.peer.status().head_slot),
+            disconnect_reason: record.disconnect_reason.clone(),
+            banned: record.banned,
         }
     }
 }
