@@ -153,7 +153,7 @@ fn built_in(network: NetworkArg) -> ChainConfig {
 async fn from_checkpoint_url(
     args: &SyncArgs,
     node_args: &NodeArgs,
-) -> anyhow::Result<Option<(Chain, Block)>> {
+) -> anyhow::Result<Option<(Chain, Block, node::RegistryRefresh)>> {
     let Some(url) = &args.checkpoint_sync_url else {
         return Ok(None);
     };
@@ -173,12 +173,15 @@ async fn from_checkpoint_url(
     tracing::info!(target: "beacon_sync", url = api.url(), network = config.name(), "fetching the finalized state and block");
     let checkpoint = fetch_checkpoint(&api, &config, args.wss_checkpoint).await?;
     tracing::info!(target: "beacon_sync", slot = checkpoint.block.signed().slot(), root = %checkpoint.block.root(), "checkpoint taken");
+    // Forward sync far past the checkpoint meets validators that joined later: their
+    // keys come from the same API's head state.
+    let refresh = node::RegistryRefresh::new(api, checkpoint.state_slot, &config);
     let chain = Chain {
         config,
         proposers: checkpoint.proposers,
         genesis: None,
     };
-    Ok(Some((chain, checkpoint.block)))
+    Ok(Some((chain, checkpoint.block, refresh)))
 }
 
 fn load_chain(args: &SyncArgs) -> anyhow::Result<Chain> {
@@ -299,12 +302,17 @@ async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
     let node_args = settings::merge(args.node.clone(), file);
     let api = args.beacon_api.as_deref().map(BeaconApi::new).transpose()?;
     let from_url = from_checkpoint_url(&args, &node_args).await?;
+    let mut refresh = None;
     let (mut chain, finalized) = match (&api, args.checkpoint) {
-        _ if let Some((chain, block)) = from_url => (chain, Some(block)),
+        _ if let Some((chain, block, from)) = from_url => {
+            refresh = Some(from);
+            (chain, Some(block))
+        }
         // A trusted checkpoint needs no genesis state: the finalized state has the keys.
         (Some(api), Some(CheckpointArg::Finalized)) => {
             let config = api.config().await?;
-            let proposers = api.finalized_registry(&config).await?;
+            let (proposers, state_slot) = api.registry(&config, "finalized").await?;
+            refresh = Some(node::RegistryRefresh::new(api.clone(), state_slot, &config));
             let chain = Chain {
                 config,
                 proposers,
@@ -339,6 +347,7 @@ async fn sync(args: SyncArgs, file: NodeArgs) -> anyhow::Result<()> {
         chain.proposers = launch::load_registry(state, &chain.config)?;
     }
     let mut settings = node_settings(&node_args, chain, start, PathBuf::from("beacon-sync-data"))?;
+    settings.registry_refresh = refresh;
     if let (Some(api), true) = (&api, settings.peers.is_empty()) {
         // The beacon node itself is the peer.
         settings.peers = api.p2p_addresses().await?;

@@ -404,9 +404,22 @@ impl BeaconApi {
     /// # Errors
     /// [`ApiError`] naming the endpoint.
     pub async fn finalized_registry(&self, config: &ChainConfig) -> Result<Proposers, ApiError> {
-        let bytes = self.state_ssz("finalized").await?;
-        let source = PathBuf::from(format!("{}/eth/v2/debug/beacon/states/finalized", self.url));
-        Ok(launch::registry_of(&bytes, &source, config)?)
+        Ok(self.registry(config, "finalized").await?.0)
+    }
+
+    /// The validators of the state `id` (`head`, `finalized`, a slot) and its slot,
+    /// checked to belong to `config`'s chain.
+    ///
+    /// # Errors
+    /// [`ApiError`] naming the endpoint.
+    pub async fn registry(
+        &self,
+        config: &ChainConfig,
+        id: &str,
+    ) -> Result<(Proposers, u64), ApiError> {
+        let bytes = self.state_ssz(id).await?;
+        let source = PathBuf::from(format!("{}/eth/v2/debug/beacon/states/{id}", self.url));
+        Ok(launch::registry_and_slot_of(&bytes, &source, config)?)
     }
 
     /// The chain the node follows: `/eth/v1/config/spec` with the genesis time and root

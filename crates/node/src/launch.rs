@@ -275,6 +275,18 @@ pub fn registry_of(
     path: &Path,
     config: &ChainConfig,
 ) -> Result<Proposers, LaunchError> {
+    Ok(registry_and_slot_of(bytes, path, config)?.0)
+}
+
+/// As [`registry_of`], with the state's slot.
+///
+/// # Errors
+/// As [`registry_of`].
+pub fn registry_and_slot_of(
+    bytes: &[u8],
+    path: &Path,
+    config: &ChainConfig,
+) -> Result<(Proposers, u64), LaunchError> {
     let registry = ValidatorRegistry::from_state_bytes(bytes)
         .map_err(|e| invalid(path, "SSZ beacon state", &e))?;
     if registry.genesis_validators_root != config.genesis_validators_root() {
@@ -284,5 +296,8 @@ pub fn registry_of(
             expected: config.genesis_validators_root(),
         });
     }
-    Ok(Proposers::from_compressed(registry.pubkeys))
+    let slot = StateSummary::read(bytes)
+        .map_err(|e| invalid(path, "SSZ beacon state", &e))?
+        .slot;
+    Ok((Proposers::from_compressed(registry.pubkeys), slot))
 }

@@ -60,6 +60,7 @@ mod node;
 pub mod peer_manager;
 mod peers;
 pub mod progress;
+pub mod registry;
 mod settings;
 mod sink;
 mod source;
@@ -69,6 +70,7 @@ pub use discover::{NodeDiscovery, probe_bootnodes};
 pub use node::{BeaconNode, NodeManager, NodeStatus, NodeVerifier, STORE_FILE};
 pub use peer_manager::{DEFAULT_TARGET_PEERS, PeerManagerConfig};
 pub use peers::{PeerBook, PeerRecord, REDIAL_INTERVAL, peer_id_of};
+pub use registry::RegistryRefresh;
 pub use settings::{
     BackfillTo, MIN_HEAD_POLL_INTERVAL, NodeError, NodeSettings, StartFrom, pool_config,
 };

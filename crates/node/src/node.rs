@@ -7,6 +7,7 @@ use std::time::Duration;
 use consensus::ChainVerifier;
 use consensus::containers::Checkpoint;
 use consensus::primitives::Hash256;
+use consensus::verify::UnknownProposers;
 use net::{NetPeer, NetworkHandle, Node, NodeSetup};
 use peer_pool::{PeerPool, PoolMetrics};
 use prometheus_client::registry::Registry;
@@ -21,6 +22,7 @@ use crate::chain::NodeChain;
 use crate::discover;
 use crate::peer_manager::{self, BanList, PeerManagerMetrics};
 use crate::peers::{PeerBook, redial};
+use crate::registry::refresh_registry;
 use crate::settings::{NodeError, NodeSettings, StartFrom, sampled_columns};
 use crate::sink::StoreSink;
 use crate::source::StoreSource;
@@ -152,6 +154,17 @@ impl BeaconNode {
         let sink = StoreSink::new(Arc::clone(&store), Arc::clone(&chain))
             .map_err(NodeError::CommitThread)?;
         let sync_metrics = SyncMetricFamilies::register(&mut registry);
+        let mut forward_verifier = ChainVerifier::new(
+            settings.chain.clone(),
+            settings.proposers.clone(),
+            anchors.forward(),
+            sink.clone(),
+        );
+        if let Some(refresh) = &settings.registry_refresh {
+            forward_verifier = forward_verifier.with_unknown_proposers(UnknownProposers::Refresh {
+                state_slot: refresh.state_slot,
+            });
+        }
         let forward = SyncManager::start(
             SyncDirection::Forward,
             ManagerConfig {
@@ -161,12 +174,7 @@ impl BeaconNode {
             spec.clone(),
             Arc::clone(&chain),
             pool.clone(),
-            ChainVerifier::new(
-                settings.chain.clone(),
-                settings.proposers.clone(),
-                anchors.forward(),
-                sink.clone(),
-            ),
+            forward_verifier.clone(),
             sync_metrics.for_direction(SyncDirection::Forward),
         );
         let backfill = (!chain.is_backfill_done()).then(|| {
@@ -226,6 +234,14 @@ impl BeaconNode {
                 metrics: PeerManagerMetrics::register(&mut registry),
             },
         )));
+        if let Some(refresh) = settings.registry_refresh.clone() {
+            let config = settings.chain.clone();
+            tasks.push(tokio::spawn(refresh_registry(
+                forward_verifier,
+                refresh,
+                config,
+            )));
+        }
         tasks.push(tokio::spawn(complete_anchor_data(
             Arc::clone(&store),
             settings.chain.clone(),

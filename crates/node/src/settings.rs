@@ -16,6 +16,7 @@ use sync_types::ColumnSet;
 
 use crate::discover::NodeDiscovery;
 use crate::peer_manager::PeerManagerConfig;
+use crate::registry::RegistryRefresh;
 
 /// Where a node with an empty data directory starts. A data directory that holds a chain
 /// resumes from its stored anchors instead.
@@ -111,6 +112,10 @@ pub struct NodeSettings {
     pub keypair: Option<Keypair>,
     /// Peer discovery with discv5; `None`: the node's peers are `peers` only.
     pub discovery: Option<NodeDiscovery>,
+    /// Where a newer validator registry comes from when forward sync meets a proposer
+    /// that joined after `proposers` was read; `None`: `proposers` is complete (a
+    /// devnet), and an unknown proposer is the peer's fault.
+    pub registry_refresh: Option<RegistryRefresh>,
 }
 
 /// The pool of a node with the peer manager `config`: room for its maximum
@@ -174,6 +179,7 @@ impl NodeSettings {
             clock: Arc::new(net::SystemClock),
             keypair: None,
             discovery: None,
+            registry_refresh: None,
         }
     }
 }

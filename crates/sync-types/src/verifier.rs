@@ -48,6 +48,21 @@ pub enum VerifierFault {
     /// The verifier is overloaded; try later.
     #[error("block verifier: overloaded")]
     Overloaded,
+    /// A block names a signer (a proposer index) that the verifier's registry does not
+    /// hold yet, but that could have joined since the state the registry was read from:
+    /// the registry must be refreshed before the block can be checked. The range is
+    /// asked again later; nobody is blamed.
+    #[error(
+        "block verifier: the proposer {proposer_index} of slot {slot} is not in our registry yet ({validators} validators)"
+    )]
+    RegistryBehind {
+        /// The block's slot.
+        slot: Slot,
+        /// The proposer it names.
+        proposer_index: u64,
+        /// How many validators the registry holds.
+        validators: u64,
+    },
     /// The verifier broke its contract (returned too few outcomes).
     #[error("block verifier: returned {got} outcomes for {expected} blocks without stopping")]
     IncompleteOutcomes {

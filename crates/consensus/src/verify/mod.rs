@@ -24,9 +24,9 @@ pub mod linkage;
 pub mod proposers;
 pub mod segment;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
-use sync_types::lock::lock;
+use sync_types::lock::{lock, read, write};
 
 use sync_types::{BlockOutcome, BlockVerifier, ColumnRejection, VerifierFault};
 
@@ -34,7 +34,8 @@ pub use self::error::VerifyError;
 pub use self::linkage::{Anchor, Linkage};
 pub use self::proposers::Proposers;
 pub use self::segment::{
-    BlockAndSidecars, SegmentContext, SegmentReport, UnknownProposers, check_segment,
+    BlockAndSidecars, MAX_REGISTRY_GROWTH_PER_SLOT, SegmentContext, SegmentReport,
+    UnknownProposers, check_segment, could_have_joined,
 };
 use crate::block::Block;
 use crate::column::Column;
@@ -75,10 +76,31 @@ impl<S> Clone for ChainVerifier<S> {
 #[derive(Debug)]
 struct Shared<S> {
     config: ChainConfig,
-    proposers: Proposers,
-    unknown_proposers: UnknownProposers,
+    registry: RwLock<Registry>,
     sink: S,
     state: Mutex<VerifierState>,
+}
+
+/// The validators' keys and the policy for proposers outside them.
+#[derive(Clone, Debug)]
+struct Registry {
+    proposers: Proposers,
+    unknown_proposers: UnknownProposers,
+    /// The slot of the first block that needed a newer registry, until one comes.
+    wanted: Option<u64>,
+}
+
+/// Why [`ChainVerifier::update_registry`] refused a registry.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    /// It does not start with the registry in use: not a later state of this chain.
+    #[error("the new registry ({got} validators) does not extend ours ({ours} validators)")]
+    NotAnExtension {
+        /// Its size.
+        got: usize,
+        /// Ours.
+        ours: usize,
+    },
 }
 
 #[derive(Debug)]
@@ -98,26 +120,59 @@ impl<S: ImportSink> ChainVerifier<S> {
         ChainVerifier {
             shared: Arc::new(Shared {
                 config,
-                proposers,
-                unknown_proposers: UnknownProposers::default(),
+                registry: RwLock::new(Registry {
+                    proposers,
+                    unknown_proposers: UnknownProposers::default(),
+                    wanted: None,
+                }),
                 sink,
                 state: Mutex::new(state),
             }),
         }
     }
 
-    /// Sets the policy for proposers outside the registry (call before sharing).
+    /// Sets the policy for proposers outside the registry.
     #[must_use]
     pub fn with_unknown_proposers(self, policy: UnknownProposers) -> Self {
-        match Arc::try_unwrap(self.shared) {
-            Ok(mut shared) => {
-                shared.unknown_proposers = policy;
-                ChainVerifier {
-                    shared: Arc::new(shared),
-                }
-            }
-            Err(shared) => ChainVerifier { shared },
+        write(&self.shared.registry).unknown_proposers = policy;
+        self
+    }
+
+    /// The slot of a block whose proposer is not in the registry yet but could have
+    /// joined since (see [`UnknownProposers::Refresh`]): a newer registry is wanted.
+    pub fn registry_wanted(&self) -> Option<u64> {
+        read(&self.shared.registry).wanted
+    }
+
+    /// How many validators the registry holds.
+    pub fn registry_len(&self) -> usize {
+        read(&self.shared.registry).proposers.len()
+    }
+
+    /// Replaces the registry with `proposers`, read from the state at `state_slot`
+    /// (a [`UnknownProposers::Refresh`] policy moves to that slot).
+    ///
+    /// # Errors
+    /// [`RegistryError::NotAnExtension`] unless `proposers` starts with the registry in
+    /// use; nothing changes then.
+    pub fn update_registry(
+        &self,
+        proposers: Proposers,
+        state_slot: u64,
+    ) -> Result<(), RegistryError> {
+        let mut registry = write(&self.shared.registry);
+        if !proposers.extends(&registry.proposers) {
+            return Err(RegistryError::NotAnExtension {
+                got: proposers.len(),
+                ours: registry.proposers.len(),
+            });
         }
+        registry.proposers = proposers;
+        if let UnknownProposers::Refresh { .. } = registry.unknown_proposers {
+            registry.unknown_proposers = UnknownProposers::Refresh { state_slot };
+        }
+        registry.wanted = None;
+        Ok(())
     }
 
     /// The current anchor of the verified chain.
@@ -151,12 +206,20 @@ impl<S: ImportSink> Shared<S> {
     fn verify(&self, segment: &[BlockAndSidecars]) -> Result<SegmentReport, VerifierFault> {
         // Held for the whole segment: segments are verified one at a time, in order.
         let mut state = lock(&self.state);
+        let registry = read(&self.registry).clone();
         let context = SegmentContext {
             config: &self.config,
-            proposers: &self.proposers,
-            unknown_proposers: self.unknown_proposers,
+            proposers: &registry.proposers,
+            unknown_proposers: registry.unknown_proposers,
         };
-        let report = check_segment(segment, &context, &state.linkage)?;
+        let report = match check_segment(segment, &context, &state.linkage) {
+            Err(fault @ VerifierFault::RegistryBehind { slot, .. }) => {
+                let mut registry = write(&self.registry);
+                registry.wanted = Some(registry.wanted.map_or(slot.0, |w| w.min(slot.0)));
+                return Err(fault);
+            }
+            other => other?,
+        };
         let accepted: Vec<BlockAndSidecars> = segment
             .iter()
             .zip(&report.outcomes)

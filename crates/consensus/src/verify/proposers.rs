@@ -58,6 +58,12 @@ impl Proposers {
             .as_ref()
     }
 
+    /// Whether `older` is a prefix of this registry (validators are only ever appended,
+    /// and a validator's key never changes).
+    pub fn extends(&self, older: &Proposers) -> bool {
+        self.keys.compressed.starts_with(&older.keys.compressed)
+    }
+
     /// The number of validators.
     pub fn len(&self) -> usize {
         self.keys.compressed.len()

@@ -2,7 +2,7 @@
 //! signature in one BLS batch and every blob in one KZG batch, then the verdict cut at the
 //! first failure.
 
-use sync_types::{BlockData, BlockOutcome, VerifierFault};
+use sync_types::{BlockData, BlockOutcome, Slot, VerifierFault};
 
 use super::blobs::{check_blob_sidecars, check_data_column};
 use super::error::VerifyError;
@@ -31,6 +31,31 @@ pub enum UnknownProposers {
     /// Accept it on hash-chain linkage alone (right for backfill below a trusted anchor,
     /// where every block is vouched for by its child's parent root).
     AcceptOnLinkage,
+    /// The registry was read from the state at `state_slot` and a newer one can be had:
+    /// a proposer that could have joined since (at most
+    /// [`MAX_REGISTRY_GROWTH_PER_SLOT`] validators per slot in between) makes the segment
+    /// fail with [`VerifierFault::RegistryBehind`], blaming nobody, until the registry is
+    /// refreshed; a proposer beyond that is the peer's fault, as with `Reject`. Right for
+    /// forward sync from a checkpoint, where a block has no trusted descendant and
+    /// accepting it on linkage would accept a chain anyone can forge.
+    Refresh {
+        /// The slot of the state the registry comes from.
+        state_slot: u64,
+    },
+}
+
+/// The most validators a registry can gain per slot: a block carries at most 16
+/// deposits (`MAX_DEPOSITS`), and from Electra on at most 16 pending deposits are
+/// applied per epoch (`MAX_PENDING_DEPOSITS_PER_EPOCH`).
+pub const MAX_REGISTRY_GROWTH_PER_SLOT: u64 = 16;
+
+/// Whether validator `index` could be in the registry at `slot` when there were
+/// `validators` at `state_slot`.
+pub fn could_have_joined(index: u64, validators: u64, slot: u64, state_slot: u64) -> bool {
+    let growth = slot
+        .saturating_sub(state_slot)
+        .saturating_mul(MAX_REGISTRY_GROWTH_PER_SLOT);
+    index < validators.saturating_add(growth)
 }
 
 /// What verification made of a segment.
@@ -66,6 +91,27 @@ pub fn check_segment(
     linkage: &Linkage,
 ) -> Result<SegmentReport, VerifierFault> {
     let (candidates, mut failure) = structural_pass(segment, context, linkage);
+    if let (
+        Some((
+            _,
+            VerifyError::UnknownProposer {
+                slot,
+                proposer_index,
+                validators,
+            },
+        )),
+        UnknownProposers::Refresh { state_slot },
+    ) = (&failure, context.unknown_proposers)
+    {
+        let validators = *validators as u64;
+        if could_have_joined(*proposer_index, validators, *slot, state_slot) {
+            return Err(VerifierFault::RegistryBehind {
+                slot: Slot(*slot),
+                proposer_index: *proposer_index,
+                validators,
+            });
+        }
+    }
     if let Some((at, error)) = &mut failure {
         blame_block_before_sidecars(segment, *at, error, context);
     }
@@ -180,11 +226,13 @@ fn check_block(
     ) {
         (Some(_), _) => Ok(Some(true)),
         (None, UnknownProposers::AcceptOnLinkage) => Ok(Some(false)),
-        (None, UnknownProposers::Reject) => Err(VerifyError::UnknownProposer {
-            slot,
-            proposer_index,
-            validators: context.proposers.len(),
-        }),
+        (None, UnknownProposers::Reject | UnknownProposers::Refresh { .. }) => {
+            Err(VerifyError::UnknownProposer {
+                slot,
+                proposer_index,
+                validators: context.proposers.len(),
+            })
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The peer manager's rules: how many peers to keep, which to let go above the target,
 //! how many to dial, which new connections to refuse, and how scores fade. The rules are
 //! pure (a list of peers in, decisions out), so that one implementation serves the
-//! running node ([`run`]) and a simulation of hundreds of peers (`tests/peer_manager.rs`).
+//! running node (its `run` module) and a simulation of hundreds of peers (`tests/peer_manager.rs`).
 //!
 //! The figures follow Lighthouse's peer manager: a target (default 100, Lighthouse's and
 //! Teku's; Nimbus keeps up to 160, Prysm 70), up to 10 % above it before pruning, at least
