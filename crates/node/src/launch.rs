@@ -224,7 +224,29 @@ fn load_devnet_dir(dir: &Path) -> Result<Network, LaunchError> {
         .genesis_validators_root
         .parse()
         .map_err(|e| invalid(&recipe_path, "devnet recipe", &e))?;
-    let config = ChainConfig::devnet(fork, recipe.genesis_time, root);
+    // The fork schedule the chain was generated with: Fulu later than genesis and the
+    // BPO forks are in the recipe (a config without them asked Fulu blocks for blob
+    // sidecars, and a second `devnet` run on the same directory never synced).
+    let mut config = ChainConfig::devnet(fork, recipe.genesis_time, root);
+    let bad_schedule = |e: consensus::ConfigError| invalid(&recipe_path, "devnet recipe", &e);
+    if let Some(epoch) = recipe.fulu_epoch {
+        config = config
+            .with_fork_epoch(Fork::Fulu, Some(epoch))
+            .map_err(bad_schedule)?;
+    }
+    if !recipe.bpo.is_empty() {
+        let schedule = recipe
+            .bpo
+            .iter()
+            .map(
+                |&(epoch, max_blobs_per_block)| consensus::config::BlobScheduleEntry {
+                    epoch,
+                    max_blobs_per_block,
+                },
+            )
+            .collect();
+        config = config.with_blob_schedule(schedule).map_err(bad_schedule)?;
+    }
     let genesis_path = dir.join(GENESIS_BLOCK_FILE);
     let genesis = Block::from_ssz_bytes(&read(&genesis_path)?, fork)
         .map_err(|e| invalid(&genesis_path, "genesis block", &e))?;
