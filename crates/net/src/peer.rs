@@ -84,6 +84,8 @@ struct PeerInner {
     concurrency: [Semaphore; RpcKind::ALL.len()],
     /// The data columns the peer custodies, once its MetaData v3 has been read.
     custody: Mutex<Option<ColumnSet>>,
+    /// The software it runs, as its libp2p identify message says (`Lighthouse/v7.0.0/...`).
+    agent: Mutex<Option<String>>,
 }
 
 /// A peer that passed the status handshake: its status, score and requests.
@@ -104,6 +106,16 @@ impl std::fmt::Debug for NetPeer {
 }
 
 impl NetPeer {
+    /// The software the peer runs, from its identify message (`None` until it came, or
+    /// if the peer does not run identify).
+    pub fn agent(&self) -> Option<String> {
+        sync_types::lock::lock(&self.inner.agent).clone()
+    }
+
+    pub(crate) fn set_agent(&self, agent: String) {
+        *sync_types::lock::lock(&self.inner.agent) = Some(agent);
+    }
+
     pub(crate) fn new(
         id: PeerId,
         direction: PeerType,
@@ -128,6 +140,7 @@ impl NetPeer {
                 limiter: Mutex::new(limiter),
                 concurrency: RpcKind::ALL.map(|_| Semaphore::new(permits)),
                 custody: Mutex::new(None),
+                agent: Mutex::new(None),
                 net,
             }),
         }

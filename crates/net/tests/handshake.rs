@@ -272,3 +272,39 @@ async fn the_identity_persists_across_restarts_and_a_corrupt_key_is_an_error() {
         Err(IdentityError::InvalidKey { .. })
     ));
 }
+
+/// The agent `peer` announced, from `events` (subscribed before the connection: identify
+/// may finish before the status handshake does).
+async fn identified(
+    events: &mut tokio::sync::broadcast::Receiver<NetEvent>,
+    peer: libp2p::PeerId,
+) -> String {
+    let wait = async {
+        loop {
+            if let Ok(NetEvent::PeerIdentified { peer: p, agent }) = events.recv().await
+                && p == peer
+            {
+                return agent;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), wait)
+        .await
+        .expect("identify completes")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_sides_learn_the_others_software_through_identify() {
+    let devnet = electra_devnet();
+    let mut server = devnet_server(devnet, NetConfig::default()).await;
+    let mut client = devnet_client(devnet, NetConfig::default()).await;
+    let mut client_events = client.handle().subscribe();
+    let mut server_events = server.handle().subscribe();
+    let (at_client, at_server) = connect(&mut client, &mut server).await;
+    let ours = format!("beacon-sync/v{}/", env!("CARGO_PKG_VERSION"));
+    let agent = identified(&mut client_events, server.handle().local_peer_id()).await;
+    assert!(agent.starts_with(&ours), "{agent}");
+    assert_eq!(at_client.agent(), Some(agent));
+    let agent = identified(&mut server_events, client.handle().local_peer_id()).await;
+    assert_eq!(at_server.agent(), Some(agent));
+}

@@ -106,6 +106,14 @@ pub(crate) async fn dial_discovered(
     (chain, clock): (consensus::ChainConfig, Arc<dyn WallClock>),
 ) {
     let me = handle.local_peer_id();
+    // A record may name any address; only a node that itself listens on loopback (a
+    // local devnet) dials loopback ones: others would let a record point us at
+    // services of our own host.
+    let local = handle
+        .listen_addrs()
+        .iter()
+        .filter_map(ip_of)
+        .any(|ip| ip.is_loopback());
     // When each peer was last dialed: a dial that is still under way, or that a full peer
     // refused, is not repeated on every lookup.
     let mut dialed: std::collections::HashMap<PeerId, tokio::time::Instant> =
@@ -130,6 +138,7 @@ pub(crate) async fn dial_discovered(
                     continue;
                 };
                 let skip = peer == me
+                    || ip_of(&addr).is_none_or(|ip| !dialable(ip, local))
                     || handle.peer(&peer).is_some()
                     || book.is_banned(&peer)
                     || ip_of(&addr).is_some_and(|ip| book.is_ip_banned(ip))
@@ -151,8 +160,31 @@ pub(crate) async fn dial_discovered(
     }
 }
 
+/// Whether a discovered peer at `ip` may be dialled by a node that listens on loopback
+/// (`local`) or not: never an unspecified or multicast address, a loopback one only
+/// from loopback.
+fn dialable(ip: std::net::IpAddr, local: bool) -> bool {
+    !(ip.is_unspecified() || ip.is_multicast() || (ip.is_loopback() && !local))
+}
+
 impl From<DiscoveryError> for NodeError {
     fn from(error: DiscoveryError) -> Self {
         NodeError::Discovery(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dialable;
+
+    #[test]
+    fn loopback_records_are_dialled_only_from_loopback() {
+        let lo = "127.0.0.1".parse().expect("ip");
+        let lan = "192.168.1.20".parse().expect("ip");
+        let any = "0.0.0.0".parse().expect("ip");
+        assert!(dialable(lo, true));
+        assert!(!dialable(lo, false));
+        assert!(dialable(lan, false) && dialable(lan, true));
+        assert!(!dialable(any, true));
     }
 }

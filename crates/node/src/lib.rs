@@ -69,7 +69,7 @@ pub use chain::NodeChain;
 pub use discover::{NodeDiscovery, probe_bootnodes};
 pub use node::{BeaconNode, NodeManager, NodeStatus, NodeVerifier, STORE_FILE};
 pub use peer_manager::{DEFAULT_TARGET_PEERS, PeerManagerConfig};
-pub use peers::{PeerBook, PeerRecord, REDIAL_INTERVAL, peer_id_of};
+pub use peers::{PeerBook, PeerRecord, REDIAL_INTERVAL, client_of, peer_id_of};
 pub use registry::RegistryRefresh;
 pub use settings::{
     BackfillTo, MIN_HEAD_POLL_INTERVAL, NodeError, NodeSettings, StartFrom, pool_config,

@@ -189,6 +189,30 @@ impl PeerBook {
     }
 }
 
+/// The client an identify agent string names (`Lighthouse/v7.0.1-…` → `lighthouse`), or
+/// `unknown`.
+pub fn client_of(agent: Option<&str>) -> &'static str {
+    let name = agent
+        .and_then(|a| a.split('/').next())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    const CLIENTS: [(&str, &str); 9] = [
+        ("lighthouse", "lighthouse"),
+        ("prysm", "prysm"),
+        ("teku", "teku"),
+        ("nimbus", "nimbus"),
+        ("lodestar", "lodestar"),
+        ("grandine", "grandine"),
+        ("caplin", "caplin"),
+        ("erigon", "caplin"),
+        ("beacon-sync", "beacon-sync"),
+    ];
+    CLIENTS
+        .iter()
+        .find(|(needle, _)| name.contains(needle))
+        .map_or("unknown", |(_, client)| client)
+}
+
 /// The IP address a multiaddr starts with, if any.
 pub(crate) fn ip_of(addr: &Multiaddr) -> Option<IpAddr> {
     addr.iter().find_map(|p| match p {
@@ -230,5 +254,32 @@ pub(crate) async fn redial(handle: NetworkHandle, book: PeerBook, addrs: Vec<Mul
                 warn!(target: "node::peers", %addr, %error, "cannot dial peer; trying again in {REDIAL_INTERVAL:?}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_of;
+
+    #[test]
+    fn clients_are_named_from_their_agent_strings() {
+        let seen = [
+            ("Lighthouse/v7.0.1-e42406d/x86_64-linux", "lighthouse"),
+            ("Prysm/v6.0.4/2ca1b3d4", "prysm"),
+            (
+                "teku/v25.6.0/linux-x86_64/-eclipseadoptium-openjdk64bitservervm-java-21",
+                "teku",
+            ),
+            ("nimbus", "nimbus"),
+            ("lodestar/v1.31.0/6a5d7d2", "lodestar"),
+            ("Grandine/1.1.2-7e4ef2f/x86_64-linux", "grandine"),
+            ("erigon/caplin", "caplin"),
+            ("beacon-sync/v0.1.0/x86_64-linux", "beacon-sync"),
+            ("rust-libp2p/0.47.0", "unknown"),
+        ];
+        for (agent, client) in seen {
+            assert_eq!(client_of(Some(agent)), client, "{agent}");
+        }
+        assert_eq!(client_of(None), "unknown");
     }
 }

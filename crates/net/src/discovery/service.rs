@@ -242,16 +242,24 @@ impl Discovery {
         Ok(true)
     }
 
-    /// One lookup of a random node id: the records found whose `eth2` digest is ours,
-    /// with the address to dial each. Records of other networks or forks are dropped.
+    /// One lookup of a random node id, plus the records of our routing table: those whose
+    /// `eth2` digest is ours, with the address to dial each. Records of other networks or
+    /// forks are dropped.
     pub async fn find_peers(&self) -> Vec<(Enr, Multiaddr)> {
-        let found = match self.discv5.find_node(NodeId::random()).await {
+        let mut found = match self.discv5.find_node(NodeId::random()).await {
             Ok(found) => found,
             Err(error) => {
                 tracing::debug!(target: "net::discovery", %error, "lookup failed");
-                return Vec::new();
+                Vec::new()
             }
         };
+        // A random lookup returns only the records closest to its target; the table
+        // holds every record met so far (a small network is found in one round).
+        for record in self.discv5.table_entries_enr() {
+            if !found.iter().any(|r| r.node_id() == record.node_id()) {
+                found.push(record);
+            }
+        }
         found
             .into_iter()
             .filter(

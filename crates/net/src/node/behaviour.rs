@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use consensus::config::ChainConfig;
 use libp2p::connection_limits::{self, ConnectionLimits};
+use libp2p::identify;
 use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::NetworkBehaviour;
 
@@ -26,6 +27,9 @@ pub(crate) struct Behaviour {
     pub(crate) limits: connection_limits::Behaviour,
     /// Denies inbound connections past the per-address share, and banned addresses.
     pub(crate) ip: IpAdmission,
+    /// libp2p identify: tells peers our software and learns theirs (every consensus
+    /// client runs it).
+    pub(crate) identify: identify::Behaviour,
     pub(crate) status: RequestResponse,
     pub(crate) goodbye: RequestResponse,
     pub(crate) ping: RequestResponse,
@@ -43,6 +47,7 @@ impl Behaviour {
         config: &NetConfig,
         chain: &Arc<ChainConfig>,
         metrics: &NetMetrics,
+        public: libp2p::identity::PublicKey,
     ) -> Behaviour {
         let make = |kind: RpcKind| {
             let codec = RpcCodec::new(Arc::clone(chain), config.codec_limits())
@@ -67,6 +72,10 @@ impl Behaviour {
                 config.max_incoming_per_ip,
                 config.ip_ban_threshold,
                 config.ip_ban_duration,
+            ),
+            identify: identify::Behaviour::new(
+                identify::Config::new(IDENTIFY_PROTOCOL.to_owned(), public)
+                    .with_agent_version(agent_version()),
             ),
             status: make(RpcKind::Status),
             goodbye: make(RpcKind::Goodbye),
@@ -98,15 +107,37 @@ impl Behaviour {
     }
 }
 
-/// Splits a behaviour event into its kind and the request-response event.
-pub(crate) fn split(
-    event: BehaviourEvent,
-) -> (
-    RpcKind,
-    request_response::Event<crate::rpc::RpcRequest, crate::rpc::RpcResponse>,
-) {
-    match event {
+/// The identify protocol version consensus clients announce.
+const IDENTIFY_PROTOCOL: &str = "eth2/1.0.0";
+
+/// Our agent string: `beacon-sync/<version>/<arch>-<os>`.
+pub(crate) fn agent_version() -> String {
+    format!(
+        "beacon-sync/v{}/{}-{}",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::ARCH,
+        std::env::consts::OS
+    )
+}
+
+/// A behaviour event: a request-response event of a kind, or what identify learned.
+pub(crate) enum Split {
+    Rpc(
+        RpcKind,
+        request_response::Event<crate::rpc::RpcRequest, crate::rpc::RpcResponse>,
+    ),
+    Identified(libp2p::PeerId, String),
+    Other,
+}
+
+/// Splits a behaviour event into its kind and the request-response event, or identify's.
+pub(crate) fn split(event: BehaviourEvent) -> Split {
+    let (kind, e) = match event {
         BehaviourEvent::Limits(never) | BehaviourEvent::Ip(never) => match never {},
+        BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {
+            return Split::Identified(peer_id, info.agent_version);
+        }
+        BehaviourEvent::Identify(_) => return Split::Other,
         BehaviourEvent::Status(e) => (RpcKind::Status, e),
         BehaviourEvent::Goodbye(e) => (RpcKind::Goodbye, e),
         BehaviourEvent::Ping(e) => (RpcKind::Ping, e),
@@ -117,5 +148,6 @@ pub(crate) fn split(
         BehaviourEvent::BlobsByRoot(e) => (RpcKind::BlobsByRoot, e),
         BehaviourEvent::ColumnsByRange(e) => (RpcKind::ColumnsByRange, e),
         BehaviourEvent::ColumnsByRoot(e) => (RpcKind::ColumnsByRoot, e),
-    }
+    };
+    Split::Rpc(kind, e)
 }

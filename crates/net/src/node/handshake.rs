@@ -70,6 +70,9 @@ impl SwarmTask {
                 if entry.early_score != 0 {
                     net_peer.update_score(entry.early_score);
                 }
+                if let Some(agent) = &entry.agent {
+                    net_peer.set_agent(agent.clone());
+                }
                 let (lifetime, handle) = Lifetime::new();
                 match self
                     .pool

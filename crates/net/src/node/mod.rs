@@ -124,6 +124,13 @@ pub enum NetEvent {
         /// The peer.
         peer: PeerId,
     },
+    /// A connected peer said which software it runs (libp2p identify's agent string).
+    PeerIdentified {
+        /// The peer.
+        peer: PeerId,
+        /// Its agent string, e.g. `Lighthouse/v7.0.1-e42406d/x86_64-linux`.
+        agent: String,
+    },
     /// A dial failed (refused, unreachable, or the remote is not who the address names).
     DialFailed {
         /// The peer the address named, if it named one.
@@ -243,7 +250,7 @@ impl Node {
             config.upgrade_timeout,
             config.dial_from,
         )?;
-        let behaviour = behaviour::Behaviour::new(&config, &chain, &metrics);
+        let behaviour = behaviour::Behaviour::new(&config, &chain, &metrics, keypair.public());
         let swarm_config = libp2p::swarm::Config::with_tokio_executor()
             .with_idle_connection_timeout(config.idle_connection_timeout);
         let mut swarm = Swarm::new(transport, behaviour, local_peer_id, swarm_config);

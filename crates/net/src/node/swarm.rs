@@ -32,7 +32,7 @@ use sync_types::{RequestError, ScoredPeer};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
-use super::behaviour::{Behaviour, BehaviourEvent, split};
+use super::behaviour::{Behaviour, BehaviourEvent, Split, split};
 use super::{Command, NetError, NetEvent};
 use crate::clock::WallClock;
 use crate::metrics::{
@@ -73,6 +73,8 @@ pub(super) struct PeerEntry {
     pub(super) early_score: i64,
     /// The address of its first connection (theirs if it dialled us).
     pub(super) address: Multiaddr,
+    /// Its software, once identify told us.
+    pub(super) agent: Option<String>,
 }
 
 enum Pending {
@@ -312,6 +314,7 @@ impl SwarmTask {
                         leave: None,
                         early_score: 0,
                         address: endpoint.get_remote_address().clone(),
+                        agent: None,
                     },
                 );
                 self.after(self.net.config.handshake_timeout, Timer::Handshake(peer_id));
@@ -334,10 +337,19 @@ impl SwarmTask {
                     self.emit(NetEvent::PeerDisconnected { peer: peer_id });
                 }
             }
-            SwarmEvent::Behaviour(event) => {
-                let (kind, event) = split(event);
-                self.on_rpc_event(kind, event);
-            }
+            SwarmEvent::Behaviour(event) => match split(event) {
+                Split::Rpc(kind, event) => self.on_rpc_event(kind, event),
+                Split::Identified(peer, agent) => {
+                    if let Some(entry) = self.peers.get_mut(&peer) {
+                        if let PeerState::Ready { peer, .. } = &entry.state {
+                            peer.set_agent(agent.clone());
+                        }
+                        entry.agent = Some(agent.clone());
+                        self.emit(NetEvent::PeerIdentified { peer, agent });
+                    }
+                }
+                Split::Other => {}
+            },
             SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
                 tracing::debug!(target: "net", peer = ?peer_id, %error, "dial failed");
                 let error = error.to_string().replace('\n', " ");

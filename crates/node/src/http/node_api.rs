@@ -132,6 +132,11 @@ pub(crate) struct PeerView {
     last_seen_p2p_address: String,
     state: &'static str,
     direction: &'static str,
+    /// The client it runs (`lighthouse`, `prysm`, `teku`, `nimbus`, `lodestar`,
+    /// `grandine`, `caplin`, `beacon-sync`, or `unknown`), from its agent string.
+    client: &'static str,
+    /// Its agent string, as libp2p identify gave it.
+    agent: Option<String>,
     /// Its score now (300 for a new peer, below zero on its way out).
     score: i64,
     /// The head slot of its last status.
@@ -150,6 +155,8 @@ impl PeerView {
             last_seen_p2p_address: format!("{}/p2p/{id}", record.address),
             state: state_name(record),
             direction: direction_name(record.peer.direction()),
+            client: crate::peers::client_of(record.peer.agent().as_deref()),
+            agent: record.peer.agent(),
             score: record.score(),
             head_slot: Quoted(record.peer.status().head_slot),
             disconnect_reason: record.disconnect_reason.clone(),

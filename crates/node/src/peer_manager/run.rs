@@ -30,10 +30,16 @@ struct DirectionLabel {
     direction: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ClientLabel {
+    client: &'static str,
+}
+
 /// The peer manager's metrics (`beacon_sync_peer_manager_*`).
 #[derive(Clone, Debug, Default)]
 pub struct PeerManagerMetrics {
     peers: Family<DirectionLabel, Gauge>,
+    clients: Family<ClientLabel, Gauge>,
     target: Gauge,
     banned: Gauge,
     pruned: Family<ReasonLabel, Counter>,
@@ -43,6 +49,7 @@ pub struct PeerManagerMetrics {
 impl PeerManagerMetrics {
     /// Registers the metrics under `peer_manager` in `registry`:
     /// - `peers{direction}` (gauge): connected peers at the last heartbeat;
+    /// - `peers_by_client{client}` (gauge): the same by the client they run;
     /// - `target_peers` (gauge): the target;
     /// - `banned_peers` (gauge): peers banned now;
     /// - `pruned_total{reason}`: peers let go at a heartbeat (`useless`, `excess`,
@@ -167,6 +174,14 @@ fn heartbeat(m: &Managed, elapsed: std::time::Duration) {
             .peers
             .get_or_create(&DirectionLabel { direction: label })
             .set(n as i64);
+    }
+    m.metrics.clients.clear();
+    for peer in m.handle.pool().peers(PeerFilter::ANY) {
+        let client = crate::peers::client_of(peer.agent().as_deref());
+        m.metrics
+            .clients
+            .get_or_create(&ClientLabel { client })
+            .inc();
     }
     m.book.ban_faulty();
     let _ = m.metrics.banned.set(m.book.banned_count() as i64);
