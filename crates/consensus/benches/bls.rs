@@ -2,7 +2,7 @@
 //! 1, 8, 64 and 256 signatures on one thread and on all cores, plus interop key generation.
 //!
 //! `Throughput::Elements` makes criterion print signatures (or keys) per second.
-//! Run: `cargo bench -p consensus --bench bls -- --warm-up-time 1 --measurement-time 5`.
+//! Run: `cargo bench -p beacon-sync-consensus --bench bls -- --warm-up-time 1 --measurement-time 5`.
 
 use std::hint::black_box;
 use std::num::NonZeroUsize;

@@ -8,7 +8,7 @@
 //!   blob KZG proofs batched per segment). Throughput is in blocks; the blob count is
 //!   printed, so blobs/s = blocks/s × blobs / blocks.
 //!
-//! Run with `cargo bench -p consensus --bench devnet -- --warm-up-time 1`.
+//! Run with `cargo bench -p beacon-sync-consensus --bench devnet -- --warm-up-time 1`.
 
 use std::hint::black_box;
 use std::time::Duration;

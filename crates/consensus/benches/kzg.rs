@@ -4,7 +4,7 @@
 //! call split over the cores, c-kzg's single call on one thread, and one call per column
 //! of each block. On the pyspec Deneb blobs.
 //!
-//! Run with `cargo bench -p consensus --bench kzg -- --warm-up-time 1 --measurement-time 5`.
+//! Run with `cargo bench -p beacon-sync-consensus --bench kzg -- --warm-up-time 1 --measurement-time 5`.
 
 use std::hint::black_box;
 

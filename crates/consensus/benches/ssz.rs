@@ -1,6 +1,6 @@
 //! SSZ decoding plus `hash_tree_root` of real blocks and sidecars.
 //!
-//! `cargo bench -p consensus --bench ssz`
+//! `cargo bench -p beacon-sync-consensus --bench ssz`
 
 use std::hint::black_box;
 

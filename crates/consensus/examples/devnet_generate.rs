@@ -4,7 +4,7 @@
 //! the columns listed in `COLUMNS`).
 //!
 //! ```text
-//! cargo run --release -p consensus --example devnet_generate -- <out-dir> [slots] [fork] [seed]
+//! cargo run --release -p beacon-sync-consensus --example devnet_generate -- <out-dir> [slots] [fork] [seed]
 //! ```
 //!
 //! Defaults: 64 slots, electra, seed 0. Without an output folder it only generates and

@@ -3,7 +3,7 @@
 //! the keys of the real mainnet genesis state.
 //!
 //! ```text
-//! cargo run -p consensus --example verify_mainnet [-- <vectors dir>]
+//! cargo run -p beacon-sync-consensus --example verify_mainnet [-- <vectors dir>]
 //! ```
 //! The vectors directory defaults to `../shared/vectors` next to the repository.
 

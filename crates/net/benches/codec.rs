@@ -3,7 +3,7 @@
 //! Electra chain) and of an Electra block, with and without the typed decoding on top.
 //! Throughput is counted in uncompressed SSZ bytes.
 //!
-//! Run with `cargo bench -p net --bench codec -- --warm-up-time 1 --measurement-time 5`.
+//! Run with `cargo bench -p beacon-sync-net --bench codec -- --warm-up-time 1 --measurement-time 5`.
 
 use std::hint::black_box;
 

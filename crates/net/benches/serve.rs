@@ -4,7 +4,7 @@
 //! the rate limits.
 //!
 //! ```sh
-//! cargo bench -p net --bench serve -- --warm-up-time 2 --measurement-time 10
+//! cargo bench -p beacon-sync-net --bench serve -- --warm-up-time 2 --measurement-time 10
 //! ```
 
 use std::hint::black_box;

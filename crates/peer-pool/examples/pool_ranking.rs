@@ -1,6 +1,6 @@
 //! A tour of the pool: admission limits, ranked acquire, penalties and removal.
 //!
-//! `cargo run -p peer-pool --example pool_ranking`
+//! `cargo run -p beacon-sync-peer-pool --example pool_ranking`
 
 use peer_pool::{AddError, Lifetime, PeerFilter, PeerPool, PeerType, PoolConfig};
 use sync_types::{ScoredPeer, test_utils::TestPeer};

@@ -2,7 +2,7 @@
 //! sidecars per block (one durable transaction, about 51 MB), serving it back by range,
 //! and opening a store of 256 such blocks with and without the integrity check.
 //!
-//! Run with `cargo bench -p store --bench store -- --warm-up-time 1 --measurement-time 5`.
+//! Run with `cargo bench -p beacon-sync-store --bench store -- --warm-up-time 1 --measurement-time 5`.
 //! The database lives in a temporary folder (the file system of `$TMPDIR`).
 
 #![allow(

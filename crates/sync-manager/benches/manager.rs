@@ -1,4 +1,4 @@
-//! Throughput of the manager's own machinery (`cargo bench -p sync-manager`).
+//! Throughput of the manager's own machinery (`cargo bench -p beacon-sync-manager`).
 //!
 //! One benchmark iteration is a whole forward sync of [`SYNC_SLOTS`] slots (every slot
 //! has a block, no blobs) through a fresh [`SyncManager`] with its default 10 workers,
@@ -33,7 +33,7 @@
 //! criterion, runs one sync of that many slots, prints its timing and exits:
 //!
 //! ```text
-//! cargo bench -p sync-manager --no-run   # prints the binary's path
+//! cargo bench -p beacon-sync-manager --no-run   # prints the binary's path
 //! MANAGER_BENCH_ONCE_SLOTS=100000 valgrind --tool=dhat target/release/deps/manager-<hash>
 //! ```
 //!

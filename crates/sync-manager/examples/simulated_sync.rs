@@ -2,8 +2,8 @@
 //! paused clock.
 //!
 //! ```text
-//! cargo run -p sync-manager --features test-utils --example simulated_sync
-//! cargo run -p sync-manager --features test-utils --example simulated_sync --release -- --slots 50000 --seed 3
+//! cargo run -p beacon-sync-manager --features test-utils --example simulated_sync
+//! cargo run -p beacon-sync-manager --features test-utils --example simulated_sync --release -- --slots 50000 --seed 3
 //! ```
 //!
 //! The chain has `--slots` slots after genesis (default 10,000), about 15% of them

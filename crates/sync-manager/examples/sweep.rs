@@ -3,8 +3,8 @@
 //! hangs, wrong imports, stalls with two honest peers, and unfair blame.
 //!
 //! ```text
-//! cargo run --release -p sync-manager --features test-utils --example sweep -- --cases 1200 --seed 1
-//! cargo run --release -p sync-manager --features test-utils --example sweep -- --seed 17 --cases 1
+//! cargo run --release -p beacon-sync-manager --features test-utils --example sweep -- --cases 1200 --seed 1
+//! cargo run --release -p beacon-sync-manager --features test-utils --example sweep -- --seed 17 --cases 1
 //! ```
 //!
 //! Runs the cases of seeds `--seed ..= --seed + --cases - 1` (defaults 1 and 1,200), prints

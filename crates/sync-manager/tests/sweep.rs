@@ -27,7 +27,7 @@ fn a_slice_of_the_sweep_ends_every_case_without_a_failure() {
     assert_eq!(report.cases, SLICE_CASES as u64);
     assert!(
         report.is_clean(),
-        "rerun one with `cargo run --release -p sync-manager --features test-utils \
+        "rerun one with `cargo run --release -p beacon-sync-manager --features test-utils \
          --example sweep -- --seed S --cases 1`\n{report}"
     );
 }

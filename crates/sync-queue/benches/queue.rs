@@ -1,4 +1,4 @@
-//! Throughput of the queue's own work over a long range (`cargo bench -p sync-queue`).
+//! Throughput of the queue's own work over a long range (`cargo bench -p beacon-sync-queue`).
 //!
 //! One benchmark iteration syncs a fresh forward queue over [`RANGE_SLOTS`] slots (every
 //! slot has a block) through [`SyncQueue::pop`] and [`SyncQueue::push`], with a verifier

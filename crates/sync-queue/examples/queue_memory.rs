@@ -1,7 +1,7 @@
 //! Peak memory of a sync through the queue, for ranges of 10k, 100k and 1M slots.
 //!
 //! ```text
-//! cargo run --release -p sync-queue --example queue_memory
+//! cargo run --release -p beacon-sync-queue --example queue_memory
 //! ```
 //!
 //! Each size runs in a fresh child process (this program re-executed with
