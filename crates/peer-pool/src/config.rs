@@ -77,7 +77,7 @@ impl From<PeerType> for PeerFilter {
 /// The pool's admission limits and score check. `None` is unlimited (Nimbus's `-1`).
 ///
 /// The default is unlimited in every direction, with the node's score check
-/// `score >= 0` ([`PEER_SCORE_LOW_LIMIT`]).
+/// `score >= 0` ([`PEER_SCORE_LOW_LIMIT`]); the check can be turned off.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PoolConfig {
     /// The most peers in the pool, both directions together. Default unlimited.
@@ -87,8 +87,11 @@ pub struct PoolConfig {
     /// The most outgoing peers. Default unlimited.
     pub max_outgoing: Option<usize>,
     /// The score check: a peer is admitted, and stays in the pool after a release, only
-    /// while `score >= min_score`. Default [`PEER_SCORE_LOW_LIMIT`] (0).
-    pub min_score: i64,
+    /// while `score >= min_score`. Default `Some(`[`PEER_SCORE_LOW_LIMIT`]`)` (0). `None`
+    /// turns the check off: the pool then never refuses or removes a peer for its score,
+    /// for a client whose own peer manager decides that (see
+    /// [`without_score_check`](Self::without_score_check)).
+    pub min_score: Option<i64>,
     /// Fair rotation: peers whose score is at least this rank as equals and take turns,
     /// the one available longest first, whatever their throughput or direction; below
     /// it, the higher score still wins. Default `Some(`[`NEW_PEER_SCORE`]`)`, so a peer in
@@ -105,7 +108,7 @@ impl Default for PoolConfig {
             max_peers: None,
             max_incoming: None,
             max_outgoing: None,
-            min_score: PEER_SCORE_LOW_LIMIT,
+            min_score: Some(PEER_SCORE_LOW_LIMIT),
             fair_score: Some(NEW_PEER_SCORE),
         }
     }
@@ -139,8 +142,20 @@ impl PoolConfig {
 
     /// This config with the score check `score >= min_score`.
     pub fn with_min_score(mut self, min_score: i64) -> Self {
-        self.min_score = min_score;
+        self.min_score = Some(min_score);
         self
+    }
+
+    /// This config without a score check: scores still rank peers, but never keep one
+    /// out of the pool or remove it on release.
+    pub fn without_score_check(mut self) -> Self {
+        self.min_score = None;
+        self
+    }
+
+    /// Whether `score` passes the score check (always, without one).
+    pub fn score_passes(&self, score: i64) -> bool {
+        self.min_score.is_none_or(|min| score >= min)
     }
 
     /// Check the limits: when all three are set, `max_peers` must be at least

@@ -65,6 +65,8 @@
 //! None. Tests (and the example above) use `sync-types`' `test-utils` feature for
 //! `TestPeer`.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod config;
 mod error;
 mod lifetime;
@@ -79,7 +81,7 @@ mod waiters;
 
 pub use config::{PeerFilter, PeerType, PoolConfig, PoolCounts};
 pub use error::{AddError, ConfigError};
-pub use lifetime::{Lifetime, LifetimeHandle};
+pub use lifetime::{Lifetime, LifetimeHandle, NoRuntime};
 pub use metrics::PoolMetrics;
 pub use pool::PeerPool;
 pub use pooled::PooledPeer;

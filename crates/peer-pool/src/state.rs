@@ -128,7 +128,7 @@ impl<P: ScoredPeer> State<P> {
 
     /// Nimbus's `checkPeer`, in its order: score, duplicate, dead.
     pub(crate) fn check(&self, peer: &P, lifetime: &Lifetime) -> Result<(), AddError> {
-        if peer.score() < self.config.min_score {
+        if !self.config.score_passes(peer.score()) {
             Err(AddError::LowScore)
         } else if self.entries.contains_key(&peer.key()) {
             Err(AddError::Duplicate)
@@ -211,7 +211,7 @@ impl<P: ScoredPeer> State<P> {
     /// or it was deleted while acquired; otherwise it is available again. A stale handle
     /// (the peer was force-deleted, cleared, or re-added since) does nothing.
     pub(crate) fn release(&mut self, key: &P::Key, id: u64) {
-        let min_score = self.config.min_score;
+        let config = &self.config;
         let Some(entry) = self.entries.get_mut(key) else {
             return;
         };
@@ -219,8 +219,8 @@ impl<P: ScoredPeer> State<P> {
             return;
         }
         let score = entry.peer.score();
-        if score < min_score {
-            tracing::debug!(target: TARGET, peer = %key, score, min_score, "released peer fails the score check");
+        if !config.score_passes(score) {
+            tracing::debug!(target: TARGET, peer = %key, score, min_score = ?config.min_score, "released peer fails the score check");
             entry
                 .delete_on_release
                 .get_or_insert(RemovalReason::LowScore);

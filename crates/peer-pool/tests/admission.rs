@@ -232,10 +232,30 @@ fn the_score_check_admits_a_peer_exactly_at_the_minimum() {
         Err(AddError::LowScore)
     );
     let default = unlimited();
-    assert_eq!(default.config().min_score, 0);
+    assert_eq!(default.config().min_score, Some(0));
     assert_eq!(
         default.add_peer_no_wait(Peer::scored(3, 0), Incoming, Lifetime::forever()),
         Ok(())
+    );
+}
+
+#[test]
+fn without_a_score_check_low_scores_are_admitted_and_kept_on_release() {
+    let pool = pool(PoolConfig::default().without_score_check());
+    assert_eq!(
+        pool.add_peer_no_wait(Peer::scored(1, -5_000), Incoming, Lifetime::forever()),
+        Ok(())
+    );
+    let held = pool
+        .acquire_no_wait(PeerFilter::ANY)
+        .expect("the low scorer is there");
+    assert_eq!(held.key(), &1);
+    drop(held);
+    assert_eq!(pool.len(), 1, "a release keeps it: the check is off");
+    let checked = unlimited();
+    assert_eq!(
+        checked.add_peer_no_wait(Peer::scored(2, -1), Incoming, Lifetime::forever()),
+        Err(AddError::LowScore)
     );
 }
 

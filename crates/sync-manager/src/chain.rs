@@ -10,10 +10,16 @@ pub trait SyncChain: Send + Sync + 'static {
     fn wall_slot(&self) -> Slot;
     /// The slot of our finalized checkpoint.
     fn finalized_slot(&self) -> Slot;
-    /// Backfill: the lowest slot we hold a block for (the backfill cursor).
-    fn backfill_slot(&self) -> Slot;
+    /// Backfill: the lowest slot we hold a block for (the backfill cursor). The default,
+    /// slot 0, is for a client that never backfills (forward sync only).
+    fn backfill_slot(&self) -> Slot {
+        Slot(0)
+    }
     /// Backfill: the slot backfill should reach (genesis, or the retention horizon).
-    fn frontfill_slot(&self) -> Slot;
+    /// The default, slot 0, is for a client that never backfills.
+    fn frontfill_slot(&self) -> Slot {
+        Slot(0)
+    }
 }
 
 /// The first, last and safe slots of a sync in `direction` (spec A.6.1).

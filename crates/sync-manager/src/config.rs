@@ -88,7 +88,17 @@ impl ManagerConfig {
         self
     }
 
-    /// This config with [`exit_when_synced`](Self::exit_when_synced) set.
+    /// This config with [`max_head_age`](Self::max_head_age) set: in sync (forward) at
+    /// most `slots` behind the wall clock.
+    pub fn with_max_head_age(mut self, slots: u64) -> Self {
+        self.max_head_age = slots;
+        self
+    }
+
+    /// This config with [`exit_when_synced`](Self::exit_when_synced) set. The manager
+    /// then stops as soon as it is in sync, which is [`max_head_age`](Self::max_head_age)
+    /// (default 32) slots behind the wall clock: to import up to the wall clock's slot
+    /// before stopping, add `.with_max_head_age(0)`.
     pub fn with_exit_when_synced(mut self) -> Self {
         self.exit_when_synced = true;
         self

@@ -60,6 +60,8 @@
 //! ## Features
 //!
 //! - `test-utils`: the simulated network (the `sim` module, and `sync-types`' mock peers).
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 mod chain;
 mod columns;
 mod config;
@@ -67,6 +69,7 @@ mod control;
 mod manager;
 mod metrics;
 #[cfg(any(test, feature = "test-utils"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-utils")))]
 pub mod sim;
 mod status;
 mod worker;

@@ -89,6 +89,8 @@
 //!
 //! [`BlockVerifier`]: sync_types::BlockVerifier
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod config;
 mod process;
 mod queue;

@@ -71,6 +71,10 @@ impl<P: ScoredPeer, V: BlockVerifier> ReturnRequest<P> for Shared<P, V> {
     fn return_failed(&self, id: RequestId, peer: &P) {
         self.with_state(|state| state.fail(id, peer));
     }
+
+    fn return_unused(&self, id: RequestId) {
+        self.with_state(|state| state.release(id));
+    }
 }
 
 /// Nimbus's `SyncQueue`, for one direction: hands out slot ranges to peers, collects the
@@ -337,11 +341,25 @@ impl<P: ScoredPeer, V: BlockVerifier> SyncQueue<P, V> {
     }
 
     /// Nimbus's `getRewindPoint`: where a missing parent at `fail` would rewind to, given
-    /// the safe slot (spec A.5.8); updates the exponential rewind memory.
+    /// the safe slot (spec A.5.8); updates the exponential rewind memory, so the next
+    /// call for the same slot goes further back. To only look, use
+    /// [`peek_rewind_point`](Self::peek_rewind_point).
     pub fn rewind_point(&self, fail: Slot, safe: Slot) -> RewindPoint {
         let mut state = self.shared.lock();
         let (direction, spe) = (state.direction, state.slots_per_epoch);
         state.rewinder.rewind_point(direction, fail, safe, spe)
+    }
+
+    /// Where [`rewind_point`](Self::rewind_point) would rewind to for a missing parent at
+    /// `fail`, without changing the rewind memory: a pure query, for status displays and
+    /// for a client that decides on its own whether to rewind.
+    pub fn peek_rewind_point(&self, fail: Slot, safe: Slot) -> RewindPoint {
+        let state = self.shared.lock();
+        let (direction, spe) = (state.direction, state.slots_per_epoch);
+        state
+            .rewinder
+            .clone()
+            .rewind_point(direction, fail, safe, spe)
     }
 
     /// The queue's direction.

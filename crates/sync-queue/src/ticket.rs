@@ -8,12 +8,15 @@ use sync_types::{RequestId, SyncRequest};
 pub(crate) trait ReturnRequest<P>: Send + Sync {
     /// Request `id`, handed to `peer`, failed before it was answered.
     fn return_failed(&self, id: RequestId, peer: &P);
+    /// Request `id` was given back unused (not a failure of anyone).
+    fn return_unused(&self, id: RequestId);
 }
 
 /// A request handed out by [`SyncQueue::pop`](crate::SyncQueue::pop).
 ///
-/// Give it back with [`SyncQueue::push`](crate::SyncQueue::push) (a response) or
-/// [`SyncQueue::push_failed`](crate::SyncQueue::push_failed). Dropping it counts as a
+/// Give it back with [`SyncQueue::push`](crate::SyncQueue::push) (a response),
+/// [`SyncQueue::push_failed`](crate::SyncQueue::push_failed), or unused with
+/// [`release`](Self::release). Dropping it counts as a
 /// failure: the range goes back to the queue, so a request can never leak, whatever path
 /// (error, panic, cancellation) the worker takes (D.6).
 pub struct RequestTicket<P> {
@@ -32,6 +35,19 @@ impl<P> RequestTicket<P> {
     /// The request.
     pub fn request(&self) -> &SyncRequest<P> {
         &self.request
+    }
+
+    /// Give the request back unused, without counting it as a failure: its range is handed
+    /// out again as if it had never been taken, and the peer is not marked as having
+    /// tried it. For a worker that popped a request and then chose not to send it (its
+    /// peer went away before the request left, it was only looking). A request that is
+    /// no longer pending (after a reset) is ignored.
+    ///
+    /// Dropping the ticket instead counts as a failed request of that peer (D.6).
+    pub fn release(mut self) {
+        if let Some(queue) = self.queue.take().and_then(|q| q.upgrade()) {
+            queue.return_unused(self.request.id);
+        }
     }
 
     /// Take the request out without returning it (the queue does that itself).

@@ -206,3 +206,31 @@ fn update_last_slot_extends_a_forward_queue() {
     let t19 = h.pop(200, &p);
     assert_eq!(t19.range, range(32, 32));
 }
+
+#[test]
+fn a_released_ticket_goes_back_unused_while_a_dropped_one_counts_as_failed() {
+    let h = Harness::forward(TestChain::full(Slot(200)), 0, 200, cfg(32));
+    let p = TestPeer::new(1);
+    let looked_at = h.pop(200, &p);
+    assert_eq!(looked_at.range, range(0, 32));
+    looked_at.release();
+    assert_eq!(
+        h.queue.stats().requests_failed,
+        0,
+        "a release is no failure"
+    );
+    assert_eq!(
+        h.queue.debt_len(),
+        32,
+        "its range waits to be handed out again"
+    );
+    let again = h.pop(200, &p);
+    assert_eq!(again.range, range(0, 32));
+    drop(again);
+    assert_eq!(
+        h.queue.stats().requests_failed,
+        1,
+        "a dropped ticket is a failure"
+    );
+    assert_eq!(h.pop(200, &p).range, range(0, 32));
+}

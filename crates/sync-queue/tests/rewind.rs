@@ -214,6 +214,24 @@ fn the_queue_rewind_point_doubles_on_repeated_failures_and_respects_finality() {
     );
 }
 
+#[test]
+fn peeking_at_the_rewind_point_leaves_the_rewind_memory_alone() {
+    let h = Harness::forward(TestChain::full(Slot(0)), 0, 1000, cfg());
+    for _ in 0..3 {
+        assert_eq!(
+            h.queue.peek_rewind_point(Slot(320), Slot(0)).slot,
+            Slot(288)
+        );
+    }
+    assert_eq!(h.queue.rewind_point(Slot(320), Slot(0)).slot, Slot(288));
+    assert_eq!(
+        h.queue.peek_rewind_point(Slot(320), Slot(0)).slot,
+        Slot(256),
+        "the peek sees the doubled rewind the next call would make"
+    );
+    assert_eq!(h.queue.rewind_point(Slot(320), Slot(0)).slot, Slot(256));
+}
+
 fn fork_response(h: &Harness, t: &common::Ticket) -> common::Response {
     let fork = TestChain::build_fork(Slot(100), 9, |_| false, |_| 0);
     let _ = h;

@@ -36,6 +36,9 @@
 //!   tokio's `time` feature, for the mock peer's delays and status ages on tokio's
 //!   (pausable) clock; the crate itself never needs a runtime.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod book;
 mod column;
 mod error;
 pub mod lock;
@@ -50,8 +53,10 @@ mod verifier;
 mod view;
 
 #[cfg(any(test, feature = "test-utils"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-utils")))]
 pub mod test_utils;
 
+pub use book::PeerScore;
 pub use column::{ColumnSet, ColumnView, NUMBER_OF_COLUMNS, group_columns};
 pub use error::ResponseError;
 pub use peer::{RequestError, ScoredPeer, SyncPeer};
@@ -64,4 +69,4 @@ pub use score::ResponseKind;
 pub use slot::{Cursor, Epoch, Root, Slot, SyncDirection};
 pub use spec::{BlobLimit, BlockDataKind, ChainSpec, FAR_FUTURE_EPOCH};
 pub use verifier::{BlockOutcome, BlockVerifier, ColumnRejection, VerifierFault};
-pub use view::{BlockData, BlockView, SidecarView};
+pub use view::{BlockData, BlockView, NoBlobs, SidecarView};

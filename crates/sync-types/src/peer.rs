@@ -42,8 +42,12 @@ pub trait ScoredPeer: Clone + Send + Sync + 'static {
     fn stats(&self, kind: ResponseKind) -> u64;
     /// Add `n` to a response statistic.
     fn update_stats(&self, kind: ResponseKind, n: u64);
-    /// Average download throughput in bytes per second (ranks equal scores).
-    fn throughput(&self) -> f64;
+    /// Average download throughput in bytes per second (ranks equal scores). The
+    /// default, 0, is for a peer type that does not measure it: equal scores then rank
+    /// by the pool's other rules.
+    fn throughput(&self) -> f64 {
+        0.0
+    }
 }
 
 /// What a sync worker needs from a peer: its status, its custody, and three range
@@ -60,8 +64,11 @@ pub trait SyncPeer: ScoredPeer {
     fn head_slot(&self) -> Slot;
     /// The finalized epoch from the peer's last status.
     fn finalized_epoch(&self) -> Epoch;
-    /// The oldest slot the peer says it can serve (status v2), if it said.
-    fn earliest_available_slot(&self) -> Option<Slot>;
+    /// The oldest slot the peer says it can serve (status v2), if it said. The default
+    /// is `None`: the peer said nothing (status v1), so it is asked for any range.
+    fn earliest_available_slot(&self) -> Option<Slot> {
+        None
+    }
     /// How long ago the peer's status was last received.
     fn status_age(&self) -> Duration;
     /// Ask the peer for a fresh status.
@@ -78,8 +85,11 @@ pub trait SyncPeer: ScoredPeer {
     ) -> impl Future<Output = Result<Vec<Self::Sidecar>, RequestError>> + Send;
     /// The data columns the peer custodies (from its node id and custody group count),
     /// or `None` while they are not known (its metadata has not arrived): such a peer is
-    /// given no column work.
-    fn custody(&self) -> Option<ColumnSet>;
+    /// given no column work. The default is `None`, right for a chain without data
+    /// columns.
+    fn custody(&self) -> Option<ColumnSet> {
+        None
+    }
     /// Data column sidecars by range, for `columns` (a subset of the peer's custody).
     fn data_column_sidecars_by_range(
         &self,

@@ -29,6 +29,41 @@ pub trait SidecarView {
     fn block_root(&self) -> Root;
 }
 
+/// The sidecar and column type of a chain without blob data (before Deneb, or a client
+/// that syncs blocks only): no value of it exists, so a [`SyncPeer`](crate::SyncPeer) or
+/// [`BlockVerifier`](crate::BlockVerifier) that names it as its `Sidecar` and `Column`
+/// types needs no view implementations of its own. A sync whose
+/// [`ChainSpec`](crate::ChainSpec) schedules no blobs never asks for either.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NoBlobs {}
+
+impl SidecarView for NoBlobs {
+    fn slot(&self) -> Slot {
+        match *self {}
+    }
+    fn index(&self) -> u64 {
+        match *self {}
+    }
+    fn block_root(&self) -> Root {
+        match *self {}
+    }
+}
+
+impl crate::ColumnView for NoBlobs {
+    fn slot(&self) -> Slot {
+        match *self {}
+    }
+    fn index(&self) -> u64 {
+        match *self {}
+    }
+    fn block_root(&self) -> Root {
+        match *self {}
+    }
+    fn cell_count(&self) -> u64 {
+        match *self {}
+    }
+}
+
 /// A block together with its blob data: blob sidecars (Deneb, Electra) or the data
 /// columns the node samples (Fulu on), each in index order.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -389,9 +389,9 @@ where
     /// (a penalty the queue applied after another peer's answer proved them wrong).
     /// Peers held by a worker leave when they are handed back.
     fn evict_low_scores(&self) {
-        let min = self.pool.config().min_score;
+        let config = self.pool.config();
         for peer in self.pool.peers(PeerFilter::ANY) {
-            if peer.score() < min {
+            if !config.score_passes(peer.score()) {
                 self.pool.delete_peer(&peer.key(), false);
             }
         }

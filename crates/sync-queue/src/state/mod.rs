@@ -336,6 +336,17 @@ impl<P: ScoredPeer, B, S, C> State<P, B, S, C> {
         }
     }
 
+    /// Hand a request's range out again as if it had never been taken (nobody tried it).
+    pub(crate) fn release(&mut self, id: RequestId) -> bool {
+        match self.pending.remove(&id) {
+            Some(track) => {
+                self.push_debt(track);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Park an answered request until it is its turn. Gives the reply channel back when
     /// the request is not pending (stale).
     pub(crate) fn park(

@@ -1,13 +1,11 @@
 //! A peer that only keeps a score and statistics.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicI64, AtomicU64, Ordering},
-};
+use std::sync::Arc;
 
 use crate::{
+    book::PeerScore,
     peer::ScoredPeer,
-    score::{NEW_PEER_SCORE, ResponseKind, apply_score},
+    score::{NEW_PEER_SCORE, ResponseKind},
 };
 
 /// A [`ScoredPeer`] handle; clones share the same score.
@@ -19,11 +17,7 @@ pub struct TestPeer {
 #[derive(Debug)]
 struct Inner {
     key: u32,
-    score: AtomicI64,
-    good: AtomicU64,
-    empty: AtomicU64,
-    /// The sum of every negative delta's magnitude (saturating).
-    penalties: AtomicI64,
+    book: PeerScore,
 }
 
 impl TestPeer {
@@ -32,10 +26,7 @@ impl TestPeer {
         TestPeer {
             inner: Arc::new(Inner {
                 key,
-                score: AtomicI64::new(NEW_PEER_SCORE),
-                good: AtomicU64::new(0),
-                empty: AtomicU64::new(0),
-                penalties: AtomicI64::new(0),
+                book: PeerScore::default(),
             }),
         }
     }
@@ -45,16 +36,10 @@ impl TestPeer {
         self.score() - NEW_PEER_SCORE
     }
 
-    /// Every penalty the peer was ever given, as a positive total: the sum of the
-    /// magnitudes of all negative deltas passed to
-    /// [`update_score`](ScoredPeer::update_score) (saturating), 0 for a peer never
-    /// penalised.
-    ///
-    /// Unlike [`score_change`](Self::score_change) it cannot be hidden by gains: scores
-    /// clamp at [`PEER_SCORE_HIGH_LIMIT`](crate::score::PEER_SCORE_HIGH_LIMIT), so a peer
-    /// at the top that loses 100 and earns 100 ends with no change, yet was penalised.
+    /// Every penalty the peer was ever given, as a positive total (see
+    /// [`PeerScore::penalties`]), 0 for a peer never penalised.
     pub fn penalties(&self) -> i64 {
-        self.inner.penalties.load(Ordering::Relaxed)
+        self.inner.book.penalties()
     }
 }
 
@@ -65,36 +50,16 @@ impl ScoredPeer for TestPeer {
         self.inner.key
     }
     fn score(&self) -> i64 {
-        self.inner.score.load(Ordering::Relaxed)
+        self.inner.book.score()
     }
     fn update_score(&self, delta: i64) {
-        if delta < 0 {
-            let _ = self
-                .inner
-                .penalties
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| {
-                    Some(p.saturating_sub(delta))
-                });
-        }
-        let _ = self
-            .inner
-            .score
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |s| {
-                Some(apply_score(s, delta))
-            });
+        self.inner.book.update_score(delta);
     }
     fn stats(&self, kind: ResponseKind) -> u64 {
-        match kind {
-            ResponseKind::Good => self.inner.good.load(Ordering::Relaxed),
-            ResponseKind::Empty => self.inner.empty.load(Ordering::Relaxed),
-        }
+        self.inner.book.stats(kind)
     }
     fn update_stats(&self, kind: ResponseKind, n: u64) {
-        let counter = match kind {
-            ResponseKind::Good => &self.inner.good,
-            ResponseKind::Empty => &self.inner.empty,
-        };
-        counter.fetch_add(n, Ordering::Relaxed);
+        self.inner.book.update_stats(kind, n);
     }
     fn throughput(&self) -> f64 {
         0.0
