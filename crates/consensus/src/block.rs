@@ -83,6 +83,7 @@ fn with_empty_body<B: BlockBody + Default>(header: &BeaconBlockHeader) -> Signed
 }
 
 #[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl SignedBeaconBlock {
     /// Reads a block of `fork` from the beacon API's JSON (the `data` of
     /// `/eth/v2/beacon/blocks/{id}`, whose `version` names the fork). The JSON carries no

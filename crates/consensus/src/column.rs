@@ -61,6 +61,11 @@ impl Column {
         &self.inner
     }
 
+    /// The hash tree root of the `DataColumnSidecar` itself, computed on each call.
+    pub fn root(&self) -> Hash256 {
+        self.inner.tree_hash_root()
+    }
+
     /// The root of the block the column claims to belong to.
     pub fn block_root(&self) -> Hash256 {
         self.block_root

@@ -246,6 +246,8 @@ pub const KZG_THREAD_NAME: &str = "kzg-verify";
 ///
 /// On failure every bad position is named in [`KzgError::InvalidBlobProofs`]; a proof or
 /// commitment that is not a valid point counts as bad. An empty batch is valid.
+/// CPU-bound and blocking (the first call also loads the trusted setup, seconds): from
+/// async code, call it inside `tokio::task::spawn_blocking`.
 ///
 /// # Errors
 ///

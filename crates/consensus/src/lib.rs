@@ -15,6 +15,7 @@
 //! | [`bls`], [`keys`] | blst signatures, batch verification, the interop keys |
 //! | [`kzg`] | blob and cell proofs with c-kzg and the Ethereum trusted setup |
 //! | [`merkle`] | commitment inclusion proofs |
+//! | [`root`] | `root()` on every container ([`HashTreeRoot`]), without a `tree_hash` dependency |
 //! | [`recover`] | blobs (and blob sidecars) rebuilt from at least half of a block's data columns |
 //! | [`verify`] | the [`ChainVerifier`]: linkage, signatures, sidecars, without a state transition |
 //! | [`devnet`] | the deterministic devnet chain builder (interop keys, real signatures and blobs) |
@@ -44,6 +45,8 @@
 //!   `SignedBeaconBlock::deserialize_fork`), in the beacon-API JSON form (integers as
 //!   decimal strings, byte strings as `0x` hex).
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod block;
 pub mod bls;
 pub mod column;
@@ -51,12 +54,14 @@ pub mod config;
 pub mod containers;
 pub mod custody;
 pub mod devnet;
+pub mod files;
 pub mod fork;
 pub mod keys;
 pub mod kzg;
 pub mod merkle;
 pub mod primitives;
 pub mod recover;
+pub mod root;
 pub mod sidecar;
 pub mod state;
 pub mod verify;
@@ -64,6 +69,8 @@ pub mod verify;
 pub use block::{Block, BlockDecodeError, SignedBeaconBlock};
 pub use column::Column;
 pub use config::{ChainConfig, ConfigError};
+pub use files::{ChainFiles, ChainFilesError};
 pub use fork::Fork;
+pub use root::HashTreeRoot;
 pub use sidecar::Sidecar;
 pub use verify::{ChainVerifier, VerifyError};

@@ -79,6 +79,11 @@ impl Sidecar {
         &self.inner
     }
 
+    /// The hash tree root of the `BlobSidecar` itself, computed on each call.
+    pub fn root(&self) -> Hash256 {
+        self.inner.tree_hash_root()
+    }
+
     /// The root of the block the sidecar claims to belong to.
     pub fn block_root(&self) -> Hash256 {
         self.block_root

@@ -8,7 +8,7 @@ use consensus::merkle::{
     commitment_inclusion_proof, commitments_inclusion_proof, verify_commitment_inclusion,
     verify_commitments_inclusion,
 };
-use consensus::{Block, Fork, SignedBeaconBlock};
+use consensus::{Block, Fork, HashTreeRoot, SignedBeaconBlock};
 use ssz::{Decode, Encode};
 use support::{PYSPEC_FORKS, hex, json, number, pyspec_blocks, read, root, text};
 use tree_hash::TreeHash;
@@ -172,6 +172,10 @@ fn pyspec_blob_sidecars_match_their_blocks_and_prove_their_commitments() {
                     sidecar.tree_hash_root(),
                     root(&text(&sidecar_entry["hash_tree_root"]))
                 );
+                // The same roots through the API an adopter without `tree_hash` uses.
+                assert_eq!(carried.root(), sidecar.tree_hash_root());
+                assert_eq!(HashTreeRoot::root(&sidecar), carried.root());
+                assert_eq!(sidecar.signed_block_header.message.root(), block.root());
                 assert_eq!(sidecar.index, number(&sidecar_entry["index"]));
                 assert_eq!(sidecar.signed_block_header, block.signed_header());
                 let index = usize::try_from(sidecar.index).unwrap();
@@ -216,6 +220,9 @@ fn pyspec_data_columns_match_their_blocks_and_prove_the_commitment_list() {
                 column.tree_hash_root(),
                 root(&text(&column_entry["hash_tree_root"]))
             );
+            let carried = consensus::Column::from_ssz_bytes(&bytes).expect("column decodes");
+            assert_eq!(carried.root(), column.tree_hash_root());
+            assert_eq!(carried.block_root(), block.root());
             assert_eq!(column.index, number(&column_entry["index"]));
             assert_eq!(column.signed_block_header, block.signed_header());
             assert_eq!(

@@ -54,6 +54,15 @@
 //! # }
 //! ```
 //!
+//! The clock decides what is served: blob sidecars and columns only inside the retention
+//! windows of the wall clock's epoch, as the spec says. A devnet whose genesis time lies
+//! months back (the default devnet's) therefore serves its blocks but no blob data under
+//! the [`SystemClock`]; serve it with a [`ManualClock`] set at its head
+//! (`ManualClock::at_slot`), as `examples/adopters/src/bin/pull_range.rs` does. The key
+//! can also be a fresh one in memory ([`generate_identity`]); [`Keypair`], [`Multiaddr`]
+//! and [`PeerId`] are re-exported, and [`NetMetrics::default`] stands for metrics nobody
+//! reads.
+//!
 //! # The codec
 //!
 //! ```
@@ -81,6 +90,8 @@
 //!
 //! None.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod clock;
 pub mod codec;
 pub mod config;
@@ -107,3 +118,13 @@ pub use rpc::{MetaDataMessage, ReceivedResponse, RpcError, RpcKind, RpcRequest, 
 pub use source::{BlockBytes, ChainInfo, ChainSource, MemorySource, SidecarBytes, SourceError};
 pub use status::{GoodbyeReason, StatusError, StatusMessage};
 pub use transport::Muxers;
+
+/// The libp2p types of this crate's API (a node's key, addresses, peer ids), so that an
+/// adopter needs no libp2p dependency of its own, of a matching version and features.
+pub use libp2p::{Multiaddr, PeerId, identity::Keypair};
+
+/// A new random secp256k1 node key (the key type of the eth2 network), kept in memory
+/// only; [`load_or_create_identity`] keeps one in a data directory.
+pub fn generate_identity() -> Keypair {
+    Keypair::generate_secp256k1()
+}

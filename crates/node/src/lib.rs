@@ -46,6 +46,8 @@
 //!
 //! None.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod anchor_data;
 pub mod api_client;
 pub mod bootnodes;

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use consensus::ChainVerifier;
+use consensus::config::ChainConfig;
 use consensus::containers::Checkpoint;
 use consensus::primitives::Hash256;
-use consensus::verify::UnknownProposers;
-use net::{NetPeer, NetworkHandle, Node, NodeSetup};
+use consensus::verify::{DataRequirement, UnknownProposers};
+use net::{NetPeer, NetworkHandle, Node, NodeSetup, WallClock};
 use peer_pool::{PeerPool, PoolMetrics};
 use prometheus_client::registry::Registry;
 use store::{Anchors, Store, StoreMetrics};
@@ -159,7 +160,8 @@ impl BeaconNode {
             settings.proposers.clone(),
             anchors.forward(),
             sink.clone(),
-        );
+        )
+        .with_data_requirement(data_windows(&settings.chain, &settings.clock));
         if let Some(refresh) = &settings.registry_refresh {
             forward_verifier = forward_verifier.with_unknown_proposers(UnknownProposers::Refresh {
                 state_slot: refresh.state_slot,
@@ -192,7 +194,8 @@ impl BeaconNode {
                     settings.proposers.clone(),
                     anchors.backward(),
                     sink.clone(),
-                ),
+                )
+                .with_data_requirement(data_windows(&settings.chain, &settings.clock)),
                 sync_metrics.for_direction(SyncDirection::Backward),
             );
             // Backfill waits until forward sync is in sync (Lighthouse's order).
@@ -461,6 +464,15 @@ fn open_store(
 /// The finalized checkpoint our status reports: genesis is epoch 0 with a zero root (the
 /// spec's convention); a checkpoint block is the finalized block of the first epoch that
 /// starts at or after it.
+/// Blocks need their blob data inside the retention windows of the node's wall clock:
+/// the slots the sync managers ask peers for data (the same spec rule, the same clock).
+fn data_windows(chain: &ChainConfig, clock: &Arc<dyn WallClock>) -> DataRequirement {
+    let (chain, clock) = (chain.clone(), Arc::clone(clock));
+    DataRequirement::Window(Arc::new(move || {
+        net::clock::slot_at(&chain, clock.unix_time())
+    }))
+}
+
 fn finalized_of(chain: &consensus::config::ChainConfig, anchors: &Anchors) -> Checkpoint {
     let trusted = anchors.trusted;
     if trusted.slot == 0 {

@@ -64,7 +64,8 @@ pub enum BatchError {
 
 /// Verifies all `sets`, spreading the work over every available core.
 ///
-/// An empty slice is `Ok`.
+/// An empty slice is `Ok`. CPU-bound and blocking (it waits for its threads): from async
+/// code, call it inside `tokio::task::spawn_blocking`.
 ///
 /// # Errors
 /// [`BatchError::Invalid`] naming every signature that fails (or does not parse), in input

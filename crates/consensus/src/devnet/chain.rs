@@ -51,6 +51,8 @@ impl fmt::Debug for Devnet {
 
 impl Devnet {
     /// Builds the devnet of `params` on its own genesis ([`super::DevnetBuilder::new`]).
+    /// Signs and proves every block: seconds of CPU, blocking (use `spawn_blocking` from
+    /// async code).
     ///
     /// # Errors
     /// As [`super::DevnetBuilder::build`].

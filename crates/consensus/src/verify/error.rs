@@ -109,6 +109,17 @@ pub enum VerifyError {
         /// The sidecar's (or column's) index.
         index: u64,
     },
+    /// A block with blob commitments came without its data (no sidecars, no columns)
+    /// although the verifier's [`DataRequirement`](super::DataRequirement) needs it.
+    #[error("slot {slot}: {commitments} blob commitments but no {needed} came with the block")]
+    MissingData {
+        /// The block's slot.
+        slot: u64,
+        /// Commitments in the block.
+        commitments: usize,
+        /// What was needed: "blob sidecars" or "data columns".
+        needed: &'static str,
+    },
     /// A data column is malformed: index ≥ 128 or lists of different lengths.
     #[error("slot {slot}: data column {index} is malformed")]
     ColumnStructureInvalid {
@@ -161,6 +172,7 @@ impl VerifyError {
             VerifyError::SidecarCount { .. } => "SIDECAR_COUNT",
             VerifyError::SidecarHeaderMismatch { .. } => "HEADER_MISMATCH",
             VerifyError::CommitmentMismatch { .. } => "COMMITMENT_MISMATCH",
+            VerifyError::MissingData { .. } => "MISSING_DATA",
         }
     }
 }

@@ -7,7 +7,9 @@
 //! - proposer signatures, batch-verified with blst against the registry's keys (the
 //!   genesis block, unsigned in every chain, is accepted by the root its child names);
 //! - blob sidecars against their block: header and signature, commitment, inclusion proof,
-//!   and KZG proofs batch-verified (one batch per segment).
+//!   and KZG proofs batch-verified (one batch per segment);
+//! - that a block with blob commitments came with its data at all, as the verifier's
+//!   [`DataRequirement`] asks (by default every such block must).
 //!
 //! What is not: state roots, attestations, execution payloads (no state transition). A
 //! client with a full state transition plugs its own verifier in instead.
@@ -19,6 +21,7 @@
 
 pub mod blobs;
 pub mod columns;
+pub mod data;
 pub mod error;
 pub mod linkage;
 pub mod proposers;
@@ -30,6 +33,7 @@ use sync_types::lock::{lock, read, write};
 
 use sync_types::{BlockOutcome, BlockVerifier, ColumnRejection, VerifierFault};
 
+pub use self::data::{DataNeeded, DataRequirement, WallSlot};
 pub use self::error::VerifyError;
 pub use self::linkage::{Anchor, Linkage};
 pub use self::proposers::Proposers;
@@ -86,6 +90,8 @@ struct Shared<S> {
 struct Registry {
     proposers: Proposers,
     unknown_proposers: UnknownProposers,
+    /// Which blocks must come with their blob data.
+    data: DataRequirement,
     /// The slot of the first block that needed a newer registry, until one comes.
     wanted: Option<u64>,
 }
@@ -123,6 +129,7 @@ impl<S: ImportSink> ChainVerifier<S> {
                 registry: RwLock::new(Registry {
                     proposers,
                     unknown_proposers: UnknownProposers::default(),
+                    data: DataRequirement::default(),
                     wanted: None,
                 }),
                 sink,
@@ -135,6 +142,15 @@ impl<S: ImportSink> ChainVerifier<S> {
     #[must_use]
     pub fn with_unknown_proposers(self, policy: UnknownProposers) -> Self {
         write(&self.shared.registry).unknown_proposers = policy;
+        self
+    }
+
+    /// Sets which blocks must come with their blob data (default
+    /// [`DataRequirement::Always`]: a block with commitments but no sidecars or columns
+    /// fails with [`VerifyError::MissingData`]).
+    #[must_use]
+    pub fn with_data_requirement(self, data: DataRequirement) -> Self {
+        write(&self.shared.registry).data = data;
         self
     }
 
@@ -211,6 +227,7 @@ impl<S: ImportSink> Shared<S> {
             config: &self.config,
             proposers: &registry.proposers,
             unknown_proposers: registry.unknown_proposers,
+            data: registry.data.resolve(),
         };
         let report = match check_segment(segment, &context, &state.linkage) {
             Err(fault @ VerifierFault::RegistryBehind { slot, .. }) => {

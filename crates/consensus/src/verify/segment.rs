@@ -5,6 +5,7 @@
 use sync_types::{BlockData, BlockOutcome, Slot, VerifierFault};
 
 use super::blobs::{check_blob_sidecars, check_data_column};
+use super::data::DataNeeded;
 use super::error::VerifyError;
 use super::linkage::{Link, Linkage};
 use super::proposers::Proposers;
@@ -78,6 +79,8 @@ pub struct SegmentContext<'a> {
     pub proposers: &'a Proposers,
     /// Policy for proposers outside the registry.
     pub unknown_proposers: UnknownProposers,
+    /// Which blocks must come with their blob data.
+    pub data: DataNeeded,
 }
 
 /// Verifies `segment` (in processing order) against `linkage`.
@@ -201,6 +204,22 @@ fn check_block(
         // trust a genesis block can have: it is accepted by that root, its zero signature
         // unchecked (checking it charged the honest peer, and backfill never ended).
         return Ok(Some(false));
+    }
+    if got > 0
+        && data.sidecars.is_none()
+        && data.columns.is_none()
+        && context.data.at(context.config, slot)
+    {
+        let needed = if expected.has_data_columns() {
+            "data columns"
+        } else {
+            "blob sidecars"
+        };
+        return Err(VerifyError::MissingData {
+            slot,
+            commitments: got,
+            needed,
+        });
     }
     if let Some(sidecars) = &data.sidecars {
         check_blob_sidecars(&data.block, sidecars)?;

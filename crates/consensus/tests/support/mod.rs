@@ -116,74 +116,24 @@ pub struct PyspecChain {
 }
 
 impl PyspecChain {
-    /// Loads the chain of `name`.
+    /// Loads the chain of `name` with the public loader, [`consensus::files::ChainFiles`]
+    /// (which lists the folder: `expected.json` is only kept beside it).
     pub fn load(name: &'static str, fork: Fork) -> PyspecChain {
-        let expected = json(&format!("pyspec/{name}/expected.json"));
-        let state = gunzip(&format!("pyspec/{name}/genesis_state.ssz.gz"));
-        let registry =
-            consensus::state::ValidatorRegistry::from_state_bytes(&state).expect("registry");
-        let summary = consensus::state::StateSummary::read(&state).expect("summary");
-        let config = consensus::config::ChainConfig::devnet(
+        let files = consensus::files::ChainFiles::load(vectors().join("pyspec").join(name))
+            .unwrap_or_else(|e| panic!("loading pyspec/{name}: {e}"));
+        assert_eq!(
+            files.config.fork_at_slot(0),
             fork,
-            summary.genesis_time,
-            registry.genesis_validators_root,
+            "the fork of pyspec/{name}"
         );
-        let genesis = consensus::Block::from_ssz_bytes(
-            &read(&format!("pyspec/{name}/genesis_block.ssz")),
-            fork,
-        )
-        .expect("genesis block");
-        let blocks = pyspec_blocks(&expected)
-            .into_iter()
-            .map(|entry| {
-                let block = consensus::Block::from_ssz_bytes(
-                    &read(&format!("pyspec/{name}/{}", text(&entry["file"]))),
-                    fork,
-                )
-                .expect("block");
-                let sidecars = (!fork.has_data_columns()).then(|| {
-                    entry["sidecars"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|s| {
-                            consensus::Sidecar::from_ssz_bytes(&read(&format!(
-                                "pyspec/{name}/{}",
-                                text(&s["file"])
-                            )))
-                            .expect("sidecar")
-                        })
-                        .collect()
-                });
-                let columns = fork.has_data_columns().then(|| {
-                    entry["columns"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|c| {
-                            consensus::Column::from_ssz_bytes(&read(&format!(
-                                "pyspec/{name}/{}",
-                                text(&c["file"])
-                            )))
-                            .expect("column")
-                        })
-                        .collect()
-                });
-                sync_types::BlockData {
-                    block,
-                    sidecars,
-                    columns,
-                }
-            })
-            .collect();
         PyspecChain {
             name,
             fork,
-            expected,
-            config,
-            pubkeys: registry.pubkeys,
-            genesis,
-            blocks,
+            expected: json(&format!("pyspec/{name}/expected.json")),
+            config: files.config,
+            pubkeys: files.pubkeys,
+            genesis: files.genesis,
+            blocks: files.blocks,
         }
     }
 

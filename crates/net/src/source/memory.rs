@@ -53,7 +53,9 @@ impl MemorySource {
     }
 
     /// A source with a whole devnet: its genesis block, every block and, before Fulu,
-    /// every blob sidecar (built now: 128 KiB each).
+    /// every blob sidecar (built now: 128 KiB each). Blob data is served only inside the
+    /// retention window of the node's clock: serve an old devnet with a
+    /// [`ManualClock`](crate::ManualClock) near its head.
     pub fn from_devnet(devnet: &Devnet) -> MemorySource {
         let source = MemorySource::new(devnet.genesis_block());
         for (index, block) in devnet.blocks().iter().enumerate() {
