@@ -115,6 +115,8 @@
 //!
 //! None.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod anchors;
 mod chunks;
 mod columns;
