@@ -15,7 +15,9 @@
 //!   space instead, first come first served.
 //! - **Lifetimes.** Each peer comes with a [`Lifetime`]; the connection owner ends it
 //!   with its [`LifetimeHandle`] (or by dropping the handle) and the pool removes the
-//!   peer: at once if available, on release if acquired. No task per peer.
+//!   peer: at once if available, on release if acquired. No task per peer. A connection
+//!   layer that has a "closed" future per connection hands it to [`Lifetimes::watch`]
+//!   instead: one driver future, on any executor, ends every such lifetime.
 //! - **Acquire and release.** [`PeerPool::acquire`] hands out the best available peer
 //!   (score, then throughput, then outgoing before incoming: D.17), waiting in FIFO
 //!   order when there is none. The peer comes back when its [`PooledPeer`] is released
@@ -70,6 +72,7 @@
 mod config;
 mod error;
 mod lifetime;
+mod lifetimes;
 mod metrics;
 mod pending;
 mod pool;
@@ -81,7 +84,8 @@ mod waiters;
 
 pub use config::{PeerFilter, PeerType, PoolConfig, PoolCounts};
 pub use error::{AddError, ConfigError};
-pub use lifetime::{Lifetime, LifetimeHandle, NoRuntime};
+pub use lifetime::{Lifetime, LifetimeHandle};
+pub use lifetimes::Lifetimes;
 pub use metrics::PoolMetrics;
 pub use pool::PeerPool;
 pub use pooled::PooledPeer;

@@ -10,7 +10,6 @@
 
 use std::{
     fmt,
-    future::Future,
     sync::{Arc, Mutex, MutexGuard},
 };
 
@@ -20,13 +19,6 @@ pub(crate) type Watcher = Box<dyn FnOnce() + Send>;
 /// Identifies a watcher of one [`Lifetime`], to remove it again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct WatchId(u64);
-
-/// [`Lifetime::from_future`] was called outside a tokio runtime.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "Lifetime::from_future needs a tokio runtime: call it from async code or inside Runtime::enter"
-)]
-pub struct NoRuntime;
 
 /// The lifetime had ended before the watcher was registered.
 #[derive(Debug)]
@@ -57,8 +49,8 @@ impl Inner {
 ///
 /// Make one per connection with [`Lifetime::new`]; the connection owner keeps the
 /// [`LifetimeHandle`] and closes it when the connection ends. A connection layer that
-/// already has a future that completes when the connection closes uses
-/// [`Lifetime::from_future`] instead. A peer whose lifetime has
+/// already has a future that completes when the connection closes hands it to
+/// [`Lifetimes::watch`](crate::Lifetimes::watch) instead. A peer whose lifetime has
 /// ended is refused ([`AddError::Dead`](crate::AddError::Dead)); a peer in the pool whose
 /// lifetime ends is removed as by a non-forced
 /// [`delete_peer`](crate::PeerPool::delete_peer): at once if available, on release if
@@ -90,30 +82,6 @@ impl Lifetime {
             },
             LifetimeHandle { inner },
         )
-    }
-
-    /// A lifetime that ends when `closed` completes: for a connection layer that offers
-    /// a "connection closed" future (a libp2p connection's, a oneshot receiver, a task's
-    /// join handle mapped to `()`). The future is driven by a small task on the current
-    /// tokio runtime, which holds the [`LifetimeHandle`]; there is no handle to keep or to
-    /// drop by accident. The lifetime also ends if the runtime shuts down (the connection
-    /// cannot outlive it). A future that never completes keeps its task, and its peer's
-    /// lifetime open, for as long as the runtime runs.
-    ///
-    /// # Errors
-    /// [`NoRuntime`] outside a tokio runtime.
-    pub fn from_future<F>(closed: F) -> Result<Lifetime, NoRuntime>
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| NoRuntime)?;
-        let (lifetime, handle) = Lifetime::new();
-        // The handle closes when the future completes, or when the task is dropped.
-        runtime.spawn(async move {
-            closed.await;
-            handle.close();
-        });
-        Ok(lifetime)
     }
 
     /// A lifetime that never ends (for tests, or peers without a connection).
@@ -253,34 +221,6 @@ mod tests {
         drop(handle);
         assert_eq!(runs.load(Ordering::SeqCst), 0);
         assert!(lifetime.is_closed(), "dropping the handle closes");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_lifetime_from_a_future_ends_when_the_future_does() {
-        let (close, closed) = tokio::sync::oneshot::channel::<()>();
-        let lifetime = Lifetime::from_future(async move {
-            let _ = closed.await;
-        })
-        .expect("inside a runtime");
-        let (ran, watched) = tokio::sync::oneshot::channel();
-        lifetime
-            .watch(Box::new(move || {
-                let _ = ran.send(());
-            }))
-            .expect("open");
-        tokio::task::yield_now().await;
-        assert!(!lifetime.is_closed(), "open while the future is pending");
-        close.send(()).expect("the task waits");
-        watched.await.expect("the watcher ran");
-        assert!(lifetime.is_closed());
-    }
-
-    #[test]
-    fn a_lifetime_from_a_future_needs_a_runtime() {
-        assert_eq!(
-            Lifetime::from_future(std::future::pending()).err(),
-            Some(NoRuntime)
-        );
     }
 
     #[test]
