@@ -11,11 +11,12 @@ use std::time::Duration;
 use consensus::primitives::Hash256;
 use net::codec::{Protocol, decode_request, encode_request, encode_success_chunk};
 use net::{
-    GoodbyeReason, IdentityError, MemorySource, NetConfig, NetEvent, StatusError, StatusMessage,
+    ConnectError, GoodbyeReason, IdentityError, MemorySource, NetConfig, NetEvent, StatusError,
+    StatusMessage,
 };
 use support::raw_peer::{RawEvent, RawReply, spawn_raw_peer};
 use support::{connect, devnet_client, devnet_server, electra_devnet, start_node_with_key};
-use sync_types::ScoredPeer;
+use sync_types::{ScoredPeer, SyncPeer};
 
 /// The status a well-behaved peer of the devnet sends: the devnet's digest, genesis only.
 fn good_status() -> StatusMessage {
@@ -307,4 +308,42 @@ async fn both_sides_learn_the_others_software_through_identify() {
     assert_eq!(at_client.agent(), Some(agent));
     let agent = identified(&mut server_events, client.handle().local_peer_id()).await;
     assert_eq!(at_server.agent(), Some(agent));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_waits_for_the_handshake_and_says_why_a_peer_did_not_join() {
+    let devnet = electra_devnet();
+    let server = devnet_server(devnet, NetConfig::default()).await;
+    let client = devnet_client(devnet, NetConfig::default()).await;
+    let addr = server.handle().dial_addr().expect("listening");
+    let wait = Duration::from_secs(20);
+    let peer = client
+        .handle()
+        .connect(addr.clone(), wait)
+        .await
+        .expect("the server joins the client's pool");
+    assert_eq!(peer.key(), server.handle().local_peer_id());
+    assert_eq!(peer.head_slot().0, devnet.head().signed().slot());
+    let again = client.handle().connect(addr.clone(), wait).await;
+    assert_eq!(again.expect("already a peer").key(), peer.key());
+
+    let mut bare = addr.clone();
+    bare.pop();
+    let no_id = client.handle().connect(bare, wait).await;
+    assert!(
+        matches!(no_id, Err(ConnectError::NoPeerId { .. })),
+        "{no_id:?}"
+    );
+
+    // A node that stopped: its port refuses the dial.
+    let gone = devnet_server(devnet, NetConfig::default()).await;
+    let gone_addr = gone.handle().dial_addr().expect("listening");
+    gone.node.shutdown().await;
+    let refused = client.handle().connect(gone_addr, wait).await;
+    assert!(
+        matches!(refused, Err(ConnectError::DialFailed { .. })),
+        "{refused:?}"
+    );
+    client.node.shutdown().await;
+    server.node.shutdown().await;
 }

@@ -10,11 +10,13 @@
 
 mod admission;
 mod behaviour;
+mod connect;
 mod handshake;
 mod inbound;
 mod swarm;
 
 pub use admission::IpRefusal;
+pub use connect::ConnectError;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -365,7 +367,7 @@ impl NetworkHandle {
     }
 
     /// Starts dialing `addr`; the outcome comes as events ([`NetEvent::PeerConnected`] once
-    /// the handshake passed).
+    /// the handshake passed). [`connect`](Self::connect) dials and waits for the peer.
     ///
     /// # Errors
     ///

@@ -1,8 +1,8 @@
 //! Adopter example 2: pull a range of blocks with their blob sidecars over eth2 req/resp
 //! with `net`, and check it with the adopter's own verifier (not `consensus::ChainVerifier`).
 //!
-//! From `net` the adopter takes the network: a [`Node`] on 127.0.0.1 dials, passes the
-//! Status handshake ([`NetEvent::PeerConnected`]) and asks BeaconBlocksByRange and
+//! From `net` the adopter takes the network: a [`Node`] on 127.0.0.1 connects (dial and
+//! Status handshake, [`NetworkHandle::connect`](net::NetworkHandle::connect)) and asks BeaconBlocksByRange and
 //! BlobSidecarsByRange through the peer's [`SyncPeer`] methods, which decode each chunk by
 //! its context bytes. It implements the verifier, [`verify`], with `consensus`'s public
 //! helpers: the hash chain from the genesis root it trusts, the proposer signatures against
@@ -25,11 +25,10 @@ use consensus::bls::{self, PublicKey, SignatureSet};
 use consensus::devnet::{Devnet, DevnetParams, seed_from_u64};
 use consensus::verify::blobs::check_blob_sidecars;
 use consensus::{Block, ChainConfig, Fork, Sidecar, kzg, primitives::Hash256};
-use net::{ChainSource, ManualClock, MemorySource, NetConfig, NetEvent};
+use net::{ChainSource, ManualClock, MemorySource, NetConfig};
 use net::{Multiaddr, NetMetrics, Node, NodeSetup};
 use peer_pool::{PeerPool, PoolConfig};
 use sync_types::{Slot, SyncPeer, SyncRange};
-use tokio::sync::broadcast::error::RecvError;
 
 /// How long any one step may take (a guard only: each step awaits an event or an answer).
 const GUARD: Duration = Duration::from_secs(60);
@@ -76,24 +75,12 @@ async fn run() -> Result<(), String> {
     };
     // The client holds only the genesis block: its status says it is at slot 0.
     let client = start_node(&devnet, Arc::new(MemorySource::new(devnet.genesis_block()))).await?;
-    let (handle, addr_text) = (client.handle(), addr.to_string());
-    let mut events = handle.subscribe();
-    handle.dial(addr).await.map_err(fail("dial"))?;
-    let handshake = guard("status handshake", async {
-        loop {
-            match events.recv().await {
-                Ok(NetEvent::PeerConnected { peer, status, .. }) => return Ok((peer, status)),
-                Ok(NetEvent::PeerRejected { error, .. }) => return Err(fail("status")(error)),
-                Ok(NetEvent::DialFailed { error, .. }) => return Err(fail("dial")(error)),
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => return Err("the client node stopped".to_owned()),
-            }
-        }
-    });
-    let (peer, status) = handshake.await??;
-    let (head_slot, head_root) = (status.head_slot, status.head_root);
+    let addr_text = addr.to_string();
+    // Dial, then wait for the status handshake: the peer is then in the client's pool.
+    let peer = client.handle().connect(addr, GUARD).await;
+    let peer = peer.map_err(fail("connect"))?;
+    let (head_slot, head_root) = (peer.head_slot().0, peer.status().head_root);
     println!("connected to {addr_text}: head slot {head_slot}, root {head_root}");
-    let peer = handle.peer(&peer).ok_or("the peer left the pool")?;
     let blocks = guard("blocks", peer.blocks_by_range(range)).await?;
     let blocks = blocks.map_err(fail("blocks by range"))?;
     let sidecars = guard("sidecars", peer.blob_sidecars_by_range(range)).await?;
