@@ -111,7 +111,9 @@ pub use clock::{ManualClock, SystemClock, WallClock};
 pub use config::NetConfig;
 pub use identity::{IdentityError, load_or_create_identity, node_id, peer_node_id};
 pub use metrics::NetMetrics;
-pub use node::{ConnectError, IpRefusal, NetError, NetEvent, NetworkHandle, Node, NodeSetup};
+pub use node::{
+    ConnectError, IpRefusal, NetError, NetEvent, NetworkHandle, Node, NodeSetup, agent_version,
+};
 pub use peer::NetPeer;
 pub use quota::{Quota, QuotaSet};
 pub use rpc::{MetaDataMessage, ReceivedResponse, RpcError, RpcKind, RpcRequest, rpc_error};

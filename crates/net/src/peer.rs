@@ -12,7 +12,11 @@
 //! past the codec.
 //!
 //! Scores and statistics live in the handle. A score falling below
-//! [`PEER_SCORE_LOW_LIMIT`] tells the swarm task, which says Goodbye(250) and disconnects.
+//! [`PEER_SCORE_LOW_LIMIT`] tells the swarm task, which says Goodbye(250) and disconnects
+//! unless the pool has no score check ([`PoolConfig::without_score_check`]): a client
+//! that turned it off decides itself who leaves.
+//!
+//! [`PoolConfig::without_score_check`]: peer_pool::PoolConfig::without_score_check
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

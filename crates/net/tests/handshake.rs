@@ -15,7 +15,10 @@ use net::{
     StatusMessage,
 };
 use support::raw_peer::{RawEvent, RawReply, spawn_raw_peer};
-use support::{connect, devnet_client, devnet_server, electra_devnet, start_node_with_key};
+use support::{
+    connect, devnet_client, devnet_client_with_pool, devnet_server, electra_devnet,
+    start_node_with_key,
+};
 use sync_types::{ScoredPeer, SyncPeer};
 
 /// The status a well-behaved peer of the devnet sends: the devnet's digest, genesis only.
@@ -209,6 +212,26 @@ async fn a_peer_that_never_sends_its_status_is_dropped_with_goodbye_3() {
         .await;
     assert_eq!((peer, reason), (raw.peer_id, GoodbyeReason::Fault));
     node.node.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_pools_score_check_a_low_score_disconnects_nobody() {
+    let devnet = electra_devnet();
+    let mut server = devnet_server(devnet, NetConfig::default()).await;
+    let pool = peer_pool::PoolConfig::default().without_score_check();
+    let mut client = devnet_client_with_pool(devnet, pool).await;
+    let (peer, _) = connect(&mut client, &mut server).await;
+    peer.update_score(-400);
+    // A request after the score fell: it is answered, over the same connection.
+    let metadata = peer.metadata().await;
+    assert!(metadata.is_ok(), "{metadata:?}");
+    assert!(peer.score() < 0);
+    assert!(
+        client.handle().pool().contains(&peer.id()),
+        "still a sync peer"
+    );
+    client.node.shutdown().await;
+    server.node.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

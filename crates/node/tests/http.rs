@@ -449,7 +449,7 @@ async fn genesis_and_version_describe_the_chain_and_the_build() {
 
     let version = served.get("/eth/v1/node/version").await.data();
     let expected = format!(
-        "beacon-sync/{}/{}-{}",
+        "beacon-sync/v{}/{}-{}",
         env!("CARGO_PKG_VERSION"),
         std::env::consts::ARCH,
         std::env::consts::OS

@@ -110,8 +110,10 @@ impl Behaviour {
 /// The identify protocol version consensus clients announce.
 const IDENTIFY_PROTOCOL: &str = "eth2/1.0.0";
 
-/// Our agent string: `beacon-sync/<version>/<arch>-<os>`.
-pub(crate) fn agent_version() -> String {
+/// Our software's name, as identify announces it and the beacon API's
+/// `/eth/v1/node/version` gives it: `beacon-sync/v<version>/<arch>-<os>`, in the form
+/// other clients use (`Lighthouse/v7.0.1-e42406d/x86_64-linux`).
+pub fn agent_version() -> String {
     format!(
         "beacon-sync/v{}/{}-{}",
         env!("CARGO_PKG_VERSION"),

@@ -16,6 +16,7 @@ mod inbound;
 mod swarm;
 
 pub use admission::IpRefusal;
+pub use behaviour::agent_version;
 pub use connect::ConnectError;
 
 use std::sync::Arc;

@@ -257,9 +257,13 @@ impl SwarmTask {
             }
             Command::Disconnect { peer, reason } => self.goodbye(peer, reason),
             Command::ScoreBelowLimit { peer } => {
+                // A pool without a score check belongs to a client whose own peer
+                // manager decides who leaves: then a low score alone disconnects nobody.
+                let check = self.pool.config();
                 let low = matches!(
                     self.peers.get(&peer).map(|e| &e.state),
-                    Some(PeerState::Ready { peer: p, .. }) if p.score() < PEER_SCORE_LOW_LIMIT
+                    Some(PeerState::Ready { peer: p, .. })
+                        if p.score() < PEER_SCORE_LOW_LIMIT && !check.score_passes(p.score())
                 );
                 if low {
                     self.goodbye(peer, GoodbyeReason::BadScore);

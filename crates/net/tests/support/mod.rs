@@ -192,6 +192,25 @@ pub async fn devnet_server(devnet: &Devnet, config: NetConfig) -> TestNode {
     start_node(devnet.config(), source, clock_after_head(devnet), config).await
 }
 
+/// As [`devnet_client`], with a pool of `pool_config`.
+pub async fn devnet_client_with_pool(devnet: &Devnet, pool_config: PoolConfig) -> TestNode {
+    let source = Arc::new(MemorySource::new(devnet.genesis_block()));
+    let pool = PeerPool::new(pool_config).expect("a valid pool config");
+    let (clock, key) = (clock_after_head(devnet), Keypair::generate_secp256k1());
+    let (config, metrics) = (NetConfig::default(), NetMetrics::default());
+    start(
+        devnet.config(),
+        source,
+        clock,
+        config,
+        key,
+        pool,
+        metrics,
+        LOCALHOST,
+    )
+    .await
+}
+
 /// A node holding only the devnet's genesis (a syncing client).
 pub async fn devnet_client(devnet: &Devnet, config: NetConfig) -> TestNode {
     let source = Arc::new(MemorySource::new(devnet.genesis_block()));

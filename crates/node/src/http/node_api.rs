@@ -278,21 +278,11 @@ pub(crate) struct Version {
     version: String,
 }
 
-/// The version string: `beacon-sync/<crate version>/<arch>-<os>`.
-pub(crate) fn version_string() -> String {
-    format!(
-        "beacon-sync/{}/{}-{}",
-        env!("CARGO_PKG_VERSION"),
-        std::env::consts::ARCH,
-        std::env::consts::OS
-    )
-}
-
 /// `GET /eth/v1/node/version`.
 pub(crate) async fn version() -> Json<Data<Version>> {
     Json(Data {
         data: Version {
-            version: version_string(),
+            version: net::agent_version(),
         },
     })
 }
