@@ -18,7 +18,7 @@
 //!
 //! [`PoolConfig::without_score_check`]: peer_pool::PoolConfig::without_score_check
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use std::time::Duration;
@@ -34,7 +34,9 @@ use consensus::{Block, Column, Sidecar};
 use libp2p::PeerId;
 use peer_pool::PeerType;
 use sync_types::score::{PEER_SCORE_LOW_LIMIT, ResponseKind, apply_score};
-use sync_types::{ColumnSet, Epoch, RequestError, ScoredPeer, Slot, SyncPeer, SyncRange};
+use sync_types::{
+    ColumnSet, Epoch, PeerScore, RequestError, ScoredPeer, Slot, SyncPeer, SyncRange,
+};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -78,9 +80,8 @@ struct PeerInner {
     id: PeerId,
     direction: PeerType,
     net: PeerNet,
-    score: AtomicI64,
-    good_responses: AtomicU64,
-    empty_responses: AtomicU64,
+    /// Score, response counts and penalties.
+    book: PeerScore,
     /// Bytes per second, as `f64` bits.
     throughput: AtomicU64,
     status: Mutex<(StatusMessage, Instant)>,
@@ -136,9 +137,7 @@ impl NetPeer {
             inner: Arc::new(PeerInner {
                 id,
                 direction,
-                score: AtomicI64::new(sync_types::score::NEW_PEER_SCORE),
-                good_responses: AtomicU64::new(0),
-                empty_responses: AtomicU64::new(0),
+                book: PeerScore::default(),
                 throughput: AtomicU64::new(0f64.to_bits()),
                 status: Mutex::new((status, now)),
                 limiter: Mutex::new(limiter),
@@ -389,17 +388,11 @@ impl ScoredPeer for NetPeer {
     }
 
     fn score(&self) -> i64 {
-        self.inner.score.load(Ordering::Relaxed)
+        self.inner.book.score()
     }
 
     fn update_score(&self, delta: i64) {
-        let old = self
-            .inner
-            .score
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |s| {
-                Some(apply_score(s, delta))
-            })
-            .unwrap_or_else(|s| s);
+        let old = self.inner.book.update_score(delta);
         let new = apply_score(old, delta);
         if new < PEER_SCORE_LOW_LIMIT && old >= PEER_SCORE_LOW_LIMIT {
             let command = Command::ScoreBelowLimit {
@@ -412,20 +405,11 @@ impl ScoredPeer for NetPeer {
     }
 
     fn stats(&self, kind: ResponseKind) -> u64 {
-        match kind {
-            ResponseKind::Good => self.inner.good_responses.load(Ordering::Relaxed),
-            ResponseKind::Empty => self.inner.empty_responses.load(Ordering::Relaxed),
-        }
+        self.inner.book.stats(kind)
     }
 
     fn update_stats(&self, kind: ResponseKind, n: u64) {
-        let counter = match kind {
-            ResponseKind::Good => &self.inner.good_responses,
-            ResponseKind::Empty => &self.inner.empty_responses,
-        };
-        let _ = counter.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
-            Some(c.saturating_add(n))
-        });
+        self.inner.book.update_stats(kind, n);
     }
 
     fn throughput(&self) -> f64 {

@@ -22,7 +22,7 @@ use crate::score::{NEW_PEER_SCORE, ResponseKind, apply_score};
 ///     type Key = u32;
 ///     fn key(&self) -> u32 { self.id }
 ///     fn score(&self) -> i64 { self.book.score() }
-///     fn update_score(&self, delta: i64) { self.book.update_score(delta) }
+///     fn update_score(&self, delta: i64) { self.book.update_score(delta); }
 ///     fn stats(&self, kind: ResponseKind) -> u64 { self.book.stats(kind) }
 ///     fn update_stats(&self, kind: ResponseKind, n: u64) { self.book.update_stats(kind, n) }
 ///     fn throughput(&self) -> f64 { 0.0 }
@@ -60,8 +60,10 @@ impl PeerScore {
     }
 
     /// Adds `delta` to the score (clamped at the top, saturating at the bottom); a
-    /// negative delta also adds its magnitude to [`penalties`](Self::penalties).
-    pub fn update_score(&self, delta: i64) {
+    /// negative delta also adds its magnitude to [`penalties`](Self::penalties). Returns
+    /// the score before the change (with it, `apply_score(before, delta)` is the score
+    /// after), for a caller that acts when a limit is crossed.
+    pub fn update_score(&self, delta: i64) -> i64 {
         if delta < 0 {
             let _ = self
                 .penalties
@@ -69,11 +71,11 @@ impl PeerScore {
                     Some(p.saturating_sub(delta))
                 });
         }
-        let _ = self
-            .score
+        self.score
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |s| {
                 Some(apply_score(s, delta))
-            });
+            })
+            .unwrap_or_else(|s| s)
     }
 
     /// Every penalty ever given, as a positive total (saturating): unlike the score, it
@@ -87,9 +89,13 @@ impl PeerScore {
         self.counter(kind).load(Ordering::Relaxed)
     }
 
-    /// Adds `n` to a response count.
+    /// Adds `n` to a response count (saturating).
     pub fn update_stats(&self, kind: ResponseKind, n: u64) {
-        self.counter(kind).fetch_add(n, Ordering::Relaxed);
+        let _ = self
+            .counter(kind)
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
+                Some(c.saturating_add(n))
+            });
     }
 
     fn counter(&self, kind: ResponseKind) -> &AtomicU64 {

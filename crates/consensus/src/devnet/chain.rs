@@ -132,20 +132,13 @@ impl Devnet {
 
     /// The anchor of a forward sync from genesis: the genesis block.
     pub fn genesis_anchor(&self) -> Anchor {
-        Anchor::Head {
-            root: self.genesis_block.root(),
-            slot: self.genesis_block.signed().slot(),
-        }
+        Anchor::at(&self.genesis_block)
     }
 
     /// The anchor of a backward sync (backfill) from the head: the head itself is the next
     /// block expected.
     pub fn head_anchor(&self) -> Anchor {
-        let head = self.head();
-        Anchor::Parent {
-            root: head.root(),
-            child_slot: head.signed().slot().saturating_add(1),
-        }
+        Anchor::above(self.head())
     }
 
     /// The position in [`Devnet::blocks`] of the block at `slot`, if the slot has one.

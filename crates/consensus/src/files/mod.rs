@@ -127,20 +127,13 @@ impl ChainFiles {
 
     /// The anchor to verify [`Self::blocks`] forward from: the genesis block.
     pub fn forward_anchor(&self) -> Anchor {
-        Anchor::Head {
-            root: self.genesis.root(),
-            slot: self.genesis.signed().slot(),
-        }
+        Anchor::at(&self.genesis)
     }
 
     /// The anchor to verify [`Self::blocks`] backward (newest first) from: the parent
     /// the slot after the [head](Self::head) would name, so the head itself comes first.
     pub fn backward_anchor(&self) -> Anchor {
-        let head = self.head();
-        Anchor::Parent {
-            root: head.root(),
-            child_slot: head.signed().slot().saturating_add(1),
-        }
+        Anchor::above(self.head())
     }
 
     /// A verifier of this chain's config and keys, anchored at the genesis block

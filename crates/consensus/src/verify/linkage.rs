@@ -33,6 +33,25 @@ pub enum Anchor {
     },
 }
 
+impl Anchor {
+    /// A forward anchor at `block`: the next block must be its child.
+    pub fn at(block: &Block) -> Anchor {
+        Anchor::Head {
+            root: block.root(),
+            slot: block.signed().slot(),
+        }
+    }
+
+    /// A backward anchor above `block`: `block` itself is the next one expected, as the
+    /// parent that its child (one slot later) would name.
+    pub fn above(block: &Block) -> Anchor {
+        Anchor::Parent {
+            root: block.root(),
+            child_slot: block.signed().slot().saturating_add(1),
+        }
+    }
+}
+
 /// How a block relates to the verified chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Link {

@@ -147,10 +147,7 @@ impl PyspecChain {
         consensus::ChainVerifier::new(
             self.config.clone(),
             self.proposers(),
-            consensus::verify::Anchor::Head {
-                root: self.genesis.root(),
-                slot: 0,
-            },
+            consensus::verify::Anchor::at(&self.genesis),
             (),
         )
     }
@@ -161,10 +158,7 @@ impl PyspecChain {
         consensus::ChainVerifier::new(
             self.config.clone(),
             self.proposers(),
-            consensus::verify::Anchor::Parent {
-                root: head.root(),
-                child_slot: head.signed().slot() + 1,
-            },
+            consensus::verify::Anchor::above(head),
             (),
         )
     }
